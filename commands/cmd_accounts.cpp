@@ -1,0 +1,153 @@
+// crier accounts add|list|remove|check
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "engine/accounts.hpp"
+#include "error.hpp"
+#include "output/table.hpp"
+
+namespace crier {
+namespace {
+
+struct AccountsOptions {
+  std::string network;
+  std::string handle;
+  std::string server;
+  std::string alias;
+  bool secret_stdin = false;
+  bool force = false;
+  std::vector<std::string> names;
+};
+
+int run_add(const AccountsOptions& o, Context& ctx) {
+  ConnectRequest q{o.handle, o.server, ""};
+  if (o.secret_stdin) {
+    std::getline(ctx.in, q.secret);
+    while (!q.secret.empty() && (q.secret.back() == '\r' || q.secret.back() == ' ')) q.secret.pop_back();
+    if (q.secret.empty())
+      throw Error(ErrorKind::invalid_input, "--secret-stdin given but stdin was empty");
+  }
+  ctx.providers().get(o.network);  // unknown network: fail before touching the store
+  auto r = add_account(ctx.engine(), o.network, q, o.alias);
+  if (ctx.global().json) {
+    auto j = account_json(r.account);
+    j["reconnected"] = r.reconnected;
+    ctx.print_json(j);
+  } else {
+    ctx.info((r.reconnected ? "reconnected " : "added ") + r.account.name() +
+             (r.account.alias.empty() ? "" : " (alias " + r.account.alias + ")"));
+  }
+  return 0;
+}
+
+int run_list(Context& ctx) {
+  std::vector<Account> accounts;
+  if (Store* s = ctx.existing_store()) accounts = s->list_accounts();
+  if (ctx.global().json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& a : accounts) list.push_back(account_json(a));
+    ctx.print_json({{"accounts", list}});
+    return 0;
+  }
+  if (ctx.global().quiet) {  // names only, for scripts and shell completion
+    for (const auto& a : accounts) ctx.out << a.name() << '\n';
+    return 0;
+  }
+  if (accounts.empty()) {
+    ctx.out << "no accounts yet; try: crier accounts add sandbox --handle me\n";
+    return 0;
+  }
+  Table t({"ACCOUNT", "ALIAS", "STATUS", "SERVER", "ADDED"});
+  for (const auto& a : accounts)
+    t.add({a.name(), a.alias.empty() ? "-" : a.alias, ctx.style().status(a.status),
+           a.server.empty() ? "-" : a.server, show_time(ctx, a.created_at)});
+  t.print(ctx.out);
+  return 0;
+}
+
+int run_remove(const AccountsOptions& o, Context& ctx) {
+  Account a = resolve_account(ctx.store(), o.names.at(0));
+  DeliveryFilter f;
+  f.account_id = a.id;
+  f.statuses = {DeliveryStatus::queued, DeliveryStatus::publishing};
+  auto pending = ctx.store().list_deliveries(f);
+  if (!pending.empty() && !o.force)
+    throw Error(ErrorKind::invalid_input,
+                a.name() + " has " + std::to_string(pending.size()) + " queued deliveries",
+                "cancel them (crier queue cancel ID) or remove anyway with --force");
+  ctx.store().remove_account(a.id);
+  if (ctx.global().json)
+    ctx.print_json({{"removed", a.name()}, {"cancelled_deliveries", pending.size()}});
+  else
+    ctx.info("removed " + a.name());
+  return 0;
+}
+
+int run_check(const AccountsOptions& o, Context& ctx) {
+  std::vector<Account> accounts;
+  if (o.names.empty()) {
+    if (Store* s = ctx.existing_store()) accounts = s->list_accounts();
+  } else {
+    for (const auto& n : o.names) accounts.push_back(resolve_account(ctx.store(), n));
+  }
+  nlohmann::json list = nlohmann::json::array();
+  Table t({"ACCOUNT", "CHECK", "DETAIL"});
+  int failed = 0;
+  std::optional<ErrorKind> first_kind;
+  for (const auto& a : accounts) {
+    std::string status = "ok", detail;
+    try {
+      Session s = open_session(ctx.engine(), a);
+      ctx.providers().get(a.network).verify(s);
+      if (a.status != "active") ctx.store().set_account_status(a.id, "active");
+    } catch (const Error& e) {
+      status = "error";
+      detail = e.what();
+      ++failed;
+      if (!first_kind) first_kind = e.kind();
+      if (e.kind() == ErrorKind::auth) ctx.store().set_account_status(a.id, "auth_failed");
+    }
+    list.push_back({{"account", a.name()}, {"ok", status == "ok"}, {"error", detail.empty() ? nlohmann::json(nullptr) : nlohmann::json(detail)}});
+    t.add({a.name(), ctx.style().status(status), detail.empty() ? "credentials work" : detail});
+  }
+  if (ctx.global().json)
+    ctx.print_json({{"accounts", list}});
+  else if (accounts.empty())
+    ctx.out << "no accounts to check\n";
+  else
+    t.print(ctx.out, 100);
+  if (failed == 0) return exit_code::ok;
+  if (failed == static_cast<int>(accounts.size())) return exit_code_for(*first_kind);
+  return exit_code::partial;
+}
+
+}  // namespace
+
+void add_accounts(CLI::App& app, const CommandInfo& info, Runner& selected) {
+  auto o = std::make_shared<AccountsOptions>();
+  auto* cmd = app.add_subcommand(std::string(info.name), std::string(info.summary));
+  cmd->require_subcommand(1);
+
+  auto* add = cmd->add_subcommand("add", "connect an account (adding one that exists reconnects it)");
+  add->add_option("network", o->network, "network name (crier providers list)")->required();
+  add->add_option("--handle", o->handle, "your handle on the network");
+  add->add_option("--server", o->server, "server / instance URL, where the network has several");
+  add->add_option("--alias", o->alias, "a short name to use in --to");
+  add->add_flag("--secret-stdin", o->secret_stdin, "read the password or token from the first line of stdin");
+  add->callback([o, &selected] { selected = [o](Context& c) { return run_add(*o, c); }; });
+
+  auto* list = cmd->add_subcommand("list", "list accounts (-q: names only)");
+  list->callback([&selected] { selected = run_list; });
+
+  auto* remove = cmd->add_subcommand("remove", "remove an account with its credentials, inbox and metrics");
+  remove->add_option("account", o->names, "network:handle or alias")->required()->expected(1);
+  remove->add_flag("--force", o->force, "remove even with queued deliveries (they are dropped)");
+  remove->callback([o, &selected] { selected = [o](Context& c) { return run_remove(*o, c); }; });
+
+  auto* check = cmd->add_subcommand("check", "check that stored credentials still work");
+  check->add_option("accounts", o->names, "accounts to check (default: all)");
+  check->callback([o, &selected] { selected = [o](Context& c) { return run_check(*o, c); }; });
+}
+
+}  // namespace crier

@@ -1,0 +1,128 @@
+// crier doctor: checks what crier depends on and says what to fix.
+#include <CLI/CLI.hpp>
+
+#include <sys/stat.h>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "engine/accounts.hpp"
+#include "error.hpp"
+#include "output/table.hpp"
+#include "time/when.hpp"
+
+#include <date/tz.h>
+
+namespace crier {
+namespace {
+
+struct Check {
+  std::string name;
+  std::string status;  // ok | warning | error
+  std::string detail;
+};
+
+Check check_config(Context& ctx) {
+  try {
+    Config& c = ctx.config();
+    if (!c.file_exists())
+      return {"config", "warning", "no file at " + c.path().string() + "; defaults in use (crier init writes one)"};
+    if (!c.warnings().empty()) return {"config", "warning", c.warnings().front()};
+    return {"config", "ok", c.path().string()};
+  } catch (const Error& e) {
+    return {"config", "error", e.what()};
+  }
+}
+
+Check check_store(Context& ctx) {
+  try {
+    auto path = ctx.db_path();
+    Store* store = ctx.existing_store();
+    if (store == nullptr) return {"database", "warning", "none yet at " + path.string() + " (crier init creates it)"};
+    std::string integrity = store->integrity_check();
+    if (integrity != "ok") return {"database", "error", "integrity check: " + integrity};
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
+      return {"database", "error", path.string() + " is readable by others; run: chmod 600 " + path.string()};
+    return {"database", "ok", path.string() + " (schema " + std::to_string(store->schema_version()) + ")"};
+  } catch (const Error& e) {
+    return {"database", "error", e.what()};
+  }
+}
+
+Check check_clock(Context& ctx) {
+  try {
+    auto* tz = ctx.time_zone();
+    Timestamp now = ctx.clock().now();
+    if (now < from_unix(1704067200))  // 2024-01-01
+      return {"clock", "error", "the system clock says " + format_utc(now) + "; schedules would be wrong"};
+    return {"clock", "ok", format_local(now, tz) + " (" + std::string(tz->name()) + ")"};
+  } catch (const Error& e) {
+    return {"clock", "error", e.what()};
+  }
+}
+
+std::vector<Check> check_accounts(Context& ctx) {
+  std::vector<Check> out;
+  Store* store = nullptr;
+  try {
+    store = ctx.existing_store();
+  } catch (const Error&) {
+    return out;
+  }
+  if (store == nullptr) return out;
+  auto accounts = store->list_accounts();
+  if (accounts.empty()) out.push_back({"accounts", "warning", "none yet: crier accounts add sandbox --handle me"});
+  for (const auto& a : accounts) {
+    try {
+      Session s = open_session(ctx.engine(), a);
+      ctx.providers().get(a.network).verify(s);
+      out.push_back({"account " + a.name(), "ok", "credentials work"});
+    } catch (const Error& e) {
+      out.push_back({"account " + a.name(), "error", std::string(e.what()) + (e.hint().empty() ? "" : "; " + e.hint())});
+    }
+  }
+  return out;
+}
+
+Check check_llm(Context& ctx) {
+  try {
+    std::string backend = ctx.config().get("llm.backend");
+    std::string endpoint = ctx.config().get("llm.endpoint");
+    while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+    HttpRequest q;
+    q.url = backend == "ollama" ? endpoint + "/api/tags" : endpoint;
+    q.timeout = std::chrono::seconds{3};
+    HttpResponse r = ctx.http().send(q);
+    return {"llm", "ok", backend + " at " + endpoint + " answers (HTTP " + std::to_string(r.status) + ")"};
+  } catch (const Error& e) {
+    return {"llm", "warning",
+            std::string(e.what()) + "; drafting needs a model: set llm.backend and llm.endpoint (crier config set)"};
+  }
+}
+
+int run_doctor(Context& ctx) {
+  std::vector<Check> checks{check_config(ctx), check_store(ctx), check_clock(ctx)};
+  for (auto& c : check_accounts(ctx)) checks.push_back(c);
+  checks.push_back(check_llm(ctx));
+  bool failed = std::any_of(checks.begin(), checks.end(), [](const Check& c) { return c.status == "error"; });
+  if (ctx.global().json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& c : checks) list.push_back({{"check", c.name}, {"status", c.status}, {"detail", c.detail}});
+    ctx.print_json({{"ok", !failed}, {"checks", list}});
+  } else {
+    Table t({"CHECK", "STATUS", "DETAIL"});
+    for (const auto& c : checks) t.add({c.name, ctx.style().status(c.status), c.detail});
+    t.print(ctx.out, 120);
+  }
+  return failed ? exit_code::failure : exit_code::ok;
+}
+
+}  // namespace
+
+void add_doctor(CLI::App& app, const CommandInfo& info, Runner& selected) {
+  auto* cmd = app.add_subcommand(std::string(info.name), std::string(info.summary));
+  cmd->footer("Exit status: 0 when nothing is in error (warnings allowed), 1 otherwise.");
+  cmd->callback([&selected] { selected = run_doctor; });
+}
+
+}  // namespace crier

@@ -1,0 +1,191 @@
+// crier post (publish now) and crier schedule (publish later). Both plan the post first — every
+// length, image and account checked — so a bad post fails before anything is stored or sent.
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "engine/composer.hpp"
+#include "engine/publisher.hpp"
+#include "error.hpp"
+#include "output/table.hpp"
+#include "time/when.hpp"
+
+#include <date/tz.h>
+
+namespace crier {
+namespace {
+
+struct PostOptions {
+  std::string text;
+  std::vector<std::string> to;
+  std::vector<std::string> images;
+  std::vector<std::string> alts;
+  bool thread = false;
+  std::string at;
+  bool dry_run = false;
+};
+
+ComposeRequest compose_request(const PostOptions& o, Context& ctx) {
+  if (o.alts.size() > o.images.size())
+    throw Error(ErrorKind::usage, "more --alt than --image", "give one --alt after each --image");
+  ComposeRequest q;
+  q.text = read_text_arg(ctx, o.text);
+  for (size_t i = 0; i < o.images.size(); ++i) {
+    if (i >= o.alts.size())
+      throw Error(ErrorKind::usage, "image '" + o.images[i] + "' has no alt text",
+                  "describe it with --alt TEXT after the --image (or --alt \"\" to post it without)");
+    q.images.push_back({o.images[i], o.alts[i]});
+  }
+  q.thread = o.thread;
+  q.to = o.to;
+  return q;
+}
+
+PostPlan plan(const PostOptions& o, Context& ctx) {
+  ComposeRequest q = compose_request(o, ctx);
+  if (ctx.existing_store() == nullptr)
+    throw Error(ErrorKind::invalid_input, "there is no account to post to",
+                "add one first: crier accounts add sandbox --handle me");
+  return plan_post(ctx.engine(), q);
+}
+
+int print_dry_run(const PostPlan& p, Context& ctx) {
+  nlohmann::json targets = nlohmann::json::array();
+  for (const auto& t : p.targets) {
+    nlohmann::json parts = nlohmann::json::array();
+    for (size_t i = 0; i < t.parts.size(); ++i)
+      parts.push_back({{"text", t.parts[i]},
+                       {"length", t.checks[i].length},
+                       {"limit", t.checks[i].limit},
+                       {"unit", t.checks[i].unit},
+                       {"bytes", t.checks[i].bytes},
+                       {"fits", t.checks[i].fits()}});
+    nlohmann::json images = nlohmann::json::array();
+    for (const auto& m : p.post.media)
+      images.push_back({{"path", m.path}, {"alt", m.alt}, {"mime", m.mime}, {"bytes", m.bytes}});
+    targets.push_back({{"account", t.account.name()}, {"parts", parts}, {"images", images}});
+  }
+  if (ctx.global().json) {
+    ctx.print_json({{"dry_run", true}, {"targets", targets}});
+    return 0;
+  }
+  for (const auto& t : p.targets) {
+    ctx.out << ctx.style().bold(t.account.name()) << '\n';
+    for (size_t i = 0; i < t.parts.size(); ++i) {
+      if (t.parts.size() > 1) ctx.out << "  part " << i + 1 << "/" << t.parts.size() << '\n';
+      ctx.out << "  length " << t.checks[i].describe() << ", " << t.checks[i].bytes << " bytes\n";
+      std::string indented = "  | ";
+      for (char c : t.parts[i]) indented += c == '\n' ? std::string("\n  | ") : std::string(1, c);
+      ctx.out << indented << '\n';
+    }
+    for (const auto& m : p.post.media)
+      ctx.out << "  image " << m.path << " (" << m.mime << ", " << m.bytes << " bytes), alt: "
+              << (m.alt.empty() ? "(none)" : "\"" + m.alt + "\"") << '\n';
+  }
+  ctx.err << "dry run: nothing was stored or sent\n";
+  return 0;
+}
+
+int run_schedule_at(const PostOptions& o, Context& ctx, Timestamp due, PostPlan& p) {
+  auto* tz = ctx.time_zone();
+  auto deliveries = enqueue_post(ctx.engine(), p, due, std::string(tz->name()));
+  if (ctx.global().json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (size_t i = 0; i < deliveries.size(); ++i)
+      list.push_back(delivery_json(deliveries[i], p.targets[i].account.name()));
+    ctx.print_json({{"post_id", p.post.id}, {"due_at", format_utc(due)}, {"deliveries", list}});
+    return 0;
+  }
+  std::string who;
+  for (const auto& t : p.targets) who += (who.empty() ? "" : ", ") + t.account.name();
+  ctx.info("scheduled post " + std::to_string(p.post.id) + " for " + who + " at " +
+           format_local(due, tz) + " (" + format_relative(due, ctx.clock().now()) + ")");
+  (void)o;
+  return 0;
+}
+
+int run_post(const PostOptions& o, Context& ctx) {
+  PostPlan p = plan(o, ctx);
+  if (o.dry_run) return print_dry_run(p, ctx);
+  Timestamp now = ctx.clock().now();
+  if (!o.at.empty()) {
+    Timestamp due = parse_when(o.at, now, ctx.time_zone());
+    if (due > now) return run_schedule_at(o, ctx, due, p);
+  }
+  enqueue_post(ctx.engine(), p, now, std::string(ctx.time_zone()->name()));
+  PublishOptions po;
+  po.post_id = p.post.id;
+  PublishReport report = publish_due(ctx.engine(), po);
+
+  nlohmann::json list = nlohmann::json::array();
+  int ok = 0;
+  std::optional<ErrorKind> first_error;
+  for (const auto& out : report.outcomes) {
+    auto j = delivery_json(out.delivery, out.account.name());
+    j["result"] = out.result;
+    list.push_back(j);
+    if (out.result == "published") {
+      ++ok;
+      if (!ctx.global().json) ctx.info("published " + out.account.name() + " " + out.delivery.remote_url);
+      continue;
+    }
+    if (!first_error) first_error = out.error_kind.value_or(ErrorKind::internal);
+    std::string what = out.result == "retry" ? "will retry " + show_time(ctx, out.delivery.next_attempt_at)
+                       : out.result == "paused" ? "paused until the account is reconnected"
+                                                : out.result;
+    ctx.err << "crier: error: " << out.account.name() << ": " << out.error << " (" << what << ")\n";
+    if (!out.hint.empty()) ctx.err << "hint: " << out.hint << '\n';
+  }
+  if (ctx.global().json) ctx.print_json({{"post_id", p.post.id}, {"deliveries", list}});
+  if (ok == static_cast<int>(report.outcomes.size())) return exit_code::ok;
+  if (ok == 0 && first_error) {
+    bool all_retry = std::all_of(report.outcomes.begin(), report.outcomes.end(),
+                                 [](const DeliveryOutcome& d) { return d.result == "retry"; });
+    return all_retry ? exit_code::temporary : exit_code_for(*first_error);
+  }
+  return exit_code::partial;
+}
+
+int run_schedule(const PostOptions& o, Context& ctx) {
+  // Parse the time first: a bad date is reported before anything else is looked at.
+  Timestamp now = ctx.clock().now();
+  Timestamp due = parse_when(o.at, now, ctx.time_zone());
+  if (due < now - std::chrono::minutes{1})
+    throw Error(ErrorKind::invalid_input,
+                "'" + o.at + "' is in the past (" + format_local(due, ctx.time_zone()) + ")",
+                "give a future time, or use crier post to publish now");
+  PostPlan p = plan(o, ctx);
+  if (o.dry_run) return print_dry_run(p, ctx);
+  return run_schedule_at(o, ctx, std::max(due, now), p);
+}
+
+void add_post_options(CLI::App* cmd, PostOptions& o) {
+  cmd->add_option("text", o.text, "the text, or - to read it from stdin")->required();
+  cmd->add_option("--to", o.to, "accounts (network:handle or alias), repeated or comma-separated");
+  cmd->add_option("--image", o.images, "attach an image (JPEG, PNG, GIF, WebP); repeat for more");
+  cmd->add_option("--alt", o.alts, "alt text for the image before it; one per --image");
+  cmd->add_flag("--thread", o.thread, "split text that is too long into a thread");
+  cmd->add_flag("--dry-run", o.dry_run, "show what would be sent and its length per network; send nothing");
+}
+
+}  // namespace
+
+void add_post(CLI::App& app, const CommandInfo& info, Runner& selected) {
+  auto o = std::make_shared<PostOptions>();
+  auto* cmd = app.add_subcommand(std::string(info.name), std::string(info.summary));
+  add_post_options(cmd, *o);
+  cmd->add_option("--at", o->at, "publish later instead: same as crier schedule --at WHEN");
+  cmd->callback([o, &selected] { selected = [o](Context& c) { return run_post(*o, c); }; });
+}
+
+void add_schedule(CLI::App& app, const CommandInfo& info, Runner& selected) {
+  auto o = std::make_shared<PostOptions>();
+  auto* cmd = app.add_subcommand(std::string(info.name), std::string(info.summary));
+  add_post_options(cmd, *o);
+  cmd->add_option("--at", o->at,
+                  "when: '2026-12-01 09:00', ISO 8601, 'in 2h', 'tomorrow 9am', 'mon 10:00'")
+      ->required();
+  cmd->callback([o, &selected] { selected = [o](Context& c) { return run_schedule(*o, c); }; });
+}
+
+}  // namespace crier

@@ -1,0 +1,48 @@
+// crier providers list
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "output/table.hpp"
+
+namespace crier {
+namespace {
+
+int run_providers_list(Context& ctx) {
+  nlohmann::json list = nlohmann::json::array();
+  Table t({"NETWORK", "LIMIT", "IMAGES", "CAN", "ABOUT"});
+  for (const auto& info : provider_table()) {
+    Provider& p = ctx.providers().get(info.name);
+    TextRules r = p.text_rules(Account{});
+    auto caps = capability_names(p.capabilities());
+    std::string can;
+    for (const auto& c : caps) can += (can.empty() ? "" : ",") + c;
+    list.push_back({{"name", info.name},
+                    {"summary", info.summary},
+                    {"max_length", r.max_length},
+                    {"unit", r.unit},
+                    {"max_bytes", r.max_bytes},
+                    {"max_images", r.max_images},
+                    {"max_image_bytes", r.max_image_bytes},
+                    {"capabilities", caps}});
+    t.add({std::string(info.name), std::to_string(r.max_length) + " " + r.unit,
+           std::to_string(r.max_images) + " x " + std::to_string(r.max_image_bytes / 1000) + " kB", can,
+           std::string(info.summary)});
+  }
+  if (ctx.global().json)
+    ctx.print_json({{"providers", list}});
+  else
+    t.print(ctx.out, 200);
+  return 0;
+}
+
+}  // namespace
+
+void add_providers(CLI::App& app, const CommandInfo& info, Runner& selected) {
+  auto* cmd = app.add_subcommand(std::string(info.name), std::string(info.summary));
+  auto* list = cmd->add_subcommand("list", "list the built-in networks with their limits and abilities");
+  cmd->callback([&selected] { selected = run_providers_list; });
+  list->callback([&selected] { selected = run_providers_list; });
+}
+
+}  // namespace crier

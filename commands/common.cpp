@@ -1,0 +1,78 @@
+#include "common.hpp"
+
+#include <iostream>
+#include <iterator>
+
+#include "error.hpp"
+#include "time/when.hpp"
+
+namespace crier {
+
+std::string read_text_arg(Context& ctx, const std::string& arg) {
+  if (arg != "-") return arg;
+  std::string text((std::istreambuf_iterator<char>(ctx.in)), std::istreambuf_iterator<char>());
+  if (ctx.in.bad()) throw Error(ErrorKind::invalid_input, "cannot read stdin");
+  return text;
+}
+
+std::string show_time(Context& ctx, std::optional<Timestamp> t) {
+  if (!t) return "-";
+  return format_local(*t, ctx.time_zone());
+}
+
+nlohmann::json time_json(std::optional<Timestamp> t) {
+  if (!t) return nullptr;
+  return format_utc(*t);
+}
+
+nlohmann::json account_json(const Account& a) {
+  return {{"id", a.id},
+          {"name", a.name()},
+          {"network", a.network},
+          {"handle", a.handle},
+          {"server", a.server},
+          {"alias", a.alias.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.alias)},
+          {"status", a.status},
+          {"created_at", time_json(a.created_at)}};
+}
+
+nlohmann::json delivery_json(const Delivery& d, const std::string& account) {
+  auto opt = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
+  return {{"id", d.id},
+          {"post_id", d.post_id},
+          {"account", account},
+          {"status", to_string(d.status)},
+          {"due_at", time_json(d.due_at)},
+          {"attempts", d.attempts},
+          {"next_attempt_at", time_json(d.next_attempt_at)},
+          {"remote_id", opt(d.remote_id)},
+          {"remote_url", opt(d.remote_url)},
+          {"published_at", time_json(d.published_at)},
+          {"last_error", opt(d.last_error)},
+          {"last_error_kind", opt(d.last_error_kind)}};
+}
+
+nlohmann::json inbox_json(const InboxItem& i, const std::string& account) {
+  auto opt = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
+  return {{"id", i.id},
+          {"account", account},
+          {"kind", i.kind},
+          {"status", i.status},
+          {"remote_id", i.remote_id},
+          {"thread_id", opt(i.thread_id)},
+          {"in_reply_to", opt(i.parent_remote_id)},
+          {"delivery_id", i.delivery_id ? nlohmann::json(*i.delivery_id) : nlohmann::json(nullptr)},
+          {"author", i.author},
+          {"author_name", opt(i.author_name)},
+          {"text", i.text},
+          {"url", opt(i.url)},
+          {"created_at", time_json(i.created_at)},
+          {"reply_remote_id", opt(i.reply_remote_id)}};
+}
+
+std::string account_name(Context& ctx, int64_t id) {
+  auto a = ctx.store().find_account(id);
+  return a ? a->name() : "?";
+}
+
+}  // namespace crier

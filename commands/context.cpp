@@ -1,0 +1,105 @@
+#include "context.hpp"
+
+#include <iostream>
+
+#include <unistd.h>
+
+#include "log.hpp"
+#include "paths.hpp"
+#include "time/when.hpp"
+
+namespace crier {
+namespace fs = std::filesystem;
+
+Context::Context(std::ostream& o, std::ostream& e, std::istream& i, GlobalOptions global)
+    : out(o), err(e), in(i), m_global(std::move(global)) {}
+
+Context::~Context() = default;
+
+fs::path Context::config_path() const {
+  if (!m_global.config_path.empty()) return m_global.config_path;
+  if (const char* env = std::getenv("CRIER_CONFIG"); env != nullptr && *env != '\0') return env;
+  return default_config_path();
+}
+
+Config& Context::config() {
+  if (!m_config) {
+    m_config = Config::load(config_path());
+    if (!m_global.db_path.empty()) m_config->set_override("store.path", m_global.db_path);
+    for (const auto& w : m_config->warnings()) spdlog::warn("{}", w);
+  }
+  return *m_config;
+}
+
+fs::path Context::db_path() {
+  std::string p = config().get("store.path");
+  return p.empty() ? default_db_path() : fs::path(p);
+}
+
+fs::path Context::data_dir() {
+  // Media copies and the sandbox network live beside the database.
+  fs::path db = db_path();
+  return db.has_parent_path() ? db.parent_path() : fs::path(".");
+}
+
+Store& Context::store() {
+  if (!m_store) m_store = open_sqlite_store(db_path());
+  return *m_store;
+}
+
+Store* Context::existing_store() {
+  if (m_store) return m_store.get();
+  std::error_code ec;
+  if (!fs::exists(db_path(), ec)) return nullptr;
+  return &store();
+}
+
+const Clock& Context::clock() {
+  if (!m_clock) m_clock = clock_from_environment();
+  return *m_clock;
+}
+
+Transport& Context::http() {
+  if (!m_http) {
+    CurlOptions o;
+    o.timeout = std::chrono::seconds{config().get_int("http.timeout_seconds")};
+    m_http = make_curl_transport(o);
+  }
+  return *m_http;
+}
+
+ProviderSet& Context::providers() {
+  if (!m_providers) m_providers = std::make_unique<ProviderSet>(ProviderEnv{http(), clock(), config(), data_dir()});
+  return *m_providers;
+}
+
+Engine& Context::engine() {
+  if (!m_engine) m_engine.reset(new Engine{store(), providers(), clock(), config(), data_dir()});
+  return *m_engine;
+}
+
+const Style& Context::style() {
+  if (!m_style) {
+    std::string setting = "auto";
+    try {
+      setting = config().get("general.color");
+    } catch (const std::exception&) {
+    }
+    bool is_stdout = &out == &std::cout;
+    m_style.emplace(is_stdout && want_color(setting, m_global.no_color, STDOUT_FILENO));
+  }
+  return *m_style;
+}
+
+const date::time_zone* Context::time_zone() {
+  if (!m_tz) m_tz = resolve_time_zone(config().get("general.timezone"));
+  return m_tz;
+}
+
+void Context::info(const std::string& line) {
+  if (!m_global.quiet) out << line << '\n';
+}
+
+void Context::print_json(const nlohmann::json& j) { out << j.dump(2) << '\n'; }
+
+}  // namespace crier

@@ -1,0 +1,84 @@
+// What a command's run function gets: streams, global options and lazy access to config,
+// store, clock, HTTP, providers and the engine. Nothing is opened until a command asks, so
+// `crier version` never touches the disk and `crier publish --due` opens only the database.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "clock.hpp"
+#include "config/config.hpp"
+#include "engine/engine.hpp"
+#include "http/transport.hpp"
+#include "output/style.hpp"
+#include "provider/provider.hpp"
+#include "store/store.hpp"
+
+namespace date {
+class time_zone;
+}
+
+namespace crier {
+
+struct GlobalOptions {
+  std::string config_path;  // --config
+  std::string db_path;      // --db
+  bool json = false;        // --json
+  bool quiet = false;       // -q
+  int verbosity = 0;        // -v, -vv
+  bool no_color = false;    // --no-color
+};
+
+class Context {
+ public:
+  Context(std::ostream& out, std::ostream& err, std::istream& in, GlobalOptions global);
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  std::ostream& out;
+  std::ostream& err;
+  std::istream& in;
+  const GlobalOptions& global() const { return m_global; }
+
+  Config& config();
+  std::filesystem::path config_path() const;
+  std::filesystem::path db_path();
+  std::filesystem::path data_dir();
+  // Opens (creating and migrating as needed) the database.
+  Store& store();
+  // The database if its file exists, else nullptr; never creates it.
+  Store* existing_store();
+  const Clock& clock();
+  Transport& http();
+  ProviderSet& providers();
+  Engine& engine();
+  const Style& style();
+  const date::time_zone* time_zone();
+
+  // Human output helpers: nothing is printed with -q.
+  void info(const std::string& line);
+  void print_json(const nlohmann::json& j);
+
+  // For tests: inject a clock or transport before first use.
+  void set_clock(std::unique_ptr<Clock> c) { m_clock = std::move(c); }
+  void set_transport(std::unique_ptr<Transport> t) { m_http = std::move(t); }
+
+ private:
+  GlobalOptions m_global;
+  std::optional<Config> m_config;
+  std::unique_ptr<Store> m_store;
+  std::unique_ptr<Clock> m_clock;
+  std::unique_ptr<Transport> m_http;
+  std::unique_ptr<ProviderSet> m_providers;
+  std::unique_ptr<Engine> m_engine;
+  std::optional<Style> m_style;
+  const date::time_zone* m_tz = nullptr;
+};
+
+}  // namespace crier

@@ -1,0 +1,48 @@
+#include "config/config_keys.hpp"
+
+#include <array>
+
+namespace crier {
+namespace {
+constexpr std::array k_keys{
+    ConfigKey{"general.timezone", KeyType::string, "", "CRIER_TIMEZONE",
+              "IANA time zone for reading and showing times (default: the system's)"},
+    ConfigKey{"general.color", KeyType::string, "auto", "",
+              "colour output: auto (on a terminal, unless NO_COLOR), always or never"},
+    ConfigKey{"general.default_to", KeyType::string, "", "CRIER_TO",
+              "accounts used when --to is not given, comma-separated"},
+    ConfigKey{"store.path", KeyType::string, "", "CRIER_DB",
+              "database file (default: $XDG_DATA_HOME/crier/crier.db)"},
+    ConfigKey{"publish.max_attempts", KeyType::integer, "5", "",
+              "attempts before a delivery that keeps failing is marked dead"},
+    ConfigKey{"publish.backoff_seconds", KeyType::integer, "60", "",
+              "first retry delay; doubles with each attempt, with jitter"},
+    ConfigKey{"publish.lease_seconds", KeyType::integer, "300", "",
+              "how long a worker holds a delivery before others may reconcile it"},
+    ConfigKey{"http.timeout_seconds", KeyType::integer, "30", "CRIER_HTTP_TIMEOUT",
+              "timeout of one HTTP request"},
+    ConfigKey{"llm.backend", KeyType::string, "ollama", "CRIER_LLM_BACKEND",
+              "LLM backend: ollama, openai, anthropic or gemini"},
+    ConfigKey{"llm.endpoint", KeyType::string, "http://127.0.0.1:11434", "CRIER_LLM_ENDPOINT",
+              "base URL of the LLM server"},
+    ConfigKey{"llm.model", KeyType::string, "", "CRIER_LLM_MODEL", "model name"},
+    ConfigKey{"llm.api_key_cmd", KeyType::string, "", "",
+              "command that prints the API key (e.g. pass show openai)"},
+    ConfigKey{"sandbox.seed", KeyType::integer, "42", "",
+              "seed of the sandbox network's simulated followers"},
+    ConfigKey{"sandbox.speed", KeyType::integer, "1", "CRIER_SANDBOX_SPEED",
+              "sandbox time multiplier: 60 makes a simulated hour pass in a real minute"},
+    ConfigKey{"analytics.since_days", KeyType::integer, "30", "",
+              "default window of analytics summary and refresh"},
+};
+}  // namespace
+
+std::span<const ConfigKey> config_keys() { return k_keys; }
+
+const ConfigKey* find_config_key(std::string_view name) {
+  for (const auto& k : k_keys)
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+}  // namespace crier

@@ -1,0 +1,120 @@
+#include "engine/accounts.hpp"
+
+#include <algorithm>
+
+#include "config/config.hpp"
+#include "error.hpp"
+#include "store/store.hpp"
+
+namespace crier {
+namespace {
+
+std::string known_accounts(Store& store) {
+  std::string list;
+  for (const auto& a : store.list_accounts()) {
+    list += (list.empty() ? "" : ", ") + a.name();
+    if (!a.alias.empty()) list += " (" + a.alias + ")";
+  }
+  return list;
+}
+
+std::vector<std::string> split_list(const std::vector<std::string>& specs) {
+  std::vector<std::string> out;
+  for (const auto& s : specs) {
+    size_t pos = 0;
+    while (pos <= s.size()) {
+      size_t comma = s.find(',', pos);
+      std::string item = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      item.erase(0, item.find_first_not_of(' '));
+      while (!item.empty() && item.back() == ' ') item.pop_back();
+      if (!item.empty()) out.push_back(item);
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Account resolve_account(Store& store, const std::string& spec) {
+  auto hint = [&] {
+    std::string known = known_accounts(store);
+    return known.empty() ? std::string("no accounts yet: crier accounts add sandbox --handle me")
+                         : "accounts: " + known;
+  };
+  if (auto colon = spec.find(':'); colon != std::string::npos) {
+    if (auto a = store.find_account(spec.substr(0, colon), spec.substr(colon + 1))) return *a;
+  }
+  if (auto a = store.find_account_by_alias(spec)) return *a;
+  std::vector<Account> on_network;
+  for (auto& a : store.list_accounts())
+    if (a.network == spec) on_network.push_back(a);
+  if (on_network.size() == 1) return on_network.front();
+  if (on_network.size() > 1)
+    throw Error(ErrorKind::invalid_input,
+                "'" + spec + "' matches " + std::to_string(on_network.size()) + " accounts",
+                "name one as network:handle; " + hint());
+  throw Error(ErrorKind::invalid_input, "unknown account '" + spec + "'", hint());
+}
+
+std::vector<Account> resolve_targets(Store& store, const Config& config,
+                                     const std::vector<std::string>& specs) {
+  std::vector<std::string> names = split_list(specs);
+  if (names.empty()) names = split_list({config.get("general.default_to")});
+  std::vector<Account> out;
+  if (names.empty()) {
+    auto all = store.list_accounts();
+    if (all.size() == 1) return all;
+    if (all.empty())
+      throw Error(ErrorKind::invalid_input, "there is no account to post to",
+                  "add one first: crier accounts add sandbox --handle me");
+    throw Error(ErrorKind::invalid_input, "say which accounts to post to",
+                "use --to ACCOUNT[,ACCOUNT...] or set general.default_to; accounts: " +
+                    known_accounts(store));
+  }
+  for (const auto& n : names) {
+    Account a = resolve_account(store, n);
+    if (std::none_of(out.begin(), out.end(), [&](const Account& b) { return b.id == a.id; }))
+      out.push_back(a);
+  }
+  return out;
+}
+
+AddAccountResult add_account(Engine& engine, const std::string& network,
+                             const ConnectRequest& request, const std::string& alias) {
+  Provider& provider = engine.providers.get(network);
+  Connected c = provider.connect(request);
+  if (auto existing = engine.store.find_account(network, c.handle)) {
+    engine.store.set_secret(existing->id, c.secret, engine.clock.now());
+    engine.store.set_account_status(existing->id, "active");
+    existing->status = "active";
+    return {*existing, true};
+  }
+  Account a;
+  a.network = network;
+  a.handle = c.handle;
+  a.server = c.server;
+  a.alias = alias;
+  a.settings = c.settings;
+  a.created_at = engine.clock.now();
+  a.id = engine.store.add_account(a, c.secret);
+  return {a, false};
+}
+
+Session open_session(Engine& engine, const Account& account) {
+  Session s;
+  s.account = account;
+  auto secret = engine.store.secret(account.id);
+  if (!secret)
+    throw Error(ErrorKind::auth, "no credentials stored for '" + account.name() + "'",
+                "reconnect: crier accounts add " + account.network + " --handle " + account.handle);
+  s.secret = *secret;
+  Store& store = engine.store;
+  const Clock& clock = engine.clock;
+  int64_t id = account.id;
+  s.save_secret = [&store, &clock, id](const std::string& data) { store.set_secret(id, data, clock.now()); };
+  return s;
+}
+
+}  // namespace crier

@@ -1,0 +1,34 @@
+// Accounts: naming, connecting and opening a session with stored credentials.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/engine.hpp"
+#include "provider/provider.hpp"
+#include "store/types.hpp"
+
+namespace crier {
+
+// Finds an account by "network:handle", by alias, or by a bare network name when exactly
+// one account is on that network. Throws Error(invalid_input) listing the accounts otherwise.
+Account resolve_account(Store& store, const std::string& spec);
+
+// The accounts a post goes to: `specs` (each may be comma-separated), else general.default_to,
+// else the only account. Duplicates removed, order kept. Throws Error(invalid_input).
+std::vector<Account> resolve_targets(Store& store, const Config& config,
+                                     const std::vector<std::string>& specs);
+
+struct AddAccountResult {
+  Account account;
+  bool reconnected = false;  // the account existed; its credentials were replaced
+};
+// Connects with the network and stores the account and its secret. Adding an account that
+// exists reconnects it (new credentials, status active).
+AddAccountResult add_account(Engine& engine, const std::string& network,
+                             const ConnectRequest& request, const std::string& alias);
+
+// The account with its credentials, ready for provider calls; refreshed credentials are saved.
+Session open_session(Engine& engine, const Account& account);
+
+}  // namespace crier

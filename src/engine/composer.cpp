@@ -1,0 +1,84 @@
+#include "engine/composer.hpp"
+
+#include <random>
+
+#include "engine/accounts.hpp"
+#include "error.hpp"
+#include "media/media.hpp"
+#include "store/store.hpp"
+
+namespace crier {
+
+std::string new_idempotency_key() {
+  std::random_device rd;
+  static const char* k_alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string key = "crier-";
+  for (int i = 0; i < 24; ++i) key += k_alphabet[rd() % 36];
+  return key;
+}
+
+std::vector<std::string> parts_for(const Post& post, const TextRules& rules) {
+  if (!post.parts.empty()) return post.parts;
+  if (post.thread && !check_length(post.text, rules).fits()) return split_for_thread(post.text, rules);
+  return {post.text};
+}
+
+PostPlan plan_post(Engine& engine, const ComposeRequest& q) {
+  std::string text = q.text;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (!is_valid_utf8(text))
+    throw Error(ErrorKind::invalid_input, "the text is not valid UTF-8",
+                "convert it first, e.g. iconv -t UTF-8");
+  PostPlan plan;
+  plan.post.text = text;
+  plan.post.thread = q.thread;
+  plan.post.created_at = engine.clock.now();
+  for (const auto& img : q.images) plan.post.media.push_back(inspect_image(img.path, img.alt));
+  if (text.find_first_not_of(" \t\n\r") == std::string::npos && plan.post.media.empty())
+    throw Error(ErrorKind::invalid_input, "nothing to post: the text is empty",
+                "give the text as an argument, or - to read it from stdin");
+
+  for (const auto& account : resolve_targets(engine.store, engine.config, q.to)) {
+    Provider& provider = engine.providers.get(account.network);
+    TargetPlan t{account, provider.text_rules(account), {}, {}};
+    if (!plan.post.media.empty()) {
+      if (!provider.capabilities().images)
+        throw Error(ErrorKind::invalid_input, account.network + " does not take images",
+                    "post the images elsewhere, or leave " + account.name() + " out of --to");
+      check_media(plan.post.media, t.rules, account.network);
+    }
+    t.parts = parts_for(plan.post, t.rules);
+    if (t.parts.size() > 1 && !provider.capabilities().threads)
+      throw Error(ErrorKind::invalid_input, account.network + " cannot post threads",
+                  "shorten the text for " + account.name());
+    for (const auto& part : t.parts) {
+      t.checks.push_back(check_length(part, t.rules));
+      if (!t.checks.back().fits()) {
+        std::string hint = q.thread ? "shorten the text" : "shorten it, or add --thread to post it as a thread";
+        throw Error(ErrorKind::invalid_input,
+                    "text too long for " + account.name() + ": " + t.checks.back().describe(), hint);
+      }
+    }
+    plan.targets.push_back(std::move(t));
+  }
+  return plan;
+}
+
+std::vector<Delivery> enqueue_post(Engine& engine, PostPlan& plan, Timestamp due,
+                                   const std::string& tz) {
+  for (auto& m : plan.post.media) m = keep_media_copy(m, engine.data_dir / "media");
+  std::vector<Delivery> deliveries;
+  for (const auto& t : plan.targets) {
+    Delivery d;
+    d.account_id = t.account.id;
+    d.due_at = due;
+    d.tz = tz;
+    d.idempotency_key = new_idempotency_key();
+    d.created_at = engine.clock.now();
+    deliveries.push_back(d);
+  }
+  engine.store.add_post(plan.post, deliveries);
+  return deliveries;
+}
+
+}  // namespace crier

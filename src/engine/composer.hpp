@@ -1,0 +1,57 @@
+// From what the user typed to a post with deliveries: every check (length as each network
+// counts it, images, accounts) happens in plan_post, before anything is written or sent.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/engine.hpp"
+#include "provider/provider.hpp"
+#include "store/types.hpp"
+#include "text/text_rules.hpp"
+
+namespace crier {
+
+struct ImageArg {
+  std::string path;
+  std::string alt;
+};
+
+struct ComposeRequest {
+  std::string text;
+  std::vector<ImageArg> images;
+  bool thread = false;
+  std::vector<std::string> to;
+};
+
+struct TargetPlan {
+  Account account;
+  TextRules rules;
+  std::vector<std::string> parts;   // what will be sent, in order
+  std::vector<LengthCheck> checks;  // one per part
+};
+
+struct PostPlan {
+  Post post;
+  std::vector<TargetPlan> targets;
+};
+
+// The parts a delivery sends to an account with these rules: the author's own parts, a thread
+// split to fit, or the text as one part.
+std::vector<std::string> parts_for(const Post& post, const TextRules& rules);
+
+// Validates the request for every target and returns the plan. Writes nothing.
+// Throws Error(invalid_input) when text is empty or too long (saying by how much and
+// suggesting --thread), an image is missing or over a limit, or an account is unknown.
+PostPlan plan_post(Engine& engine, const ComposeRequest& request);
+
+// Stores the post (media copied into the data dir) and one queued delivery per target, due at
+// `due`, in one transaction. Returns the deliveries.
+std::vector<Delivery> enqueue_post(Engine& engine, PostPlan& plan, Timestamp due,
+                                   const std::string& tz);
+
+// A fresh idempotency key for a delivery.
+std::string new_idempotency_key();
+
+}  // namespace crier

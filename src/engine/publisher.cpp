@@ -1,0 +1,151 @@
+#include "engine/publisher.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include <unistd.h>
+
+#include "config/config.hpp"
+#include "engine/accounts.hpp"
+#include "engine/composer.hpp"
+#include "log.hpp"
+#include "provider/provider.hpp"
+#include "store/store.hpp"
+
+namespace crier {
+namespace {
+
+using namespace std::chrono;
+
+seconds backoff(const Config& config, int attempts, std::optional<seconds> retry_after) {
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  double base = static_cast<double>(config.get_int("publish.backoff_seconds"));
+  double delay = base * std::pow(2.0, std::max(0, attempts - 1));
+  delay = std::min(delay, 6.0 * 3600.0);
+  delay *= std::uniform_real_distribution<double>(0.8, 1.2)(rng);
+  auto s = seconds{static_cast<long long>(delay)};
+  if (retry_after && *retry_after > s) s = *retry_after;
+  return s;
+}
+
+PublishRequest request_for(Engine& engine, const Delivery& d, const Account& account,
+                           Provider& provider) {
+  auto post = engine.store.find_post(d.post_id);
+  if (!post) throw Error(ErrorKind::internal, "delivery " + std::to_string(d.id) + " has no post");
+  PublishRequest q;
+  q.idempotency_key = d.idempotency_key;
+  auto parts = parts_for(*post, provider.text_rules(account));
+  for (size_t i = 0; i < parts.size(); ++i)
+    q.parts.push_back({parts[i], i == 0 ? post->media : std::vector<MediaItem>{}});
+  return q;
+}
+
+DeliveryOutcome attempt(Engine& engine, const Lease& lease, const std::string& owner) {
+  const Delivery& d = lease.delivery;
+  DeliveryOutcome out;
+  out.delivery = d;
+  auto account = engine.store.find_account(d.account_id);
+  out.account = account.value_or(Account{});
+  Timestamp now = engine.clock.now();
+  try {
+    if (!account) throw Error(ErrorKind::permanent, "the account was removed");
+    Provider& provider = engine.providers.get(account->network);
+    Session session = open_session(engine, *account);
+    PublishRequest q = request_for(engine, d, *account, provider);
+    std::optional<PublishResult> result;
+    if (lease.reclaimed) {
+      spdlog::info("delivery {}: an earlier attempt was interrupted; reconciling with {}", d.id,
+                   account->network);
+      result = provider.reconcile(session, q);
+      out.reconciled = result.has_value();
+    }
+    if (!result) result = provider.publish(session, q);
+    const auto& root = result->parts.at(0);
+    now = engine.clock.now();
+    if (!engine.store.mark_published(d.id, owner, root.remote_id, root.url, now)) {
+      out.result = "lost_lease";
+      out.error = "the lease expired before the outcome was recorded; the next run reconciles";
+      return out;
+    }
+    out.result = "published";
+    out.delivery.status = DeliveryStatus::published;
+    out.delivery.remote_id = root.remote_id;
+    out.delivery.remote_url = root.url;
+    out.delivery.published_at = now;
+    return out;
+  } catch (const Error& e) {
+    out.error_kind = e.kind();
+    out.error = e.what();
+    out.hint = e.hint();
+    std::string kind(to_string(e.kind()));
+    now = engine.clock.now();
+    int max_attempts = static_cast<int>(engine.config.get_int("publish.max_attempts"));
+    if (e.kind() == ErrorKind::auth) {
+      // Pause the account: its deliveries wait (queued) until it is reconnected.
+      engine.store.set_account_status(d.account_id, "auth_failed");
+      engine.store.mark_unsuccessful(d.id, owner, DeliveryStatus::queued, kind, e.what(), std::nullopt);
+      out.result = "paused";
+      out.delivery.status = DeliveryStatus::queued;
+      if (out.hint.empty() && account)
+        out.hint = "reconnect: crier accounts add " + account->network + " --handle " + account->handle;
+    } else if (is_retryable(e.kind()) && d.attempts < max_attempts) {
+      Timestamp next = now + backoff(engine.config, d.attempts, e.retry_after());
+      engine.store.mark_unsuccessful(d.id, owner, DeliveryStatus::queued, kind, e.what(), next);
+      out.result = "retry";
+      out.delivery.status = DeliveryStatus::queued;
+      out.delivery.next_attempt_at = next;
+    } else if (is_retryable(e.kind())) {
+      engine.store.mark_unsuccessful(d.id, owner, DeliveryStatus::dead, kind, e.what(), std::nullopt);
+      out.result = "dead";
+      out.delivery.status = DeliveryStatus::dead;
+    } else {
+      engine.store.mark_unsuccessful(d.id, owner, DeliveryStatus::failed, kind, e.what(), std::nullopt);
+      out.result = "failed";
+      out.delivery.status = DeliveryStatus::failed;
+    }
+    out.delivery.last_error = e.what();
+    out.delivery.last_error_kind = kind;
+    return out;
+  }
+}
+
+}  // namespace
+
+int PublishReport::exit_code() const {
+  bool any_published = false, any_failed = false, all_deferred = !outcomes.empty();
+  for (const auto& o : outcomes) {
+    if (o.result == "published") any_published = true;
+    if (o.result != "published") any_failed = true;
+    if (o.result != "retry" && o.result != "lost_lease") all_deferred = false;
+  }
+  if (!any_failed) return exit_code::ok;
+  if (!any_published && all_deferred) return exit_code::temporary;
+  return exit_code::partial;
+}
+
+std::string new_worker_id() {
+  char host[256] = {0};
+  ::gethostname(host, sizeof host - 1);
+  std::random_device rd;
+  return std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(rd() % 100000);
+}
+
+PublishReport publish_due(Engine& engine, const PublishOptions& options) {
+  PublishReport report;
+  const std::string owner = new_worker_id();
+  auto lease_for = seconds{engine.config.get_int("publish.lease_seconds")};
+  while (options.limit <= 0 || static_cast<int>(report.outcomes.size()) < options.limit) {
+    Timestamp now = engine.clock.now();
+    auto lease = engine.store.claim_due(now, owner, now + lease_for, options.post_id);
+    if (!lease) break;
+    // A delivery retried in this run is not claimed again in the same run.
+    bool seen = std::any_of(report.outcomes.begin(), report.outcomes.end(),
+                            [&](const DeliveryOutcome& o) { return o.delivery.id == lease->delivery.id; });
+    report.outcomes.push_back(attempt(engine, *lease, owner));
+    if (seen) break;
+  }
+  return report;
+}
+
+}  // namespace crier

@@ -1,0 +1,44 @@
+// Publishing exactly once. A worker takes a lease on a due delivery (one transaction), calls
+// the provider with the delivery's idempotency key, and records the outcome (another). A lease
+// found expired means an earlier worker died mid-call: the provider reconciles (looks for the
+// post on the network) before anything is sent again.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/engine.hpp"
+#include "error.hpp"
+#include "store/types.hpp"
+
+namespace crier {
+
+struct PublishOptions {
+  int limit = 0;                   // 0: everything due
+  std::optional<int64_t> post_id;  // only this post's deliveries
+};
+
+struct DeliveryOutcome {
+  Delivery delivery;  // as it stands after the attempt
+  Account account;
+  std::string result;  // published | retry | paused | failed | dead | lost_lease
+  bool reconciled = false;  // found on the network after an interrupted attempt
+  std::optional<ErrorKind> error_kind;
+  std::string error;
+  std::string hint;
+};
+
+struct PublishReport {
+  std::vector<DeliveryOutcome> outcomes;
+  // 0 all published (or nothing due), 75 nothing published and everything deferred,
+  // 6 otherwise when something failed.
+  int exit_code() const;
+};
+
+// A name for this worker, unique across processes and machines: host:pid:random.
+std::string new_worker_id();
+
+PublishReport publish_due(Engine& engine, const PublishOptions& options);
+
+}  // namespace crier

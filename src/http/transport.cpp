@@ -1,0 +1,117 @@
+#include "http/transport.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <date/date.h>
+#include <nlohmann/json.hpp>
+
+#include "error.hpp"
+#include "log.hpp"
+
+namespace crier {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// The human part of an error body: JSON {"error","message","error_description"} or text.
+std::string server_message(const HttpResponse& r) {
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (j.is_object()) {
+    std::string out;
+    for (const char* k : {"message", "error_description", "error", "detail"}) {
+      if (j.contains(k) && j[k].is_string()) {
+        std::string v = j[k].get<std::string>();
+        if (!out.empty() && out.find(v) == std::string::npos) out += ": ";
+        if (out.find(v) == std::string::npos) out += v;
+      }
+    }
+    if (!out.empty()) return out;
+  }
+  std::string body = r.body.substr(0, 200);
+  std::replace(body.begin(), body.end(), '\n', ' ');
+  return body;
+}
+
+}  // namespace
+
+std::optional<std::string> HttpResponse::header(std::string_view name) const {
+  for (const auto& [k, v] : headers)
+    if (iequals(k, name)) return v;
+  return std::nullopt;
+}
+
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, Timestamp now) {
+  std::string v(value);
+  if (!v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+    return std::chrono::seconds{std::stoll(v)};
+  std::istringstream in(v);
+  date::sys_seconds t;
+  in >> date::parse("%a, %d %b %Y %H:%M:%S GMT", t);
+  if (in.fail()) return std::nullopt;
+  return std::max(std::chrono::seconds{0}, t - now);
+}
+
+void throw_for_status(const HttpResponse& r, std::string_view what, Timestamp now) {
+  if (r.status >= 200 && r.status < 300) return;
+  std::string msg = std::string(what) + " failed (HTTP " + std::to_string(r.status) + ")";
+  std::string detail = server_message(r);
+  if (!detail.empty()) msg += ": " + detail;
+  if (r.status == 401 || r.status == 403)
+    throw Error(ErrorKind::auth, msg, "reconnect the account: crier accounts add ...");
+  if (r.status == 404) throw Error(ErrorKind::not_found, msg);
+  if (r.status == 429) {
+    Error e(ErrorKind::rate_limited, msg, "the network asked crier to slow down; try later");
+    if (auto ra = r.header("Retry-After"))
+      if (auto s = parse_retry_after(*ra, now)) e.with_retry_after(*s);
+    throw e;
+  }
+  if (r.status == 408 || r.status >= 500) throw Error(ErrorKind::transient, msg);
+  throw Error(ErrorKind::permanent, msg);
+}
+
+std::string describe_for_log(const HttpRequest& q) {
+  std::string s = q.method + " " + redact(q.url);
+  for (const auto& [k, v] : q.headers) {
+    bool secret = iequals(k, "Authorization") || iequals(k, "Cookie") || iequals(k, "X-Api-Key") ||
+                  iequals(k, "x-goog-api-key");
+    s += "\n  " + k + ": " + (secret ? std::string("[redacted]") : redact(v));
+  }
+  if (!q.body.empty()) {
+    std::string body = redact(q.body.substr(0, 500));
+    bool binary = std::any_of(body.begin(), body.end(), [](char c) { return c == '\0'; });
+    s += "\n  body (" + std::to_string(q.body.size()) + " bytes)" + (binary ? "" : ": " + body);
+  }
+  return s;
+}
+
+std::string describe_for_log(const HttpResponse& r) {
+  std::string s = "HTTP " + std::to_string(r.status);
+  for (const auto& [k, v] : r.headers)
+    if (!iequals(k, "Set-Cookie")) s += "\n  " + k + ": " + redact(v);
+  if (!r.body.empty())
+    s += "\n  body (" + std::to_string(r.body.size()) + " bytes): " + redact(r.body.substr(0, 500));
+  return s;
+}
+
+std::string url_encode(std::string_view s) {
+  static const char* k_hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += k_hex[c >> 4];
+      out += k_hex[c & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace crier

@@ -1,0 +1,65 @@
+// HTTP for providers and the LLM client. One small interface (Transport) with libcurl behind
+// it in production, a scripted fake in unit tests and loopback servers in end-to-end tests.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "clock.hpp"
+
+namespace crier {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  Headers headers;
+  std::string body;
+  std::chrono::milliseconds timeout{0};  // 0: the transport's default
+};
+
+struct HttpResponse {
+  int status = 0;
+  Headers headers;
+  std::string body;
+
+  // Case-insensitive header lookup; nullopt when absent.
+  std::optional<std::string> header(std::string_view name) const;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // Performs one request. Returns the response for any HTTP status; throws Error(network)
+  // when the server cannot be reached, Error(transient) on a timeout or a dropped connection.
+  virtual HttpResponse send(const HttpRequest& request) = 0;
+};
+
+struct CurlOptions {
+  std::chrono::milliseconds timeout{30000};
+  std::chrono::milliseconds connect_timeout{10000};
+  std::string user_agent;  // default: crier/VERSION
+};
+std::unique_ptr<Transport> make_curl_transport(CurlOptions options = {});
+
+// Seconds to wait from a Retry-After header (delta seconds or an HTTP date), relative to now.
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, Timestamp now);
+
+// Throws the Error a non-2xx response means: 401/403 auth, 404 not_found, 408/5xx transient,
+// 429 rate_limited (with retry-after), other 4xx permanent with the server's message.
+// `what` names the operation for the message ("bluesky createRecord"). Returns on 2xx.
+void throw_for_status(const HttpResponse& response, std::string_view what, Timestamp now);
+
+// The text of a request or response as -vv logs show it: tokens and secrets redacted, bodies cut.
+std::string describe_for_log(const HttpRequest& request);
+std::string describe_for_log(const HttpResponse& response);
+
+// application/x-www-form-urlencoded escaping.
+std::string url_encode(std::string_view s);
+
+}  // namespace crier

@@ -1,0 +1,100 @@
+#include "media/media.hpp"
+
+#include <algorithm>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "error.hpp"
+#include "paths.hpp"
+
+namespace crier {
+namespace fs = std::filesystem;
+namespace {
+
+std::string sniff_mime(std::string_view head) {
+  auto starts = [&](std::string_view magic) { return head.substr(0, magic.size()) == magic; };
+  if (starts("\xFF\xD8\xFF")) return "image/jpeg";
+  if (starts("\x89PNG\r\n\x1A\n")) return "image/png";
+  if (starts("GIF87a") || starts("GIF89a")) return "image/gif";
+  if (head.size() >= 12 && starts("RIFF") && head.substr(8, 4) == "WEBP") return "image/webp";
+  return {};
+}
+
+std::string extension_for(const std::string& mime) {
+  if (mime == "image/jpeg") return ".jpg";
+  if (mime == "image/png") return ".png";
+  if (mime == "image/gif") return ".gif";
+  if (mime == "image/webp") return ".webp";
+  return ".bin";
+}
+
+uint64_t fnv1a(std::string_view data) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string human_bytes(int64_t n) {
+  if (n >= 1'000'000) return fmt::format("{:.2f} MB", static_cast<double>(n) / 1e6);
+  if (n >= 1'000) return fmt::format("{:.1f} kB", static_cast<double>(n) / 1e3);
+  return fmt::format("{} bytes", n);
+}
+
+}  // namespace
+
+MediaItem inspect_image(const fs::path& path, std::string alt) {
+  std::error_code ec;
+  if (!fs::exists(path, ec))
+    throw Error(ErrorKind::invalid_input, "image '" + path.string() + "' does not exist",
+                "check the path given to --image");
+  if (!fs::is_regular_file(path, ec))
+    throw Error(ErrorKind::invalid_input, "image '" + path.string() + "' is not a file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::invalid_input, "cannot read image '" + path.string() + "'");
+  std::string head(16, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(in.gcount()));
+  auto bytes = static_cast<int64_t>(fs::file_size(path, ec));
+  if (bytes == 0) throw Error(ErrorKind::invalid_input, "image '" + path.string() + "' is empty");
+  std::string mime = sniff_mime(head);
+  if (mime.empty())
+    throw Error(ErrorKind::invalid_input,
+                "'" + path.string() + "' is not a JPEG, PNG, GIF or WebP image");
+  return MediaItem{fs::absolute(path).string(), std::move(alt), mime, bytes};
+}
+
+void check_media(const std::vector<MediaItem>& media, const TextRules& rules,
+                 const std::string& network) {
+  if (media.size() > rules.max_images)
+    throw Error(ErrorKind::invalid_input,
+                fmt::format("{} images given, {} takes at most {}", media.size(), network,
+                            rules.max_images),
+                "remove some --image options, or post them in a thread");
+  for (const auto& m : media) {
+    if (std::find(rules.image_types.begin(), rules.image_types.end(), m.mime) ==
+        rules.image_types.end())
+      throw Error(ErrorKind::invalid_input,
+                  fmt::format("image '{}' is {}, which {} does not accept", m.path, m.mime, network));
+    if (m.bytes > rules.max_image_bytes)
+      throw Error(ErrorKind::invalid_input,
+                  fmt::format("image '{}' is {}, over {}'s limit of {} per image", m.path,
+                              human_bytes(m.bytes), network, human_bytes(rules.max_image_bytes)),
+                  "make it smaller, e.g. convert IN -resize 2000x2000 -quality 85 OUT.jpg");
+  }
+}
+
+MediaItem keep_media_copy(const MediaItem& item, const fs::path& dir) {
+  std::string data = read_file(item.path);
+  fs::path target = dir / fmt::format("{:016x}-{}{}", fnv1a(data), data.size(), extension_for(item.mime));
+  std::error_code ec;
+  if (!fs::exists(target, ec)) write_file_atomic(target, data);
+  MediaItem copy = item;
+  copy.path = target.string();
+  return copy;
+}
+
+}  // namespace crier

@@ -1,0 +1,66 @@
+#include "provider/provider.hpp"
+
+#include "error.hpp"
+
+namespace crier {
+
+std::vector<std::string> capability_names(const Capabilities& c) {
+  std::vector<std::string> out;
+  auto add = [&](bool on, const char* name) {
+    if (on) out.emplace_back(name);
+  };
+  add(c.images, "images");
+  add(c.threads, "threads");
+  add(c.link_cards, "link_cards");
+  add(c.inbox_replies, "inbox_replies");
+  add(c.inbox_mentions, "inbox_mentions");
+  add(c.inbox_dms, "inbox_dms");
+  add(c.reply, "reply");
+  add(c.send_dm, "send_dm");
+  add(c.post_metrics, "post_metrics");
+  add(c.account_metrics, "account_metrics");
+  add(c.native_idempotency, "native_idempotency");
+  return out;
+}
+
+std::string_view to_string(InboxStream s) {
+  switch (s) {
+    case InboxStream::replies: return "replies";
+    case InboxStream::mentions: return "mentions";
+    case InboxStream::dms: return "dms";
+  }
+  return "replies";
+}
+
+namespace {
+Error unsupported(const Provider& p, const char* what) {
+  return Error(ErrorKind::unsupported, std::string(p.name()) + " does not support " + what);
+}
+}  // namespace
+
+InboxPage Provider::fetch_inbox(Session&, InboxStream s, const std::string&) {
+  throw unsupported(*this, (std::string("reading ") + std::string(to_string(s))).c_str());
+}
+PublishedPart Provider::reply(Session&, const RemoteItem&, const std::string&, const std::string&) {
+  throw unsupported(*this, "replies");
+}
+std::vector<PostStats> Provider::post_metrics(Session&, const std::vector<std::string>&) {
+  throw unsupported(*this, "post metrics");
+}
+AccountStats Provider::account_metrics(Session&) { throw unsupported(*this, "account metrics"); }
+
+Provider& ProviderSet::get(std::string_view name) {
+  for (auto& [n, p] : m_providers)
+    if (n == name) return *p;
+  const ProviderInfo* info = find_provider(name);
+  if (info == nullptr) {
+    std::string known;
+    for (const auto& i : provider_table()) known += (known.empty() ? "" : ", ") + std::string(i.name);
+    throw Error(ErrorKind::invalid_input, "unknown network '" + std::string(name) + "'",
+                "known networks: " + known + " (crier providers list)");
+  }
+  m_providers.emplace_back(std::string(name), info->make(m_env));
+  return *m_providers.back().second;
+}
+
+}  // namespace crier

@@ -1,0 +1,182 @@
+// A provider is one network behind one interface. It receives an HTTP transport, a clock and
+// its settings, never the store: the engine hands it what it needs (a Session with the
+// account's credentials) and records what comes back.
+//
+// Contract for every operation: return on success; throw crier::Error with a kind on failure
+// (auth, rate_limited with retry_after, not_found, invalid_input, unsupported, transient,
+// network, permanent). An operation the network lacks throws unsupported, never a silent no-op.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "clock.hpp"
+#include "store/types.hpp"
+#include "text/text_rules.hpp"
+
+namespace crier {
+
+class Config;
+class Transport;
+
+struct Capabilities {
+  bool images = false;
+  bool threads = false;
+  bool link_cards = false;
+  bool inbox_replies = false;   // replies and comments to our posts
+  bool inbox_mentions = false;
+  bool inbox_dms = false;
+  bool reply = false;           // answer an inbox item publicly
+  bool send_dm = false;
+  bool post_metrics = false;
+  bool account_metrics = false;
+  bool native_idempotency = false;  // the network itself dedups a repeated publish
+};
+// Names of the capabilities that are set, e.g. {"images", "threads", ...}.
+std::vector<std::string> capability_names(const Capabilities& c);
+
+// What `crier accounts add NETWORK` gathered from the user.
+struct ConnectRequest {
+  std::string handle;
+  std::string server;
+  std::string secret;  // app password / token read from stdin or a command; may be empty
+};
+
+// What the provider reports back after connecting.
+struct Connected {
+  std::string handle;        // canonical handle on the network
+  std::string server;
+  std::string display_name;
+  std::string secret;        // opaque to crier (JSON as the provider likes); stored in secrets
+  std::string settings = "{}";
+};
+
+// An account with its credentials for one run. A provider that refreshes tokens calls
+// save_secret with the new secret so the engine can store it.
+struct Session {
+  Account account;
+  std::string secret;
+  std::function<void(const std::string&)> save_secret = [](const std::string&) {};
+};
+
+struct OutgoingPart {
+  std::string text;
+  std::vector<MediaItem> media;
+};
+
+struct PublishRequest {
+  // Stable for the delivery across retries and processes: the network's own dedup, or the
+  // provider's reconcile, keys on it.
+  std::string idempotency_key;
+  std::vector<OutgoingPart> parts;  // one for a single post; more for a thread, in order
+};
+
+struct PublishedPart {
+  std::string remote_id;
+  std::string url;
+};
+
+struct PublishResult {
+  std::vector<PublishedPart> parts;  // parts[0] is the root
+};
+
+enum class InboxStream { replies, mentions, dms };
+std::string_view to_string(InboxStream s);
+
+// An item as the network reports it; the engine turns it into an InboxItem.
+struct RemoteItem {
+  std::string kind;  // reply | comment | mention | quote | dm
+  std::string remote_id;
+  std::string thread_id;
+  std::string parent_remote_id;
+  std::string author;
+  std::string author_name;
+  std::string text;
+  std::string url;
+  Timestamp created_at{};
+};
+
+struct InboxPage {
+  std::vector<RemoteItem> items;
+  std::string next_cursor;  // pass back to get what came after; "" keeps the old cursor
+  bool more = false;        // another page is waiting now
+};
+
+struct PostStats {
+  std::string remote_id;
+  int64_t likes = 0, reposts = 0, replies = 0, quotes = 0;
+  std::optional<int64_t> views;
+};
+
+struct AccountStats {
+  int64_t followers = 0;
+  std::optional<int64_t> following;
+  std::optional<int64_t> posts;
+};
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+
+  virtual std::string_view name() const = 0;
+  virtual Capabilities capabilities() const = 0;
+  // Limits for this account (they may depend on its server).
+  virtual TextRules text_rules(const Account& account) const = 0;
+
+  // Checks the credentials with the network and returns what to store.
+  virtual Connected connect(const ConnectRequest& request) = 0;
+  // Throws Error(auth) when the stored credentials no longer work.
+  virtual void verify(Session& session) = 0;
+
+  virtual PublishResult publish(Session& session, const PublishRequest& request) = 0;
+  // Looks on the network for what a publish with this idempotency key created. nullopt when
+  // nothing was published (safe to publish again); the result when it was.
+  virtual std::optional<PublishResult> reconcile(Session& session, const PublishRequest& request) = 0;
+
+  // Items after `cursor` ("" for the first poll), oldest first.
+  virtual InboxPage fetch_inbox(Session& session, InboxStream stream, const std::string& cursor);
+  // Answers `to` (reply in its thread, or a DM in its conversation).
+  virtual PublishedPart reply(Session& session, const RemoteItem& to, const std::string& text,
+                              const std::string& idempotency_key);
+  virtual std::vector<PostStats> post_metrics(Session& session,
+                                              const std::vector<std::string>& remote_ids);
+  virtual AccountStats account_metrics(Session& session);
+};
+
+// What a provider is built with.
+struct ProviderEnv {
+  Transport& http;
+  const Clock& clock;
+  const Config& config;
+  std::filesystem::path data_dir;  // crier's data dir; a provider may keep caches under it
+};
+
+struct ProviderInfo {
+  std::string_view name;
+  std::string_view summary;
+  std::unique_ptr<Provider> (*make)(ProviderEnv& env);
+};
+
+// The table of built-in providers, in the order `crier providers list` shows them.
+std::span<const ProviderInfo> provider_table();
+const ProviderInfo* find_provider(std::string_view name);
+
+// Instantiates providers on first use and keeps them for the run.
+class ProviderSet {
+ public:
+  explicit ProviderSet(ProviderEnv env) : m_env(env) {}
+  // Throws Error(invalid_input) naming the known networks when `name` is not one.
+  Provider& get(std::string_view name);
+
+ private:
+  ProviderEnv m_env;
+  std::vector<std::pair<std::string, std::unique_ptr<Provider>>> m_providers;
+};
+
+}  // namespace crier

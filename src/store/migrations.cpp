@@ -1,0 +1,18 @@
+#include <string_view>
+#include <vector>
+
+#include "embedded.hpp"
+#include "store/store.hpp"
+
+namespace crier {
+
+std::vector<std::string_view> embedded_migrations() {
+  // Numbered files under src/store/migrations, embedded by CMake. Append only: never edit one
+  // that has shipped, add the next number instead.
+  return {
+      embedded_file("src/store/migrations/0001_initial.sql"),
+      embedded_file("src/store/migrations/0002_inbox_metrics.sql"),
+  };
+}
+
+}  // namespace crier

@@ -1,0 +1,650 @@
+// The SQLite store. The only file in crier that includes sqlite3.h.
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
+#include "error.hpp"
+#include "store/store.hpp"
+
+namespace crier {
+namespace {
+
+using nlohmann::json;
+
+class Db;
+
+// A prepared statement with positional binding (1-based) and column reads (0-based).
+class Stmt {
+ public:
+  Stmt(sqlite3* db, std::string_view sql) : m_db(db) {
+    if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &m_stmt, nullptr) !=
+        SQLITE_OK)
+      fail("prepare");
+  }
+  ~Stmt() { sqlite3_finalize(m_stmt); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& bind(int i, int64_t v) {
+    sqlite3_bind_int64(m_stmt, i, v);
+    return *this;
+  }
+  Stmt& bind(int i, int v) { return bind(i, static_cast<int64_t>(v)); }
+  Stmt& bind(int i, const std::string& v) {
+    sqlite3_bind_text(m_stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind(int i, const char* v) { return bind(i, std::string(v)); }
+  Stmt& bind(int i, Timestamp t) { return bind(i, static_cast<int64_t>(to_unix(t))); }
+  Stmt& bind_null(int i) {
+    sqlite3_bind_null(m_stmt, i);
+    return *this;
+  }
+  template <typename T>
+  Stmt& bind(int i, const std::optional<T>& v) {
+    return v ? bind(i, *v) : bind_null(i);
+  }
+  // Binds NULL for an empty string (optional text columns).
+  Stmt& bind_text_or_null(int i, const std::string& v) { return v.empty() ? bind_null(i) : bind(i, v); }
+
+  // Returns true while there is a row.
+  bool step() {
+    int rc = sqlite3_step(m_stmt);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    fail("step");
+    return false;
+  }
+  void run() {
+    while (step()) {
+    }
+  }
+
+  int64_t i64(int col) const { return sqlite3_column_int64(m_stmt, col); }
+  bool is_null(int col) const { return sqlite3_column_type(m_stmt, col) == SQLITE_NULL; }
+  std::string text(int col) const {
+    auto p = sqlite3_column_text(m_stmt, col);
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<size_t>(sqlite3_column_bytes(m_stmt, col)))
+             : std::string();
+  }
+  Timestamp time(int col) const { return from_unix(i64(col)); }
+  std::optional<Timestamp> opt_time(int col) const {
+    return is_null(col) ? std::nullopt : std::optional<Timestamp>(time(col));
+  }
+  std::optional<int64_t> opt_i64(int col) const {
+    return is_null(col) ? std::nullopt : std::optional<int64_t>(i64(col));
+  }
+
+ private:
+  [[noreturn]] void fail(const char* what) {
+    int code = sqlite3_extended_errcode(m_db);
+    std::string msg = std::string("database ") + what + " failed: " + sqlite3_errmsg(m_db);
+    if ((code & 0xff) == SQLITE_CONSTRAINT) throw Error(ErrorKind::invalid_input, msg);
+    if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
+      throw Error(ErrorKind::transient, msg, "another crier is busy with the database; try again");
+    throw Error(ErrorKind::internal, msg);
+  }
+  sqlite3* m_db;
+  sqlite3_stmt* m_stmt = nullptr;
+};
+
+void exec(sqlite3* db, const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    int code = sqlite3_extended_errcode(db) & 0xff;
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+      throw Error(ErrorKind::transient, "database is busy: " + msg,
+                  "another crier is busy with the database; try again");
+    throw Error(ErrorKind::internal, "database error: " + msg);
+  }
+}
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back when the body throws. IMMEDIATE takes the write
+// lock up front, so two workers cannot both read "queued" and then both claim.
+void transaction(sqlite3* db, const std::function<void()>& body) {
+  exec(db, "BEGIN IMMEDIATE");
+  try {
+    body();
+    exec(db, "COMMIT");
+  } catch (...) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+constexpr const char* k_delivery_cols =
+    "id, post_id, account_id, status, due_at, tz, attempts, next_attempt_at, lease_owner, "
+    "lease_until, idempotency_key, remote_id, remote_url, last_error, last_error_kind, "
+    "published_at, created_at";
+
+Delivery read_delivery(const Stmt& s) {
+  Delivery d;
+  d.id = s.i64(0);
+  d.post_id = s.i64(1);
+  d.account_id = s.i64(2);
+  d.status = delivery_status_from_string(s.text(3)).value_or(DeliveryStatus::failed);
+  d.due_at = s.time(4);
+  d.tz = s.text(5);
+  d.attempts = static_cast<int>(s.i64(6));
+  d.next_attempt_at = s.opt_time(7);
+  d.lease_owner = s.text(8);
+  d.lease_until = s.opt_time(9);
+  d.idempotency_key = s.text(10);
+  d.remote_id = s.text(11);
+  d.remote_url = s.text(12);
+  d.last_error = s.text(13);
+  d.last_error_kind = s.text(14);
+  d.published_at = s.opt_time(15);
+  d.created_at = s.time(16);
+  return d;
+}
+
+constexpr const char* k_account_cols =
+    "id, network, handle, server, COALESCE(alias, ''), status, settings, created_at";
+
+Account read_account(const Stmt& s) {
+  Account a;
+  a.id = s.i64(0);
+  a.network = s.text(1);
+  a.handle = s.text(2);
+  a.server = s.text(3);
+  a.alias = s.text(4);
+  a.status = s.text(5);
+  a.settings = s.text(6);
+  a.created_at = s.time(7);
+  return a;
+}
+
+constexpr const char* k_inbox_cols =
+    "id, account_id, kind, remote_id, COALESCE(thread_id,''), COALESCE(parent_remote_id,''), "
+    "delivery_id, author, COALESCE(author_name,''), text, COALESCE(url,''), created_at, "
+    "fetched_at, status, COALESCE(triage,''), COALESCE(reply_remote_id,'')";
+
+InboxItem read_inbox(const Stmt& s) {
+  InboxItem i;
+  i.id = s.i64(0);
+  i.account_id = s.i64(1);
+  i.kind = s.text(2);
+  i.remote_id = s.text(3);
+  i.thread_id = s.text(4);
+  i.parent_remote_id = s.text(5);
+  i.delivery_id = s.opt_i64(6);
+  i.author = s.text(7);
+  i.author_name = s.text(8);
+  i.text = s.text(9);
+  i.url = s.text(10);
+  i.created_at = s.time(11);
+  i.fetched_at = s.time(12);
+  i.status = s.text(13);
+  i.triage = s.text(14);
+  i.reply_remote_id = s.text(15);
+  return i;
+}
+
+std::string placeholders(size_t n) {
+  std::string s;
+  for (size_t i = 0; i < n; ++i) s += i ? ",?" : "?";
+  return s;
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(sqlite3* db) : m_db(db) {}
+  ~SqliteStore() override { sqlite3_close_v2(m_db); }
+
+  void migrate(int target) {
+    auto migrations = embedded_migrations();
+    int latest = static_cast<int>(migrations.size());
+    if (target < 0) target = latest;
+    int current = schema_version();
+    if (current > latest)
+      throw Error(ErrorKind::config,
+                  "the database is from a newer crier (schema " + std::to_string(current) +
+                      ", this crier knows " + std::to_string(latest) + ")",
+                  "upgrade crier, or point --db at another file");
+    if (current >= target) return;
+    transaction(m_db, [&] {
+      int v = schema_version();  // re-read under the write lock: another process may have won
+      for (; v < target; ++v) exec(m_db, std::string(migrations[static_cast<size_t>(v)]));
+      exec(m_db, "PRAGMA user_version = " + std::to_string(v));
+    });
+  }
+
+  int schema_version() override {
+    Stmt s(m_db, "PRAGMA user_version");
+    s.step();
+    return static_cast<int>(s.i64(0));
+  }
+
+  std::string integrity_check() override {
+    Stmt s(m_db, "PRAGMA integrity_check");
+    std::string out;
+    while (s.step()) out += (out.empty() ? "" : "; ") + s.text(0);
+    return out;
+  }
+
+  int64_t add_account(const Account& a, const std::string& secret) override {
+    int64_t id = 0;
+    transaction(m_db, [&] {
+      if (find_account(a.network, a.handle))
+        throw Error(ErrorKind::invalid_input, "account '" + a.name() + "' already exists",
+                    "remove it first: crier accounts remove " + a.name());
+      if (!a.alias.empty() && find_account_by_alias(a.alias))
+        throw Error(ErrorKind::invalid_input, "alias '" + a.alias + "' is already taken",
+                    "choose another with --alias");
+      Stmt s(m_db,
+             "INSERT INTO accounts (network, handle, server, alias, status, settings, created_at) "
+             "VALUES (?,?,?,?,?,?,?)");
+      s.bind(1, a.network).bind(2, a.handle).bind(3, a.server).bind_text_or_null(4, a.alias);
+      s.bind(5, a.status).bind(6, a.settings).bind(7, a.created_at).run();
+      id = sqlite3_last_insert_rowid(m_db);
+      Stmt sec(m_db, "INSERT INTO secrets (account_id, data, updated_at) VALUES (?,?,?)");
+      sec.bind(1, id).bind(2, secret).bind(3, a.created_at).run();
+    });
+    return id;
+  }
+
+  std::vector<Account> list_accounts() override {
+    Stmt s(m_db, std::string("SELECT ") + k_account_cols + " FROM accounts ORDER BY network, handle");
+    std::vector<Account> out;
+    while (s.step()) out.push_back(read_account(s));
+    return out;
+  }
+
+  std::optional<Account> find_account(int64_t id) override {
+    Stmt s(m_db, std::string("SELECT ") + k_account_cols + " FROM accounts WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return read_account(s);
+  }
+
+  std::optional<Account> find_account(const std::string& network,
+                                      const std::string& handle) override {
+    Stmt s(m_db, std::string("SELECT ") + k_account_cols +
+                     " FROM accounts WHERE network = ? AND handle = ?");
+    s.bind(1, network).bind(2, handle);
+    if (!s.step()) return std::nullopt;
+    return read_account(s);
+  }
+
+  std::optional<Account> find_account_by_alias(const std::string& alias) override {
+    Stmt s(m_db, std::string("SELECT ") + k_account_cols + " FROM accounts WHERE alias = ?");
+    s.bind(1, alias);
+    if (!s.step()) return std::nullopt;
+    return read_account(s);
+  }
+
+  void set_account_status(int64_t id, const std::string& status) override {
+    Stmt(m_db, "UPDATE accounts SET status = ? WHERE id = ?").bind(1, status).bind(2, id).run();
+  }
+
+  void remove_account(int64_t id) override {
+    transaction(m_db, [&] { Stmt(m_db, "DELETE FROM accounts WHERE id = ?").bind(1, id).run(); });
+  }
+
+  std::optional<std::string> secret(int64_t account_id) override {
+    Stmt s(m_db, "SELECT data FROM secrets WHERE account_id = ?");
+    s.bind(1, account_id);
+    if (!s.step()) return std::nullopt;
+    return s.text(0);
+  }
+
+  void set_secret(int64_t account_id, const std::string& data, Timestamp now) override {
+    Stmt(m_db,
+         "INSERT INTO secrets (account_id, data, updated_at) VALUES (?,?,?) "
+         "ON CONFLICT (account_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at")
+        .bind(1, account_id)
+        .bind(2, data)
+        .bind(3, now)
+        .run();
+  }
+
+  void add_post(Post& post, std::vector<Delivery>& deliveries) override {
+    transaction(m_db, [&] {
+      json media = json::array();
+      for (const auto& m : post.media)
+        media.push_back({{"path", m.path}, {"alt", m.alt}, {"mime", m.mime}, {"bytes", m.bytes}});
+      Stmt s(m_db,
+             "INSERT INTO posts (text, thread, parts, media, origin, status, created_at) "
+             "VALUES (?,?,?,?,?,?,?)");
+      s.bind(1, post.text).bind(2, post.thread ? 1 : 0).bind(3, json(post.parts).dump());
+      s.bind(4, media.dump()).bind(5, post.origin).bind(6, post.status).bind(7, post.created_at).run();
+      post.id = sqlite3_last_insert_rowid(m_db);
+      for (auto& d : deliveries) {
+        d.post_id = post.id;
+        Stmt ins(m_db,
+                 "INSERT INTO deliveries (post_id, account_id, status, due_at, tz, idempotency_key, "
+                 "created_at) VALUES (?,?,?,?,?,?,?)");
+        ins.bind(1, d.post_id).bind(2, d.account_id).bind(3, to_string(d.status));
+        ins.bind(4, d.due_at).bind(5, d.tz).bind(6, d.idempotency_key).bind(7, d.created_at).run();
+        d.id = sqlite3_last_insert_rowid(m_db);
+      }
+    });
+  }
+
+  std::optional<Post> find_post(int64_t id) override {
+    Stmt s(m_db, "SELECT id, text, parts, media, origin, status, created_at, thread FROM posts WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    Post p;
+    p.id = s.i64(0);
+    p.text = s.text(1);
+    p.parts = json::parse(s.text(2)).get<std::vector<std::string>>();
+    for (const auto& m : json::parse(s.text(3)))
+      p.media.push_back({m.value("path", ""), m.value("alt", ""), m.value("mime", ""),
+                         m.value("bytes", int64_t{0})});
+    p.origin = s.text(4);
+    p.status = s.text(5);
+    p.created_at = s.time(6);
+    p.thread = s.i64(7) != 0;
+    return p;
+  }
+
+  std::optional<Delivery> find_delivery(int64_t id) override {
+    Stmt s(m_db, std::string("SELECT ") + k_delivery_cols + " FROM deliveries WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return read_delivery(s);
+  }
+
+  std::vector<Delivery> list_deliveries(const DeliveryFilter& f) override {
+    std::string sql = std::string("SELECT ") + k_delivery_cols + " FROM deliveries WHERE 1=1";
+    if (!f.statuses.empty()) sql += " AND status IN (" + placeholders(f.statuses.size()) + ")";
+    if (f.account_id) sql += " AND account_id = ?";
+    if (f.post_id) sql += " AND post_id = ?";
+    if (f.published_since) sql += " AND published_at >= ?";
+    sql += " ORDER BY due_at, id";
+    if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
+    Stmt s(m_db, sql);
+    int i = 1;
+    for (auto st : f.statuses) s.bind(i++, to_string(st));
+    if (f.account_id) s.bind(i++, *f.account_id);
+    if (f.post_id) s.bind(i++, *f.post_id);
+    if (f.published_since) s.bind(i++, *f.published_since);
+    std::vector<Delivery> out;
+    while (s.step()) out.push_back(read_delivery(s));
+    return out;
+  }
+
+  bool cancel_delivery(int64_t id) override {
+    Stmt(m_db, "UPDATE deliveries SET status = 'cancelled' WHERE id = ? AND status = 'queued'")
+        .bind(1, id)
+        .run();
+    return sqlite3_changes(m_db) == 1;
+  }
+
+  bool retry_delivery(int64_t id, Timestamp now) override {
+    Stmt(m_db,
+         "UPDATE deliveries SET status = 'queued', attempts = 0, next_attempt_at = NULL, "
+         "due_at = CASE WHEN due_at < ? THEN ? ELSE due_at END "
+         "WHERE id = ? AND status IN ('failed', 'dead')")
+        .bind(1, now)
+        .bind(2, now)
+        .bind(3, id)
+        .run();
+    return sqlite3_changes(m_db) == 1;
+  }
+
+  std::optional<Lease> claim_due(Timestamp now, const std::string& owner, Timestamp lease_until,
+                                 std::optional<int64_t> post_id) override {
+    std::optional<Lease> lease;
+    transaction(m_db, [&] {
+      std::string sql = std::string("SELECT ") + k_delivery_cols +
+                        " FROM deliveries d WHERE ((status = 'queued' AND due_at <= ?1 AND "
+                        "(next_attempt_at IS NULL OR next_attempt_at <= ?1)) OR "
+                        "(status = 'publishing' AND lease_until < ?1)) "
+                        "AND (SELECT status FROM accounts a WHERE a.id = d.account_id) = 'active'";
+      if (post_id) sql += " AND post_id = ?2";
+      sql += " ORDER BY due_at, id LIMIT 1";
+      Stmt s(m_db, sql);
+      s.bind(1, now);
+      if (post_id) s.bind(2, *post_id);
+      if (!s.step()) return;
+      Lease l{read_delivery(s), false};
+      l.reclaimed = l.delivery.status == DeliveryStatus::publishing;
+      Stmt u(m_db,
+             "UPDATE deliveries SET status = 'publishing', lease_owner = ?, lease_until = ?, "
+             "attempts = attempts + 1 WHERE id = ?");
+      u.bind(1, owner).bind(2, lease_until).bind(3, l.delivery.id).run();
+      l.delivery.status = DeliveryStatus::publishing;
+      l.delivery.lease_owner = owner;
+      l.delivery.lease_until = lease_until;
+      l.delivery.attempts += 1;
+      lease = std::move(l);
+    });
+    return lease;
+  }
+
+  bool mark_published(int64_t id, const std::string& owner, const std::string& remote_id,
+                      const std::string& remote_url, Timestamp now) override {
+    Stmt(m_db,
+         "UPDATE deliveries SET status = 'published', remote_id = ?, remote_url = ?, "
+         "published_at = ?, lease_owner = NULL, lease_until = NULL, last_error = NULL, "
+         "last_error_kind = NULL, next_attempt_at = NULL "
+         "WHERE id = ? AND status = 'publishing' AND lease_owner = ?")
+        .bind(1, remote_id)
+        .bind_text_or_null(2, remote_url)
+        .bind(3, now)
+        .bind(4, id)
+        .bind(5, owner)
+        .run();
+    return sqlite3_changes(m_db) == 1;
+  }
+
+  bool mark_unsuccessful(int64_t id, const std::string& owner, DeliveryStatus status,
+                         const std::string& error_kind, const std::string& error,
+                         std::optional<Timestamp> next_attempt_at) override {
+    Stmt(m_db,
+         "UPDATE deliveries SET status = ?, last_error_kind = ?, last_error = ?, "
+         "next_attempt_at = ?, lease_owner = NULL, lease_until = NULL "
+         "WHERE id = ? AND status = 'publishing' AND lease_owner = ?")
+        .bind(1, to_string(status))
+        .bind(2, error_kind)
+        .bind(3, error)
+        .bind(4, next_attempt_at)
+        .bind(5, id)
+        .bind(6, owner)
+        .run();
+    return sqlite3_changes(m_db) == 1;
+  }
+
+  std::optional<Timestamp> next_due_time() override {
+    Stmt s(m_db,
+           "SELECT MIN(t) FROM ("
+           " SELECT MAX(due_at, COALESCE(next_attempt_at, 0)) AS t FROM deliveries WHERE status = 'queued'"
+           " UNION ALL SELECT lease_until FROM deliveries WHERE status = 'publishing')");
+    if (!s.step() || s.is_null(0)) return std::nullopt;
+    return s.time(0);
+  }
+
+  bool add_inbox_item(InboxItem& i) override {
+    Stmt s(m_db,
+           "INSERT INTO inbox_items (account_id, kind, remote_id, thread_id, parent_remote_id, "
+           "delivery_id, author, author_name, text, url, created_at, fetched_at, status) "
+           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (account_id, remote_id) DO NOTHING");
+    s.bind(1, i.account_id).bind(2, i.kind).bind(3, i.remote_id).bind_text_or_null(4, i.thread_id);
+    s.bind_text_or_null(5, i.parent_remote_id).bind(6, i.delivery_id).bind(7, i.author);
+    s.bind_text_or_null(8, i.author_name).bind(9, i.text).bind_text_or_null(10, i.url);
+    s.bind(11, i.created_at).bind(12, i.fetched_at).bind(13, i.status).run();
+    if (sqlite3_changes(m_db) != 1) return false;
+    i.id = sqlite3_last_insert_rowid(m_db);
+    return true;
+  }
+
+  std::vector<InboxItem> list_inbox(const InboxFilter& f) override {
+    std::string sql = std::string("SELECT ") + k_inbox_cols + " FROM inbox_items WHERE 1=1";
+    if (!f.statuses.empty()) sql += " AND status IN (" + placeholders(f.statuses.size()) + ")";
+    if (!f.kinds.empty()) sql += " AND kind IN (" + placeholders(f.kinds.size()) + ")";
+    if (f.account_id) sql += " AND account_id = ?";
+    sql += " ORDER BY created_at DESC, id DESC";
+    if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
+    Stmt s(m_db, sql);
+    int n = 1;
+    for (const auto& st : f.statuses) s.bind(n++, st);
+    for (const auto& k : f.kinds) s.bind(n++, k);
+    if (f.account_id) s.bind(n++, *f.account_id);
+    std::vector<InboxItem> out;
+    while (s.step()) out.push_back(read_inbox(s));
+    return out;
+  }
+
+  std::optional<InboxItem> find_inbox_item(int64_t id) override {
+    Stmt s(m_db, std::string("SELECT ") + k_inbox_cols + " FROM inbox_items WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return read_inbox(s);
+  }
+
+  void set_inbox_status(int64_t id, const std::string& status,
+                        const std::string& reply_remote_id) override {
+    Stmt(m_db,
+         "UPDATE inbox_items SET status = ?, reply_remote_id = COALESCE(?, reply_remote_id) "
+         "WHERE id = ?")
+        .bind(1, status)
+        .bind_text_or_null(2, reply_remote_id)
+        .bind(3, id)
+        .run();
+  }
+
+  std::optional<std::string> cursor(int64_t account_id, const std::string& stream) override {
+    Stmt s(m_db, "SELECT cursor FROM cursors WHERE account_id = ? AND stream = ?");
+    s.bind(1, account_id).bind(2, stream);
+    if (!s.step()) return std::nullopt;
+    return s.text(0);
+  }
+
+  void set_cursor(int64_t account_id, const std::string& stream, const std::string& c,
+                  Timestamp now) override {
+    Stmt(m_db,
+         "INSERT INTO cursors (account_id, stream, cursor, updated_at) VALUES (?,?,?,?) "
+         "ON CONFLICT (account_id, stream) DO UPDATE SET cursor = excluded.cursor, "
+         "updated_at = excluded.updated_at")
+        .bind(1, account_id)
+        .bind(2, stream)
+        .bind(3, c)
+        .bind(4, now)
+        .run();
+  }
+
+  std::optional<int64_t> delivery_by_remote_id(int64_t account_id,
+                                               const std::string& remote_id) override {
+    Stmt s(m_db, "SELECT id FROM deliveries WHERE account_id = ? AND remote_id = ?");
+    s.bind(1, account_id).bind(2, remote_id);
+    if (!s.step()) return std::nullopt;
+    return s.i64(0);
+  }
+
+  void add_metrics(const std::vector<MetricSnapshot>& snapshots) override {
+    transaction(m_db, [&] {
+      for (const auto& m : snapshots) {
+        Stmt s(m_db,
+               "INSERT INTO metrics (delivery_id, taken_at, likes, reposts, replies, quotes, views) "
+               "VALUES (?,?,?,?,?,?,?)");
+        s.bind(1, m.delivery_id).bind(2, m.taken_at).bind(3, m.likes).bind(4, m.reposts);
+        s.bind(5, m.replies).bind(6, m.quotes).bind(7, m.views).run();
+      }
+    });
+  }
+
+  void add_account_metric(const AccountMetric& m) override {
+    Stmt(m_db,
+         "INSERT INTO account_metrics (account_id, taken_at, followers, following, posts) "
+         "VALUES (?,?,?,?,?)")
+        .bind(1, m.account_id)
+        .bind(2, m.taken_at)
+        .bind(3, m.followers)
+        .bind(4, m.following)
+        .bind(5, m.posts)
+        .run();
+  }
+
+  std::vector<MetricSnapshot> latest_metrics(Timestamp since) override {
+    Stmt s(m_db,
+           "SELECT m.delivery_id, m.taken_at, m.likes, m.reposts, m.replies, m.quotes, m.views "
+           "FROM metrics m JOIN deliveries d ON d.id = m.delivery_id "
+           "WHERE d.published_at >= ? AND m.id = (SELECT id FROM metrics m2 WHERE "
+           "m2.delivery_id = m.delivery_id ORDER BY taken_at DESC, id DESC LIMIT 1) "
+           "ORDER BY m.delivery_id");
+    s.bind(1, since);
+    std::vector<MetricSnapshot> out;
+    while (s.step())
+      out.push_back({s.i64(0), s.time(1), s.i64(2), s.i64(3), s.i64(4), s.i64(5), s.opt_i64(6)});
+    return out;
+  }
+
+  std::vector<AccountMetric> account_metrics(int64_t account_id, Timestamp since) override {
+    Stmt s(m_db,
+           "SELECT account_id, taken_at, followers, following, posts FROM account_metrics "
+           "WHERE account_id = ? AND taken_at >= ? ORDER BY taken_at, id");
+    s.bind(1, account_id).bind(2, since);
+    std::vector<AccountMetric> out;
+    while (s.step()) out.push_back({s.i64(0), s.time(1), s.i64(2), s.opt_i64(3), s.opt_i64(4)});
+    return out;
+  }
+
+ private:
+  sqlite3* m_db;
+};
+
+}  // namespace
+
+std::string to_string(DeliveryStatus s) {
+  switch (s) {
+    case DeliveryStatus::queued: return "queued";
+    case DeliveryStatus::publishing: return "publishing";
+    case DeliveryStatus::published: return "published";
+    case DeliveryStatus::failed: return "failed";
+    case DeliveryStatus::dead: return "dead";
+    case DeliveryStatus::cancelled: return "cancelled";
+  }
+  return "failed";
+}
+
+std::optional<DeliveryStatus> delivery_status_from_string(std::string_view s) {
+  for (auto st : {DeliveryStatus::queued, DeliveryStatus::publishing, DeliveryStatus::published,
+                  DeliveryStatus::failed, DeliveryStatus::dead, DeliveryStatus::cancelled})
+    if (to_string(st) == s) return st;
+  return std::nullopt;
+}
+
+std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path, int target_version) {
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  // Create the file ourselves with mode 0600 so the secrets in it are never world-readable,
+  // not even for the moment between sqlite creating it and a chmod.
+  mode_t old = ::umask(077);
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  ::umask(old);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close_v2(db);
+    throw Error(ErrorKind::config, "cannot open database '" + path.string() + "': " + msg,
+                "check the path (--db, CRIER_DB or store.path) and its directory's permissions");
+  }
+  ::chmod(path.c_str(), 0600);
+  auto store = std::make_unique<SqliteStore>(db);
+  sqlite3_busy_timeout(db, 10000);
+  try {
+    exec(db, "PRAGMA foreign_keys = ON");
+    exec(db, "PRAGMA journal_mode = WAL");
+    exec(db, "PRAGMA synchronous = NORMAL");
+    store->migrate(target_version);
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::internal)
+      throw Error(ErrorKind::config,
+                  "'" + path.string() + "' is not a usable crier database: " + e.what(),
+                  "point --db at another file, or move this one away");
+    throw;
+  }
+  return store;
+}
+
+}  // namespace crier

@@ -1,0 +1,100 @@
+// The store: crier's state. This interface is all the rest of crier sees; SQLite is one
+// implementation (sqlite_store.cpp, the only file that includes sqlite3.h), and a PostgreSQL
+// backend can implement the same contract. Every method is atomic on its own; methods that
+// write several rows do so in one transaction. Lookups return nullopt when absent and throw
+// Error only on failure.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/types.hpp"
+
+namespace crier {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- schema ---
+  virtual int schema_version() = 0;
+  // "ok" or the problems PRAGMA integrity_check found.
+  virtual std::string integrity_check() = 0;
+
+  // --- accounts and secrets ---
+  // Inserts the account and its secret in one transaction; returns the new id.
+  // Throws Error(invalid_input) when network:handle or the alias is taken.
+  virtual int64_t add_account(const Account& account, const std::string& secret) = 0;
+  virtual std::vector<Account> list_accounts() = 0;
+  virtual std::optional<Account> find_account(int64_t id) = 0;
+  virtual std::optional<Account> find_account(const std::string& network,
+                                              const std::string& handle) = 0;
+  virtual std::optional<Account> find_account_by_alias(const std::string& alias) = 0;
+  virtual void set_account_status(int64_t id, const std::string& status) = 0;
+  virtual void remove_account(int64_t id) = 0;  // cascades to its deliveries, inbox, metrics
+  virtual std::optional<std::string> secret(int64_t account_id) = 0;
+  virtual void set_secret(int64_t account_id, const std::string& data, Timestamp now) = 0;
+
+  // --- posts and deliveries ---
+  // Inserts the post and one delivery per entry in one transaction; fills in the ids.
+  virtual void add_post(Post& post, std::vector<Delivery>& deliveries) = 0;
+  virtual std::optional<Post> find_post(int64_t id) = 0;
+  virtual std::optional<Delivery> find_delivery(int64_t id) = 0;
+  virtual std::vector<Delivery> list_deliveries(const DeliveryFilter& filter) = 0;
+  // queued → cancelled. Returns false when the delivery is not queued.
+  virtual bool cancel_delivery(int64_t id) = 0;
+  // failed|dead → queued, due now, attempts reset. Returns false when not failed or dead.
+  virtual bool retry_delivery(int64_t id, Timestamp now) = 0;
+
+  // Takes a lease on the next due delivery: queued and due (and past next_attempt_at), or
+  // publishing with an expired lease. Only deliveries of active accounts; optionally only one
+  // post's. One transaction, so concurrent workers never hold the same delivery.
+  virtual std::optional<Lease> claim_due(Timestamp now, const std::string& owner,
+                                         Timestamp lease_until,
+                                         std::optional<int64_t> post_id = std::nullopt) = 0;
+  // Outcomes. Each applies only while `owner` still holds the lease; returns false otherwise.
+  virtual bool mark_published(int64_t id, const std::string& owner, const std::string& remote_id,
+                              const std::string& remote_url, Timestamp now) = 0;
+  // status: queued (retry at next_attempt_at), failed or dead.
+  virtual bool mark_unsuccessful(int64_t id, const std::string& owner, DeliveryStatus status,
+                                 const std::string& error_kind, const std::string& error,
+                                 std::optional<Timestamp> next_attempt_at) = 0;
+  // Earliest time something becomes due (queued due_at / next_attempt_at, or a lease expiry).
+  virtual std::optional<Timestamp> next_due_time() = 0;
+
+  // --- inbox ---
+  // Inserts the item unless (account, remote_id) is known; returns true when inserted.
+  virtual bool add_inbox_item(InboxItem& item) = 0;
+  virtual std::vector<InboxItem> list_inbox(const InboxFilter& filter) = 0;
+  virtual std::optional<InboxItem> find_inbox_item(int64_t id) = 0;
+  virtual void set_inbox_status(int64_t id, const std::string& status,
+                                const std::string& reply_remote_id = {}) = 0;
+  virtual std::optional<std::string> cursor(int64_t account_id, const std::string& stream) = 0;
+  virtual void set_cursor(int64_t account_id, const std::string& stream,
+                          const std::string& cursor, Timestamp now) = 0;
+  // The delivery whose remote_id (on that account) is `remote_id`, if any.
+  virtual std::optional<int64_t> delivery_by_remote_id(int64_t account_id,
+                                                       const std::string& remote_id) = 0;
+
+  // --- metrics ---
+  virtual void add_metrics(const std::vector<MetricSnapshot>& snapshots) = 0;
+  virtual void add_account_metric(const AccountMetric& metric) = 0;
+  // Latest snapshot per delivery published at or after `since`.
+  virtual std::vector<MetricSnapshot> latest_metrics(Timestamp since) = 0;
+  // Account metrics taken at or after `since`, oldest first.
+  virtual std::vector<AccountMetric> account_metrics(int64_t account_id, Timestamp since) = 0;
+};
+
+// Opens (creating when missing, mode 0600) and migrates the SQLite database at `path`.
+// Throws Error(config) when the file is not a crier database or is from a newer crier.
+// target_version < 0 migrates to the latest; tests pass an earlier version.
+std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path,
+                                         int target_version = -1);
+
+// The migrations compiled into the binary, in order; migration i brings the schema to i+1.
+std::vector<std::string_view> embedded_migrations();
+
+}  // namespace crier

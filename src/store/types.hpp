@@ -1,0 +1,124 @@
+// The records crier keeps. Plain data; the store reads and writes them, the engine decides.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "clock.hpp"
+
+namespace crier {
+
+struct Account {
+  int64_t id = 0;
+  std::string network;
+  std::string handle;
+  std::string server;
+  std::string alias;     // "" when none
+  std::string status = "active";  // active | auth_failed | paused
+  std::string settings = "{}";    // JSON, provider-specific, never secret
+  Timestamp created_at{};
+
+  std::string name() const { return network + ":" + handle; }
+};
+
+struct MediaItem {
+  std::string path;  // a copy kept in crier's data dir, so the post survives the original
+  std::string alt;
+  std::string mime;
+  int64_t bytes = 0;
+};
+
+struct Post {
+  int64_t id = 0;
+  std::string text;
+  bool thread = false;             // split to fit each network, as a thread
+  std::vector<std::string> parts;  // parts the author split by hand (a thread); else empty
+  std::vector<MediaItem> media;
+  std::string origin = "typed";
+  std::string status = "ready";
+  Timestamp created_at{};
+};
+
+enum class DeliveryStatus { queued, publishing, published, failed, dead, cancelled };
+std::string to_string(DeliveryStatus s);
+std::optional<DeliveryStatus> delivery_status_from_string(std::string_view s);
+
+struct Delivery {
+  int64_t id = 0;
+  int64_t post_id = 0;
+  int64_t account_id = 0;
+  DeliveryStatus status = DeliveryStatus::queued;
+  Timestamp due_at{};
+  std::string tz = "UTC";
+  int attempts = 0;
+  std::optional<Timestamp> next_attempt_at;
+  std::string lease_owner;
+  std::optional<Timestamp> lease_until;
+  std::string idempotency_key;
+  std::string remote_id;
+  std::string remote_url;
+  std::string last_error;
+  std::string last_error_kind;
+  std::optional<Timestamp> published_at;
+  Timestamp created_at{};
+};
+
+// A delivery this worker now holds. `reclaimed` is true when an earlier worker's lease had
+// expired mid-call: the outcome of that call is unknown and must be reconciled first.
+struct Lease {
+  Delivery delivery;
+  bool reclaimed = false;
+};
+
+struct DeliveryFilter {
+  std::vector<DeliveryStatus> statuses;  // empty: any
+  std::optional<int64_t> account_id;
+  std::optional<int64_t> post_id;
+  std::optional<Timestamp> published_since;
+  int limit = 0;  // 0: no limit
+};
+
+struct InboxItem {
+  int64_t id = 0;
+  int64_t account_id = 0;
+  std::string kind;  // reply | comment | mention | quote | dm
+  std::string remote_id;
+  std::string thread_id;
+  std::string parent_remote_id;
+  std::optional<int64_t> delivery_id;
+  std::string author;
+  std::string author_name;
+  std::string text;
+  std::string url;
+  Timestamp created_at{};
+  Timestamp fetched_at{};
+  std::string status = "new";
+  std::string triage;
+  std::string reply_remote_id;
+};
+
+struct InboxFilter {
+  std::vector<std::string> statuses;  // empty: any
+  std::vector<std::string> kinds;
+  std::optional<int64_t> account_id;
+  int limit = 0;
+};
+
+struct MetricSnapshot {
+  int64_t delivery_id = 0;
+  Timestamp taken_at{};
+  int64_t likes = 0, reposts = 0, replies = 0, quotes = 0;
+  std::optional<int64_t> views;
+};
+
+struct AccountMetric {
+  int64_t account_id = 0;
+  Timestamp taken_at{};
+  int64_t followers = 0;
+  std::optional<int64_t> following;
+  std::optional<int64_t> posts;
+};
+
+}  // namespace crier

@@ -1,0 +1,120 @@
+#include "text/text_rules.hpp"
+
+#include <regex>
+
+#include <utf8proc.h>
+
+namespace crier {
+
+size_t count_graphemes(std::string_view s) {
+  size_t count = 0;
+  utf8proc_int32_t prev = -1;
+  utf8proc_int32_t state = 0;
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
+  while (left > 0) {
+    utf8proc_int32_t cp = 0;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n <= 0) {  // invalid byte: count it as one and move on
+      n = 1;
+      cp = 0xFFFD;
+    }
+    if (prev < 0 || utf8proc_grapheme_break_stateful(prev, cp, &state)) ++count;
+    prev = cp;
+    p += n;
+    left -= n;
+  }
+  return count;
+}
+
+size_t count_codepoints(std::string_view s) {
+  size_t count = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++count;
+  return count;
+}
+
+bool is_valid_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
+  while (left > 0) {
+    utf8proc_int32_t cp = 0;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n <= 0) return false;
+    p += n;
+    left -= n;
+  }
+  return true;
+}
+
+std::vector<ByteSpan> find_urls(std::string_view s) {
+  static const std::regex k_url(R"(https?://[^\s<>"]+)", std::regex::icase);
+  std::vector<ByteSpan> out;
+  for (std::cregex_iterator it(s.data(), s.data() + s.size(), k_url), end; it != end; ++it) {
+    size_t start = static_cast<size_t>(it->position());
+    size_t stop = start + static_cast<size_t>(it->length());
+    // Trailing punctuation belongs to the sentence; a ')' only when unbalanced.
+    while (stop > start) {
+      char c = s[stop - 1];
+      if (c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == '\'' ||
+          c == '"') {
+        --stop;
+        continue;
+      }
+      if (c == ')') {
+        auto url = s.substr(start, stop - start);
+        if (std::count(url.begin(), url.end(), '(') < std::count(url.begin(), url.end(), ')')) {
+          --stop;
+          continue;
+        }
+      }
+      break;
+    }
+    out.push_back({start, stop});
+  }
+  return out;
+}
+
+namespace {
+
+// Mastodon counts "@user@domain" as "@user" and every URL as url_length characters.
+size_t count_mastodon(std::string_view s, const TextRules& rules) {
+  std::string rest;
+  size_t urls = 0, pos = 0;
+  for (const auto& span : find_urls(s)) {
+    rest.append(s.substr(pos, span.start - pos));
+    pos = span.end;
+    ++urls;
+  }
+  rest.append(s.substr(pos));
+  static const std::regex k_mention(R"((^|[^\w/])@(\w+)@[\w.-]+\w)");
+  rest = std::regex_replace(rest, k_mention, "$1@$2");
+  return count_graphemes(rest) + urls * rules.url_length;
+}
+
+}  // namespace
+
+size_t count_length(std::string_view text, const TextRules& rules) {
+  switch (rules.counting) {
+    case Counting::graphemes: return count_graphemes(text);
+    case Counting::mastodon: return count_mastodon(text, rules);
+    case Counting::codepoints: return count_codepoints(text);
+  }
+  return count_graphemes(text);
+}
+
+std::string LengthCheck::describe() const {
+  std::string s = std::to_string(length) + "/" + std::to_string(limit) + " " + unit;
+  if (length > limit) s += " (" + std::to_string(length - limit) + " over)";
+  if (byte_limit > 0 && bytes > byte_limit)
+    s += ", " + std::to_string(bytes) + "/" + std::to_string(byte_limit) + " bytes (" +
+         std::to_string(bytes - byte_limit) + " over)";
+  return s;
+}
+
+LengthCheck check_length(std::string_view text, const TextRules& rules) {
+  return LengthCheck{count_length(text, rules), rules.max_length, text.size(), rules.max_bytes,
+                     rules.unit};
+}
+
+}  // namespace crier

@@ -1,0 +1,61 @@
+// Text and media rules per network, and length counted the way each network counts it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace crier {
+
+enum class Counting {
+  graphemes,  // extended grapheme clusters (Bluesky)
+  mastodon,   // graphemes, with every URL counting url_length and @user@domain as @user
+  codepoints, // Unicode scalar values
+};
+
+struct TextRules {
+  Counting counting = Counting::graphemes;
+  size_t max_length = 300;
+  size_t max_bytes = 0;   // 0: no byte limit
+  size_t url_length = 23; // for Counting::mastodon
+  std::string unit = "graphemes";
+  // media
+  size_t max_images = 4;
+  int64_t max_image_bytes = 1'000'000;
+  std::vector<std::string> image_types{"image/jpeg", "image/png", "image/gif", "image/webp"};
+  bool text_required = true;  // false where a post may be media only
+};
+
+struct ByteSpan {
+  size_t start = 0;  // UTF-8 byte offset, inclusive
+  size_t end = 0;    // exclusive
+};
+
+size_t count_graphemes(std::string_view utf8);
+size_t count_codepoints(std::string_view utf8);
+// True when `utf8` is well-formed UTF-8.
+bool is_valid_utf8(std::string_view utf8);
+// http(s) URLs in the text, trailing punctuation excluded.
+std::vector<ByteSpan> find_urls(std::string_view utf8);
+
+// Length as the network counts it.
+size_t count_length(std::string_view text, const TextRules& rules);
+
+struct LengthCheck {
+  size_t length = 0;
+  size_t limit = 0;
+  size_t bytes = 0;
+  size_t byte_limit = 0;
+  std::string unit;
+  bool fits() const { return length <= limit && (byte_limit == 0 || bytes <= byte_limit); }
+  // "312/300 graphemes (12 over)"
+  std::string describe() const;
+};
+LengthCheck check_length(std::string_view text, const TextRules& rules);
+
+// Splits text into parts that each fit, at paragraph and sentence boundaries, then words, and
+// only as a last resort inside a word (at a grapheme boundary). Whitespace at the cut is dropped.
+std::vector<std::string> split_for_thread(std::string_view text, const TextRules& rules);
+
+}  // namespace crier

@@ -1,0 +1,36 @@
+// Reading and showing times: --at WHEN, --since DURATION, and the configured time zone.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "clock.hpp"
+
+namespace date {
+class time_zone;
+}
+
+namespace crier {
+
+// The IANA zone `name`, or the system's zone when empty. Throws Error(config) when unknown.
+const date::time_zone* resolve_time_zone(const std::string& name);
+
+// Parses WHEN relative to `now`, reading local times in `tz`:
+//   2026-12-01T09:00:00Z, 2026-12-01T09:00+01:00   (ISO 8601 with offset)
+//   2026-12-01 09:00, 2026-12-01T09:00             (local, in tz)
+//   now, in 2h, in 90m, in 1h30m, in 3 days, +45m
+//   today 18:00, tomorrow 9am, tomorrow 21:30, mon 10:00, friday 9:15pm, 14:00
+// Throws Error(invalid_input) when not understood, and for a local time that falls in a DST gap
+// (does not exist) or a DST overlap (happens twice) — never shifted silently.
+Timestamp parse_when(std::string_view text, Timestamp now, const date::time_zone* tz);
+
+// "30d", "12h", "2w", "90m", "45s" → seconds. Throws Error(invalid_input).
+std::chrono::seconds parse_duration(std::string_view text);
+
+// "2026-12-01 09:00 CET" in tz.
+std::string format_local(Timestamp t, const date::time_zone* tz);
+// "in 2h 5m" / "3m ago" relative to now.
+std::string format_relative(Timestamp t, Timestamp now);
+
+}  // namespace crier
