@@ -1,0 +1,59 @@
+# bash completion for crier                                   -*- shell-script -*-
+# Install: crier completion bash > ~/.local/share/bash-completion/completions/crier
+# Kept in step with the CLI by tests/unit/docs_test.cpp.
+
+_crier() {
+  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+  local commands="init doctor version config accounts post schedule queue publish poll inbox analytics providers completion demo"
+  local globals="--config --db --json -q --quiet -v --verbose --no-color --help --version"
+  local cmd="" verb="" i
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    case "${COMP_WORDS[i]}" in
+      --config|--db|--to|--image|--alt|--at|--account|--status|--kind|--limit|--since|--handle|--server|--alias) ((i++)); continue ;;
+      -*) continue ;;
+    esac
+    if [[ -z $cmd ]]; then cmd=${COMP_WORDS[i]}; elif [[ -z $verb ]]; then verb=${COMP_WORDS[i]}; fi
+  done
+
+  case "$prev" in
+    --config|--db|--image) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --to|--account) COMPREPLY=($(compgen -W "$(crier accounts list -q 2>/dev/null)" -- "$cur")); return ;;
+    --status) COMPREPLY=($(compgen -W "queued publishing published failed dead cancelled new read replied ignored escalated done" -- "$cur")); return ;;
+    --kind) COMPREPLY=($(compgen -W "replies comments mentions dms reply comment mention quote dm" -- "$cur")); return ;;
+  esac
+
+  if [[ -z $cmd ]]; then
+    COMPREPLY=($(compgen -W "$commands $globals" -- "$cur"))
+    return
+  fi
+
+  local verbs="" opts=""
+  case "$cmd" in
+    init) opts="--force" ;;
+    doctor) opts="" ;;
+    version) opts="" ;;
+    config) verbs="get set path edit"; opts="--all" ;;
+    accounts) verbs="add list remove check"; opts="--handle --server --alias --secret-stdin --force" ;;
+    post) opts="--to --image --alt --thread --at --dry-run" ;;
+    schedule) opts="--to --image --alt --thread --at --dry-run" ;;
+    queue) verbs="list cancel retry"; opts="--status --account --all --limit" ;;
+    publish) opts="--due --limit" ;;
+    poll) opts="--account --kind" ;;
+    inbox) verbs="list show reply ignore done"; opts="--status --kind --account --all --limit" ;;
+    analytics) verbs="summary refresh"; opts="--since" ;;
+    providers) verbs="list" ;;
+    completion) verbs="bash zsh fish" ;;
+    demo) opts="--keep" ;;
+  esac
+
+  if [[ $cmd == accounts && $verb == add && $prev == add ]]; then
+    COMPREPLY=($(compgen -W "$(crier providers list --json 2>/dev/null | sed -n 's/.*"name": "\([^"]*\)".*/\1/p')" -- "$cur"))
+    return
+  fi
+  if [[ -n $verbs && -z $verb && $cur != -* ]]; then
+    COMPREPLY=($(compgen -W "$verbs" -- "$cur"))
+    return
+  fi
+  COMPREPLY=($(compgen -W "$opts $globals" -- "$cur"))
+}
+complete -F _crier crier

@@ -1,0 +1,58 @@
+# fish completion for crier. Install: crier completion fish > ~/.config/fish/completions/crier.fish
+# Kept in step with the CLI by tests/unit/docs_test.cpp.
+
+set -l crier_commands init doctor version config accounts post schedule queue publish poll inbox analytics providers completion demo
+
+complete -c crier -f
+complete -c crier -l config -r -F -d 'config file'
+complete -c crier -l db -r -F -d 'database file'
+complete -c crier -l json -d 'print one JSON document'
+complete -c crier -s q -l quiet -d 'only errors and requested data'
+complete -c crier -s v -l verbose -d 'more detail on stderr'
+complete -c crier -l no-color -d 'no colour'
+complete -c crier -l version -d 'print the version'
+
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a init -d 'write a commented config and create the database'
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a doctor -d 'check config, database, accounts, clock, LLM'
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a version -d 'print the version'
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a config -d 'read and change the configuration'
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a accounts -d 'connect and manage accounts'
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a post -d 'publish now'
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a schedule -d 'queue a post for later'
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a queue -d 'list, cancel and retry deliveries'
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a publish -d 'publish what is due'
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a poll -d 'fetch replies, mentions and DMs'
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a inbox -d 'read and answer the inbox'
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a analytics -d 'take and show metrics'
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a providers -d 'list the networks'
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a completion -d 'print a completion script'
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a demo -d 'a tour on the sandbox network'
+
+complete -c crier -n "__fish_seen_subcommand_from config" -a "get set path edit"
+complete -c crier -n "__fish_seen_subcommand_from accounts" -a "add list remove check"
+complete -c crier -n "__fish_seen_subcommand_from queue" -a "list cancel retry"
+complete -c crier -n "__fish_seen_subcommand_from inbox" -a "list show reply ignore done"
+complete -c crier -n "__fish_seen_subcommand_from analytics" -a "summary refresh"
+complete -c crier -n "__fish_seen_subcommand_from providers" -a "list"
+complete -c crier -n "__fish_seen_subcommand_from completion" -a "bash zsh fish"
+
+complete -c crier -n "__fish_seen_subcommand_from post schedule" -l to -x -a "(crier accounts list -q 2>/dev/null)" -d 'accounts'
+complete -c crier -n "__fish_seen_subcommand_from post schedule" -l image -r -F -d 'attach an image'
+complete -c crier -n "__fish_seen_subcommand_from post schedule" -l alt -x -d 'alt text of the image'
+complete -c crier -n "__fish_seen_subcommand_from post schedule" -l thread -d 'split into a thread'
+complete -c crier -n "__fish_seen_subcommand_from post schedule" -l at -x -d 'when'
+complete -c crier -n "__fish_seen_subcommand_from post schedule" -l dry-run -d 'show, do not send'
+complete -c crier -n "__fish_seen_subcommand_from queue inbox poll" -l account -x -a "(crier accounts list -q 2>/dev/null)"
+complete -c crier -n "__fish_seen_subcommand_from queue inbox" -l status -x
+complete -c crier -n "__fish_seen_subcommand_from inbox poll" -l kind -x -a "replies comments mentions dms"
+complete -c crier -n "__fish_seen_subcommand_from queue inbox" -l all -d 'include finished items'
+complete -c crier -n "__fish_seen_subcommand_from queue inbox publish" -l limit -x
+complete -c crier -n "__fish_seen_subcommand_from publish" -l due -d 'publish what is due'
+complete -c crier -n "__fish_seen_subcommand_from analytics" -l since -x -d 'window, e.g. 30d'
+complete -c crier -n "__fish_seen_subcommand_from accounts" -l handle -x
+complete -c crier -n "__fish_seen_subcommand_from accounts" -l server -x
+complete -c crier -n "__fish_seen_subcommand_from accounts" -l alias -x
+complete -c crier -n "__fish_seen_subcommand_from accounts" -l secret-stdin
+complete -c crier -n "__fish_seen_subcommand_from init accounts" -l force
+complete -c crier -n "__fish_seen_subcommand_from config" -l all
+complete -c crier -n "__fish_seen_subcommand_from demo" -l keep

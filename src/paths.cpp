@@ -1,5 +1,6 @@
 #include "paths.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -38,8 +39,10 @@ fs::path default_db_path() { return data_dir() / "crier.db"; }
 void write_file_atomic(const fs::path& path, std::string_view content, fs::perms mode) {
   std::error_code ec;
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
+  // Unique per process and thread, so concurrent writers never share a temp file.
+  static std::atomic<unsigned> counter{0};
   fs::path tmp = path;
-  tmp += ".tmp." + std::to_string(::getpid());
+  tmp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
                   static_cast<mode_t>(mode));
   if (fd < 0)

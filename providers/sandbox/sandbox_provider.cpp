@@ -84,13 +84,13 @@ class SandboxProvider final : public Provider {
   }
 
   void verify(Session& s) override {
-    fault("verify");
+    fault("verify", s.account.handle);
     m_network.check_token(s.account.handle, token(s));
   }
 
   PublishResult publish(Session& s, const PublishRequest& q) override {
     verify(s);
-    bool lose_answer = fault("publish");
+    bool lose_answer = fault("publish", s.account.handle);
     PublishResult result;
     std::string parent;
     for (size_t i = 0; i < q.parts.size(); ++i) {
@@ -123,7 +123,7 @@ class SandboxProvider final : public Provider {
 
   InboxPage fetch_inbox(Session& s, InboxStream stream, const std::string& cursor) override {
     verify(s);
-    fault("inbox");
+    fault("inbox", s.account.handle);
     std::string want = stream == InboxStream::dms ? "dm"
                        : stream == InboxStream::mentions ? "mention" : "reply";
     // The cursor is "<unix time>:<id>" of the last item seen; events are ordered by both.
@@ -152,7 +152,7 @@ class SandboxProvider final : public Provider {
   PublishedPart reply(Session& s, const RemoteItem& to, const std::string& text,
                       const std::string& key) override {
     verify(s);
-    bool lose_answer = fault("reply");
+    bool lose_answer = fault("reply", s.account.handle);
     sandbox::NetPost p;
     p.author = s.account.handle;
     p.text = text;
@@ -168,7 +168,7 @@ class SandboxProvider final : public Provider {
 
   std::vector<PostStats> post_metrics(Session& s, const std::vector<std::string>& ids) override {
     verify(s);
-    fault("metrics");
+    fault("metrics", s.account.handle);
     std::vector<PostStats> out;
     for (const auto& id : ids) {
       auto st = m_network.stats(id);
@@ -179,7 +179,7 @@ class SandboxProvider final : public Provider {
 
   AccountStats account_metrics(Session& s) override {
     verify(s);
-    fault("metrics");
+    fault("metrics", s.account.handle);
     AccountStats a;
     a.followers = m_network.followers(s.account.handle);
     a.following = 80;
@@ -200,9 +200,11 @@ class SandboxProvider final : public Provider {
     return i == 0 ? key : key + "#" + std::to_string(i);
   }
 
-  // Throws the injected error for `op`; returns true when the answer should be lost instead.
-  bool fault(const std::string& op) {
-    auto it = m_faults.find(op);
+  // Throws the injected error for `op` ("op" or "op@handle"); returns true when the answer
+  // should be lost instead.
+  bool fault(const std::string& op, const std::string& handle = {}) {
+    auto it = m_faults.find(op + "@" + handle);
+    if (it == m_faults.end()) it = m_faults.find(op);
     if (it == m_faults.end()) return false;
     if (it->second == "lost_response") return true;
     auto kind = error_kind_from_string(it->second).value_or(ErrorKind::transient);

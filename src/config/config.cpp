@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 
@@ -171,9 +172,21 @@ namespace {
 std::string toml_literal(std::string_view key, std::string_view value) {
   const ConfigKey* spec = find_config_key(key);
   if (spec && spec->type != KeyType::string) return std::string(value);
-  std::ostringstream out;
-  out << toml::value<std::string>(std::string(value));
-  return out.str();
+  // A TOML basic string: quotes, backslashes and control characters escaped.
+  std::string out = "\"";
+  for (unsigned char c : value) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04X", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
 }
 
 std::string trim(std::string_view s) {

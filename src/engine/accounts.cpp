@@ -51,6 +51,12 @@ Account resolve_account(Store& store, const std::string& spec) {
   for (auto& a : store.list_accounts())
     if (a.network == spec) on_network.push_back(a);
   if (on_network.size() == 1) return on_network.front();
+  // A bare handle, when only one account has it.
+  std::vector<Account> by_handle;
+  if (on_network.empty())
+    for (auto& a : store.list_accounts())
+      if (a.handle == spec) by_handle.push_back(a);
+  if (by_handle.size() == 1) return by_handle.front();
   if (on_network.size() > 1)
     throw Error(ErrorKind::invalid_input,
                 "'" + spec + "' matches " + std::to_string(on_network.size()) + " accounts",

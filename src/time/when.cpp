@@ -83,7 +83,7 @@ std::optional<date::weekday> parse_weekday(const std::string& s) {
 
 std::optional<seconds> parse_relative(const std::string& s) {
   // "2h", "1h30m", "90 minutes", "3 days", "1w"
-  static const std::regex k_part(R"((\d+)\s*(s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days|w|week|weeks)\s*)");
+  static const std::regex k_part(R"((\d+)\s*(seconds|second|secs|sec|s|minutes|minute|mins|min|m|hours|hour|hrs|hr|h|days|day|d|weeks|week|w)\s*)");
   seconds total{0};
   size_t pos = 0;
   auto begin = s.cbegin();

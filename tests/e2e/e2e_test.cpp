@@ -1,0 +1,413 @@
+// End to end: the real crier binary in a temporary HOME, as a user or cron would run it.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sys/stat.h>
+
+#include "fakes/loopback_server.hpp"
+#include "fakes/temp_home.hpp"
+#include "paths.hpp"
+
+using namespace crier;
+using namespace crier::testing;
+
+namespace {
+
+const char* k_t0 = "2026-11-22T10:00:00Z";
+const char* k_t3h = "2026-11-22T13:00:00Z";
+const char* k_t1d = "2026-11-23T10:00:00Z";
+
+std::map<std::string, std::optional<std::string>> at(const char* t) { return {{"CRIER_NOW", std::string(t)}}; }
+
+// A home with crier initialised and one sandbox account "sandbox:me", clock at t0.
+void make_ready(CrierHome& h) {
+  h.env["CRIER_NOW"] = k_t0;
+  REQUIRE(h.run({"init"}).exit_code == 0);
+  REQUIRE(h.run({"accounts", "add", "sandbox", "--handle", "me"}).exit_code == 0);
+}
+
+// Every delivery and inbox item there is: what "nothing written" is checked against.
+std::string store_snapshot(const CrierHome& h) {
+  return h.run({"queue", "list", "--all", "--json"}).out + h.run({"inbox", "list", "--all", "--json"}).out +
+         h.run({"accounts", "list", "--json"}).out;
+}
+
+void write_png(const std::filesystem::path& p, size_t size) {
+  std::string data("\x89PNG\r\n\x1A\n", 8);
+  data.resize(size, '\0');
+  write_file_atomic(p, data);
+}
+
+// One line of error, starting "crier: error: ", and maybe a hint line.
+void check_one_error(const ProcessResult& r) {
+  INFO("stderr: " << r.err);
+  CHECK_THAT(r.err, Catch::StartsWith("crier: error: "));
+  auto lines = std::count(r.err.begin(), r.err.end(), '\n');
+  CHECK(lines >= 1);
+  CHECK(lines <= 2);
+  if (lines == 2) CHECK(r.err.find("\nhint: ") != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("the README flow works end to end on the sandbox", "[e2e]") {
+  CrierHome h(CRIER_BINARY);
+  make_ready(h);
+  auto post = h.run({"post", "Hello from the terminal! 👋 https://example.com"});
+  INFO(post.err);
+  REQUIRE(post.exit_code == 0);
+  CHECK_THAT(post.out, Catch::Contains("published sandbox:me sandbox://me/post/"));
+
+  auto sched = h.run({"schedule", "-", "--at", "in 2h", "--to", "me"}, "Later, from stdin.\n");
+  INFO(sched.err);
+  REQUIRE(sched.exit_code == 0);
+  CHECK_THAT(sched.out, Catch::Contains("scheduled post 2 for sandbox:me at 2026-11-22 12:00 UTC"));
+  CHECK_THAT(h.run({"queue", "list"}).out, Catch::Contains("Later, from stdin."));
+
+  // Nothing is due yet: cron's run prints nothing and exits 0.
+  auto idle = h.run({"publish", "--due"});
+  CHECK(idle.exit_code == 0);
+  CHECK(idle.out.empty());
+  CHECK(idle.err.empty());
+
+  auto later = h.run({"publish", "--due"}, std::nullopt, at(k_t3h));
+  REQUIRE(later.exit_code == 0);
+  CHECK_THAT(later.out, Catch::Contains("published 2 sandbox:me"));
+  CHECK(h.sandbox_state()["posts"].size() == 2);
+  CHECK(h.sandbox_state()["posts"][1]["text"] == "Later, from stdin.");
+
+  auto poll = h.json({"poll"}, at(k_t1d));
+  CHECK(poll["new"].get<int>() > 0);
+  auto inbox = h.json({"inbox", "list"}, at(k_t1d));
+  REQUIRE_FALSE(inbox["items"].empty());
+  std::string id = std::to_string(inbox["items"][0]["id"].get<int>());
+  auto show = h.run({"inbox", "show", id}, std::nullopt, at(k_t1d));
+  CHECK(show.exit_code == 0);
+  CHECK_THAT(show.out, Catch::Contains("from:"));
+  auto reply = h.run({"inbox", "reply", id, "Thanks!"}, std::nullopt, at(k_t1d));
+  INFO(reply.err);
+  CHECK(reply.exit_code == 0);
+  CHECK(h.sandbox_state()["posts"].back()["text"] == "Thanks!");
+  CHECK(h.json({"inbox", "show", id}, at(k_t1d))["status"] == "replied");
+
+  CHECK(h.run({"analytics", "refresh"}, std::nullopt, at(k_t1d)).exit_code == 0);
+  auto summary = h.json({"analytics", "summary"}, at(k_t1d));
+  REQUIRE(summary["accounts"].size() == 1);
+  CHECK(summary["accounts"][0]["posts"] == 2);
+  CHECK(summary["accounts"][0]["followers"].is_number());
+}
+
+TEST_CASE("every data command has --json with its documented fields", "[e2e][json]") {
+  CrierHome h(CRIER_BINARY);
+  make_ready(h);
+  auto has = [](const nlohmann::json& j, std::initializer_list<const char*> keys) {
+    for (const char* k : keys) {
+      INFO("field " << k << " in " << j.dump());
+      CHECK(j.contains(k));
+    }
+  };
+  has(h.json({"version"}), {"version", "schema_version"});
+  has(h.json({"init"}), {"config", "config_written", "database", "schema_version"});
+  has(h.json({"config", "get", "publish.max_attempts"}), {"key", "value", "source"});
+  has(h.json({"config", "get", "--all"}), {"keys"});
+  has(h.json({"config", "path"}), {"config", "database"});
+  has(h.json({"providers", "list"})["providers"][0],
+      {"name", "summary", "max_length", "unit", "max_bytes", "max_images", "max_image_bytes", "capabilities"});
+  has(h.json({"accounts", "list"})["accounts"][0], {"id", "name", "network", "handle", "server", "alias", "status", "created_at"});
+  has(h.json({"accounts", "check"})["accounts"][0], {"account", "ok", "error"});
+  auto dry = h.json({"post", "--dry-run", "hi"});
+  CHECK(dry["dry_run"] == true);
+  has(dry["targets"][0]["parts"][0], {"text", "length", "limit", "unit", "bytes", "fits"});
+  auto post = h.json({"post", "hello"});
+  has(post, {"post_id", "deliveries"});
+  has(post["deliveries"][0], {"id", "post_id", "account", "status", "due_at", "attempts", "next_attempt_at", "remote_id",
+                              "remote_url", "published_at", "last_error", "last_error_kind", "result"});
+  has(h.json({"schedule", "later", "--at", "in 1h"}), {"post_id", "due_at", "deliveries"});
+  has(h.json({"queue", "list"})["deliveries"][0], {"id", "status", "due_at", "text"});
+  has(h.json({"publish", "--due"}), {"published", "retrying", "paused", "failed", "deliveries"});
+  has(h.json({"poll"}, at(k_t1d)), {"new", "streams"});
+  auto inbox = h.json({"inbox", "list"}, at(k_t1d));
+  REQUIRE_FALSE(inbox["items"].empty());
+  has(inbox["items"][0], {"id", "account", "kind", "status", "remote_id", "thread_id", "in_reply_to", "delivery_id",
+                          "author", "author_name", "text", "url", "created_at", "reply_remote_id"});
+  has(h.json({"analytics", "refresh"}, at(k_t1d)), {"posts", "accounts", "errors"});
+  has(h.json({"analytics", "summary"}, at(k_t1d))["accounts"][0],
+      {"account", "posts", "likes", "reposts", "replies", "quotes", "views", "followers", "followers_change"});
+  has(h.json({"doctor"}, {{"CRIER_LLM_ENDPOINT", std::string("http://127.0.0.1:9")}}), {"ok", "checks"});
+  auto queue_id = std::to_string(h.json({"schedule", "x", "--at", "in 5h"})["deliveries"][0]["id"].get<int>());
+  has(h.json({"queue", "cancel", queue_id}), {"cancelled", "refused"});
+}
+
+TEST_CASE("bad input: a clear one-line error, its exit code, and nothing written", "[e2e][errors]") {
+  CrierHome h(CRIER_BINARY);
+  make_ready(h);
+  h.run({"post", "first"});
+  std::string before = store_snapshot(h);
+
+  SECTION("unknown flag") {
+    auto r = h.run({"post", "--bogus", "hi"});
+    CHECK(r.exit_code == 2);
+    check_one_error(r);
+  }
+  SECTION("unknown command suggests the right one") {
+    auto r = h.run({"shedule", "hi"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("did you mean 'crier schedule'?"));
+  }
+  SECTION("bad date") {
+    auto r = h.run({"schedule", "hi", "--at", "next blue moon"});
+    CHECK(r.exit_code == 2);
+    check_one_error(r);
+    CHECK_THAT(r.err, Catch::Contains("next blue moon"));
+  }
+  SECTION("a date in the past") {
+    auto r = h.run({"schedule", "hi", "--at", "2020-01-01T00:00:00Z"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("in the past"));
+  }
+  SECTION("a local time in a DST gap") {
+    auto r = h.run({"schedule", "hi", "--at", "2027-03-28 02:30"}, std::nullopt,
+                   {{"CRIER_TIMEZONE", std::string("Europe/Berlin")}});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("does not exist in Europe/Berlin"));
+  }
+  SECTION("missing image") {
+    auto r = h.run({"post", "hi", "--image", (h.home() / "nope.png").string(), "--alt", "x"});
+    CHECK(r.exit_code == 2);
+    check_one_error(r);
+    CHECK_THAT(r.err, Catch::Contains("nope.png"));
+  }
+  SECTION("image over the network's limit") {
+    write_png(h.home() / "big.png", 5'000'001);
+    auto r = h.run({"post", "hi", "--image", (h.home() / "big.png").string(), "--alt", "a big one"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("big.png") && Catch::Contains("limit"));
+  }
+  SECTION("image without alt text") {
+    write_png(h.home() / "ok.png", 100);
+    auto r = h.run({"post", "hi", "--image", (h.home() / "ok.png").string()});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("no alt text"));
+  }
+  SECTION("over-long text says by how much") {
+    auto r = h.run({"post", std::string(510, 'x')});
+    CHECK(r.exit_code == 2);
+    check_one_error(r);
+    CHECK_THAT(r.err, Catch::Contains("510/500 graphemes (10 over)"));
+    CHECK_THAT(r.err, Catch::Contains("--thread"));
+  }
+  SECTION("unknown account") {
+    auto r = h.run({"post", "hi", "--to", "sandbox:nobody"});
+    CHECK(r.exit_code == 2);
+    check_one_error(r);
+    CHECK_THAT(r.err, Catch::Contains("unknown account 'sandbox:nobody'"));
+    CHECK_THAT(r.err, Catch::Contains("sandbox:me"));
+  }
+  SECTION("broken TOML") {
+    std::string good = read_file(h.config_file());
+    std::ofstream(h.config_file(), std::ios::app) << "\n[publish\nmax_attempts = 3\n";
+    auto r = h.run({"post", "hi"});
+    CHECK(r.exit_code == 3);
+    check_one_error(r);
+    CHECK_THAT(r.err, Catch::Contains("config.toml:"));
+    write_file_atomic(h.config_file(), good);
+  }
+  SECTION("empty text from stdin") {
+    auto r = h.run({"post", "-"}, "");
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("empty"));
+  }
+  SECTION("unknown inbox item") {
+    auto r = h.run({"inbox", "reply", "999", "hi"});
+    CHECK(r.exit_code == 1);
+    check_one_error(r);
+  }
+  CHECK(store_snapshot(h) == before);
+}
+
+TEST_CASE("cron with nothing to do: no database yet, no output, exit 0, nothing created", "[e2e][cron]") {
+  CrierHome h(CRIER_BINARY);
+  auto r = h.run({"publish", "--due"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.empty());
+  CHECK(r.err.empty());
+  CHECK_FALSE(std::filesystem::exists(h.db_file()));
+  CHECK(h.run({"poll"}).exit_code == 0);
+  CHECK_FALSE(std::filesystem::exists(h.db_file()));
+}
+
+TEST_CASE("exit codes of publishing: 6 partial, 75 try later, 4 auth", "[e2e][exit]") {
+  CrierHome h(CRIER_BINARY);
+  make_ready(h);
+  REQUIRE(h.run({"accounts", "add", "sandbox", "--handle", "other", "--alias", "o"}).exit_code == 0);
+
+  SECTION("one target fails for good: partial") {
+    auto r = h.run({"post", "hi", "--to", "me,o"}, std::nullopt,
+                   {{"CRIER_SANDBOX_FAULT", std::string("publish@other=permanent")}});
+    CHECK(r.exit_code == 6);
+    CHECK_THAT(r.out, Catch::Contains("published sandbox:me"));
+    CHECK_THAT(r.err, Catch::Contains("crier: error: sandbox:other"));
+  }
+  SECTION("rate limited everywhere: try later, and cron picks it up") {
+    auto r = h.run({"post", "hi", "--to", "me,o"}, std::nullopt,
+                   {{"CRIER_SANDBOX_FAULT", std::string("publish=rate_limited")}});
+    CHECK(r.exit_code == 75);
+    CHECK(h.sandbox_state()["posts"].size() == 0);
+    auto later = h.json({"publish", "--due"}, at(k_t3h));
+    CHECK(later["published"] == 2);
+  }
+  SECTION("auth failure pauses the account until it is reconnected") {
+    auto r = h.run({"post", "hi", "--to", "me"}, std::nullopt, {{"CRIER_SANDBOX_FAULT", std::string("publish=auth")}});
+    CHECK(r.exit_code == 4);
+    CHECK_THAT(r.err, Catch::Contains("hint: "));
+    CHECK(h.json({"accounts", "list"})["accounts"][0]["status"] == "auth_failed");
+    CHECK(h.json({"publish", "--due"}, at(k_t3h))["deliveries"].empty());
+    REQUIRE(h.run({"accounts", "add", "sandbox", "--handle", "me"}).exit_code == 0);
+    CHECK(h.json({"publish", "--due"}, at(k_t3h))["published"] == 1);
+  }
+}
+
+TEST_CASE("a post whose answer was lost is not published twice", "[e2e][exactly-once]") {
+  CrierHome h(CRIER_BINARY);
+  make_ready(h);
+  auto r = h.run({"post", "only once"}, std::nullopt, {{"CRIER_SANDBOX_FAULT", std::string("publish=lost_response")}});
+  CHECK(r.exit_code == 75);
+  CHECK(h.sandbox_state()["posts"].size() == 1);
+  auto again = h.json({"publish", "--due"}, at(k_t3h));
+  CHECK(again["published"] == 1);
+  CHECK(h.sandbox_state()["posts"].size() == 1);
+  CHECK(h.json({"queue", "list", "--all"})["deliveries"][0]["status"] == "published");
+}
+
+TEST_CASE("queue cancel and retry", "[e2e][queue]") {
+  CrierHome h(CRIER_BINARY);
+  make_ready(h);
+  auto s = h.json({"schedule", "later", "--at", "in 1h"});
+  std::string id = std::to_string(s["deliveries"][0]["id"].get<int>());
+  CHECK(h.run({"queue", "retry", id}).exit_code == 1);  // queued, not failed
+  CHECK(h.run({"queue", "cancel", id}).exit_code == 0);
+  CHECK(h.run({"queue", "cancel", id}).exit_code == 1);
+  CHECK(h.run({"queue", "cancel", "999"}).exit_code == 1);
+  CHECK(h.json({"publish", "--due"}, at(k_t3h))["deliveries"].empty());
+
+  auto failed = h.json({"post", "x"}, {{"CRIER_SANDBOX_FAULT", std::string("publish=permanent")}});
+  std::string fid = std::to_string(failed["deliveries"][0]["id"].get<int>());
+  CHECK(h.json({"queue", "list"})["deliveries"][0]["status"] == "failed");
+  CHECK(h.run({"queue", "retry", fid}).exit_code == 0);
+  CHECK(h.json({"publish", "--due"})["published"] == 1);
+}
+
+TEST_CASE("accounts: list names, check, remove, reconnect - secrets never printed", "[e2e][accounts]") {
+  CrierHome h(CRIER_BINARY);
+  make_ready(h);
+  auto names = h.run({"accounts", "list", "-q"});
+  CHECK(names.out == "sandbox:me\n");
+  CHECK(h.run({"accounts", "check"}).exit_code == 0);
+  auto dup = h.run({"accounts", "add", "sandbox", "--handle", "me"});
+  CHECK(dup.exit_code == 0);
+  CHECK_THAT(dup.out, Catch::Contains("reconnected"));
+  CHECK(h.run({"accounts", "add", "nosuchnet", "--handle", "x"}).exit_code == 2);
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"accounts", "list", "--json"}, {"accounts", "check", "--json"}, {"doctor", "--json"}, {"config", "get", "--all"}}) {
+    auto r = h.run(args, std::nullopt, {{"CRIER_LLM_ENDPOINT", std::string("http://127.0.0.1:9")}});
+    CHECK(r.out.find("sbx_") == std::string::npos);
+    CHECK(r.err.find("sbx_") == std::string::npos);
+  }
+  struct stat st {};
+  REQUIRE(::stat(h.db_file().c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+
+  h.run({"schedule", "x", "--at", "in 1h"});
+  auto refused = h.run({"accounts", "remove", "me"});
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.err, Catch::Contains("--force"));
+  CHECK(h.run({"accounts", "remove", "me", "--force"}).exit_code == 0);
+  CHECK(h.json({"accounts", "list"})["accounts"].empty());
+  CHECK(h.json({"queue", "list", "--all"})["deliveries"].empty());
+}
+
+TEST_CASE("config get, set, path - bad values refused", "[e2e][config]") {
+  CrierHome h(CRIER_BINARY);
+  make_ready(h);
+  CHECK(h.run({"config", "path"}).out == h.config_file().string() + "\n");
+  CHECK(h.run({"config", "set", "general.timezone", "Europe/Berlin"}).exit_code == 0);
+  CHECK(h.run({"config", "get", "general.timezone"}, std::nullopt, {{"CRIER_TIMEZONE", std::nullopt}}).out == "Europe/Berlin\n");
+  CHECK_THAT(read_file(h.config_file()), Catch::Contains("# IANA time zone"));
+  CHECK(h.run({"config", "set", "publish.max_attempts", "lots"}).exit_code == 2);
+  CHECK(h.run({"config", "set", "no.such", "1"}).exit_code == 2);
+  CHECK(h.run({"config", "get", "no.such"}).exit_code == 2);
+  // A time zone that does not exist is a config error when it is used.
+  h.run({"config", "set", "general.timezone", "Mars/Base"});
+  auto r = h.run({"schedule", "x", "--at", "tomorrow 9am"}, std::nullopt, {{"CRIER_TIMEZONE", std::nullopt}});
+  CHECK(r.exit_code == 3);
+  CHECK_THAT(r.err, Catch::Contains("Mars/Base"));
+  // --db and CRIER_DB choose the database.
+  auto other = (h.home() / "other.db").string();
+  CHECK(h.run({"--db", other, "accounts", "list", "--json"}).exit_code == 0);
+  CHECK(h.json({"accounts", "list"}, {{"CRIER_DB", other}})["accounts"].empty());
+}
+
+TEST_CASE("doctor reports each check and finds a reachable LLM endpoint", "[e2e][doctor]") {
+  CrierHome h(CRIER_BINARY);
+  make_ready(h);
+  LoopbackServer ollama;
+  ollama.server().Get("/api/tags", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"models":[]})", "application/json");
+  });
+  std::string base = ollama.start();
+  auto j = h.json({"doctor"}, {{"CRIER_LLM_ENDPOINT", base}});
+  CHECK(j["ok"] == true);
+  std::map<std::string, std::string> status;
+  for (const auto& c : j["checks"]) status[c["check"]] = c["status"];
+  CHECK(status["config"] == "ok");
+  CHECK(status["database"] == "ok");
+  CHECK(status["clock"] == "ok");
+  CHECK(status["account sandbox:me"] == "ok");
+  CHECK(status["llm"] == "ok");
+  CHECK(ollama.requests().size() == 1);
+  auto down = h.json({"doctor"}, {{"CRIER_LLM_ENDPOINT", std::string("http://127.0.0.1:9")}});
+  CHECK(down["ok"] == true);  // no LLM is a warning, not a failure
+}
+
+TEST_CASE("images are copied in and posted with alt text - dry run shows lengths per network", "[e2e][post]") {
+  CrierHome h(CRIER_BINARY);
+  make_ready(h);
+  write_png(h.home() / "cat.png", 2000);
+  auto dry = h.run({"post", "--dry-run", "a cat 🐈", "--image", (h.home() / "cat.png").string(), "--alt", "a cat"});
+  CHECK(dry.exit_code == 0);
+  CHECK_THAT(dry.out, Catch::Contains("length 7/500 graphemes, 10 bytes"));
+  CHECK_THAT(dry.out, Catch::Contains("alt: \"a cat\""));
+  CHECK(h.json({"queue", "list", "--all"})["deliveries"].empty());
+  auto sched = h.run({"schedule", "a cat 🐈", "--at", "in 1h", "--image", (h.home() / "cat.png").string(), "--alt", "a cat"});
+  REQUIRE(sched.exit_code == 0);
+  std::filesystem::remove(h.home() / "cat.png");  // the scheduled post does not need the original
+  CHECK(h.json({"publish"}, at(k_t3h))["published"] == 1);
+  CHECK(h.sandbox_state()["posts"][0]["media"] == 1);
+
+  auto thread = h.json({"post", "--dry-run", "--thread", std::string(300, 'a') + ". " + std::string(300, 'b') + "."});
+  CHECK(thread["targets"][0]["parts"].size() == 2);
+}
+
+TEST_CASE("the completion scripts are valid bash and name the commands", "[e2e][completion]") {
+  CrierHome h(CRIER_BINARY);
+  auto bash = h.run({"completion", "bash"});
+  CHECK(bash.exit_code == 0);
+  CHECK_THAT(bash.out, Catch::Contains("complete -F _crier crier"));
+  auto check = run_process({"bash", "-n"}, ProcessOptions{{}, bash.out, true});
+  CHECK(check.exit_code == 0);
+  CHECK_THAT(h.run({"completion", "zsh"}).out, Catch::StartsWith("#compdef crier"));
+  CHECK_THAT(h.run({"completion", "fish"}).out, Catch::Contains("complete -c crier"));
+  CHECK(h.run({"completion", "tcsh"}).exit_code == 2);
+}
+
+TEST_CASE("the demo runs the whole tour and cleans up", "[e2e][demo]") {
+  CrierHome h(CRIER_BINARY);
+  auto r = h.run({"demo"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  for (const char* step : {"$ crier init", "$ crier post", "$ crier schedule", "$ crier publish --due", "$ crier poll",
+                           "$ crier inbox reply", "$ crier analytics summary", "That's the tour."})
+    CHECK_THAT(r.out, Catch::Contains(step));
+  CHECK(r.out.find("exit status") == std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(h.db_file()));  // the user's own data dir is untouched
+}

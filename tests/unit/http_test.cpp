@@ -1,0 +1,145 @@
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "error.hpp"
+#include "fakes/fake_transport.hpp"
+#include "fakes/loopback_server.hpp"
+#include "http/transport.hpp"
+#include "log.hpp"
+
+using namespace crier;
+using namespace crier::testing;
+
+namespace {
+Timestamp now() { return *parse_iso8601("2026-11-22T10:00:00Z"); }
+ErrorKind kind_of(int status, Headers h = {}) {
+  try {
+    throw_for_status(HttpResponse{status, h, R"({"error":"InvalidRequest","message":"text too long"})"}, "op", now());
+  } catch (const Error& e) {
+    return e.kind();
+  }
+  FAIL("no error for HTTP " << status);
+  return ErrorKind::internal;
+}
+}  // namespace
+
+TEST_CASE("HTTP statuses map to error kinds", "[http]") {
+  CHECK_NOTHROW(throw_for_status(HttpResponse{200, {}, ""}, "op", now()));
+  CHECK_NOTHROW(throw_for_status(HttpResponse{202, {}, ""}, "op", now()));
+  CHECK(kind_of(400) == ErrorKind::permanent);
+  CHECK(kind_of(401) == ErrorKind::auth);
+  CHECK(kind_of(403) == ErrorKind::auth);
+  CHECK(kind_of(404) == ErrorKind::not_found);
+  CHECK(kind_of(408) == ErrorKind::transient);
+  CHECK(kind_of(422) == ErrorKind::permanent);
+  CHECK(kind_of(429) == ErrorKind::rate_limited);
+  CHECK(kind_of(500) == ErrorKind::transient);
+  CHECK(kind_of(503) == ErrorKind::transient);
+  try {
+    throw_for_status(HttpResponse{400, {}, R"({"error":"InvalidRequest","message":"text too long"})"}, "bluesky createRecord", now());
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) == "bluesky createRecord failed (HTTP 400): text too long: InvalidRequest");
+  }
+}
+
+TEST_CASE("Retry-After: seconds or an HTTP date", "[http]") {
+  CHECK(parse_retry_after("120", now()) == std::chrono::seconds{120});
+  CHECK(parse_retry_after("Sun, 22 Nov 2026 10:05:00 GMT", now()) == std::chrono::seconds{300});
+  CHECK(parse_retry_after("Sun, 22 Nov 2026 09:00:00 GMT", now()) == std::chrono::seconds{0});
+  CHECK_FALSE(parse_retry_after("soon", now()));
+  try {
+    throw_for_status(HttpResponse{429, {{"retry-after", "30"}}, ""}, "op", now());
+  } catch (const Error& e) {
+    CHECK(e.retry_after() == std::chrono::seconds{30});
+  }
+}
+
+TEST_CASE("secrets are redacted from logs", "[http][redact]") {
+  CHECK(redact("Authorization: Bearer abc.def-123") == "Authorization: Bearer [redacted]");
+  CHECK(redact(R"({"identifier":"me","password":"hunter2"})") == R"({"identifier":"me","password":"[redacted]"})");
+  CHECK(redact(R"({"accessJwt":"eyJhbGciOi.eyJzdWIi.sig"})").find("eyJ") == std::string::npos);
+  CHECK(redact("https://x/cb?code=s3cret&state=1") == "https://x/cb?code=[redacted]&state=1");
+  HttpRequest q{"POST", "https://pds/xrpc/com.atproto.server.createSession",
+                {{"Authorization", "Bearer tok"}, {"Content-Type", "application/json"}},
+                R"({"identifier":"me","password":"app-pass-word"})"};
+  std::string log = describe_for_log(q);
+  CHECK(log.find("tok") == std::string::npos);
+  CHECK(log.find("app-pass-word") == std::string::npos);
+  CHECK_THAT(log, Catch::Contains("Content-Type: application/json"));
+}
+
+TEST_CASE("curl transport against a loopback server", "[http][loopback]") {
+  LoopbackServer server;
+  server.server().Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("X-Seen-UA", req.get_header_value("User-Agent"));
+    res.set_content(req.body, "application/json");
+  });
+  server.server().Get("/limited", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 429;
+    res.set_header("Retry-After", "7");
+    res.set_content("{\"error\":\"RateLimitExceeded\"}", "application/json");
+  });
+  server.server().Get("/slow", [](const httplib::Request&, httplib::Response& res) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    res.set_content("late", "text/plain");
+  });
+  std::string base = server.start();
+  auto http = make_curl_transport();
+
+  auto r = http->send({"POST", base + "/echo", {{"Content-Type", "application/json"}, {"X-Test", "1"}}, R"({"a":1})"});
+  CHECK(r.status == 200);
+  CHECK(r.body == R"({"a":1})");
+  CHECK_THAT(*r.header("x-seen-ua"), Catch::StartsWith("crier/"));
+  auto seen = server.requests();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].method == "POST");
+  CHECK(seen[0].headers.find("X-Test")->second == "1");
+  CHECK(seen[0].headers.count("Expect") == 0);
+
+  auto limited = http->send({"GET", base + "/limited", {}, ""});
+  CHECK(limited.status == 429);
+  try {
+    throw_for_status(limited, "op", now());
+    FAIL("expected rate_limited");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::rate_limited);
+    CHECK(e.retry_after() == std::chrono::seconds{7});
+  }
+
+  HttpRequest slow{"GET", base + "/slow", {}, ""};
+  slow.timeout = std::chrono::milliseconds{300};
+  try {
+    http->send(slow);
+    FAIL("expected a timeout");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::transient);
+  }
+}
+
+TEST_CASE("an unreachable server is a network error", "[http][loopback]") {
+  int port = 0;
+  {
+    LoopbackServer s;  // take a free port, then close it
+    std::string base = s.start();
+    port = std::stoi(base.substr(base.rfind(':') + 1));
+  }
+  auto http = make_curl_transport();
+  try {
+    http->send({"GET", "http://127.0.0.1:" + std::to_string(port) + "/", {}, ""});
+    FAIL("expected a network error");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::network);
+    CHECK_THAT(e.what(), Catch::Contains("cannot reach"));
+  }
+}
+
+TEST_CASE("the fake transport answers in order and records what was sent", "[http][fake]") {
+  FakeTransport fake;
+  fake.expect("POST", "https://api/x", [](const HttpRequest& q) { CHECK(q.body == "1"); }, json_response(200, "{}"))
+      .expect("GET", "https://api/list?*", json_response(200, "[]"));
+  CHECK(fake.send({"POST", "https://api/x", {}, "1"}).status == 200);
+  CHECK(fake.send({"GET", "https://api/list?page=2", {}, ""}).body == "[]");
+  CHECK(fake.pending() == 0);
+  CHECK(fake.requests().size() == 2);
+}

@@ -1,0 +1,270 @@
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "error.hpp"
+#include "fakes/temp_home.hpp"
+#include "store/store.hpp"
+
+using namespace crier;
+using crier::testing::TempDir;
+
+namespace {
+
+Timestamp t0() { return from_unix(1'800'000'000); }
+
+Account make_account(const std::string& handle) {
+  Account a;
+  a.network = "sandbox";
+  a.handle = handle;
+  a.created_at = t0();
+  return a;
+}
+
+// One post with one queued delivery per account id, due at `due`.
+int64_t queue_post(Store& s, const std::vector<int64_t>& accounts, Timestamp due, const std::string& text = "hi") {
+  Post p;
+  p.text = text;
+  p.created_at = t0();
+  std::vector<Delivery> ds;
+  int n = 0;
+  for (auto id : accounts) {
+    Delivery d;
+    d.account_id = id;
+    d.due_at = due;
+    d.idempotency_key = "key-" + text + "-" + std::to_string(id) + "-" + std::to_string(n++);
+    d.created_at = t0();
+    ds.push_back(d);
+  }
+  s.add_post(p, ds);
+  return p.id;
+}
+
+}  // namespace
+
+TEST_CASE("a new database is created 0600, in WAL mode, at the latest schema", "[store]") {
+  TempDir dir;
+  auto path = dir.path() / "sub/crier.db";
+  auto store = open_sqlite_store(path);
+  CHECK(store->schema_version() == static_cast<int>(embedded_migrations().size()));
+  CHECK(store->integrity_check() == "ok");
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, nullptr);
+  sqlite3_step(s);
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 0))) == "wal");
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+}
+
+TEST_CASE("migrations run up from every earlier version and keep the data", "[store]") {
+  int latest = static_cast<int>(embedded_migrations().size());
+  for (int from = 0; from < latest; ++from) {
+    DYNAMIC_SECTION("from version " << from) {
+      TempDir dir;
+      auto path = dir.path() / "crier.db";
+      int64_t account_id = 0;
+      {
+        auto old = open_sqlite_store(path, from);
+        CHECK(old->schema_version() == from);
+        if (from >= 1) account_id = old->add_account(make_account("me"), "{}");
+      }
+      auto store = open_sqlite_store(path);
+      CHECK(store->schema_version() == latest);
+      CHECK(store->integrity_check() == "ok");
+      if (from >= 1) CHECK(store->find_account(account_id));
+      // Migrating again is a no-op.
+      store.reset();
+      CHECK(open_sqlite_store(path)->schema_version() == latest);
+    }
+  }
+}
+
+TEST_CASE("a database from a newer crier is refused, not damaged", "[store]") {
+  TempDir dir;
+  auto path = dir.path() / "crier.db";
+  open_sqlite_store(path).reset();
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  CHECK_THROWS_WITH(open_sqlite_store(path), Catch::Contains("newer crier"));
+}
+
+TEST_CASE("a file that is not a database is a config error naming it", "[store]") {
+  TempDir dir;
+  auto path = dir.path() / "crier.db";
+  FILE* f = std::fopen(path.c_str(), "w");
+  std::fputs("this is not sqlite, just some text that is long enough to be a header......", f);
+  std::fclose(f);
+  try {
+    open_sqlite_store(path);
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::config);
+    CHECK_THAT(e.what(), Catch::Contains(path.string()));
+  }
+}
+
+TEST_CASE("accounts: unique names and aliases, secrets kept apart, cascade on remove", "[store]") {
+  TempDir dir;
+  auto s = open_sqlite_store(dir.path() / "crier.db");
+  Account a = make_account("me");
+  a.alias = "main";
+  int64_t id = s->add_account(a, R"({"token":"t1"})");
+  CHECK_THROWS_AS(s->add_account(make_account("me"), "{}"), Error);
+  Account b = make_account("other");
+  b.alias = "main";
+  CHECK_THROWS_WITH(s->add_account(b, "{}"), Catch::Contains("alias"));
+  CHECK(s->list_accounts().size() == 1);  // the failed adds left nothing behind
+  CHECK(s->find_account_by_alias("main")->id == id);
+  CHECK(s->secret(id) == std::optional<std::string>(R"({"token":"t1"})"));
+  s->set_secret(id, R"({"token":"t2"})", t0());
+  CHECK(s->secret(id) == std::optional<std::string>(R"({"token":"t2"})"));
+
+  queue_post(*s, {id}, t0());
+  s->remove_account(id);
+  CHECK_FALSE(s->find_account(id));
+  CHECK_FALSE(s->secret(id));
+  CHECK(s->list_deliveries({}).empty());
+}
+
+TEST_CASE("leases: one owner per delivery, outcomes only from the owner", "[store]") {
+  TempDir dir;
+  auto s = open_sqlite_store(dir.path() / "crier.db");
+  int64_t a = s->add_account(make_account("a"), "{}");
+  int64_t post = queue_post(*s, {a}, t0());
+  auto lease_until = t0() + std::chrono::minutes{5};
+
+  CHECK_FALSE(s->claim_due(t0() - std::chrono::seconds{1}, "w1", lease_until));  // not due yet
+  auto l1 = s->claim_due(t0(), "w1", lease_until);
+  REQUIRE(l1);
+  CHECK_FALSE(l1->reclaimed);
+  CHECK(l1->delivery.attempts == 1);
+  CHECK(l1->delivery.post_id == post);
+  CHECK_FALSE(s->claim_due(t0(), "w2", lease_until));  // held by w1
+
+  SECTION("the owner records the outcome; nobody else can") {
+    CHECK_FALSE(s->mark_published(l1->delivery.id, "w2", "r1", "", t0()));
+    CHECK(s->mark_published(l1->delivery.id, "w1", "r1", "https://x/r1", t0()));
+    auto d = s->find_delivery(l1->delivery.id);
+    CHECK(d->status == DeliveryStatus::published);
+    CHECK(d->remote_id == "r1");
+    CHECK(d->lease_owner.empty());
+    CHECK_FALSE(s->claim_due(t0() + std::chrono::hours{1}, "w2", lease_until));
+    CHECK(s->delivery_by_remote_id(a, "r1") == std::optional<int64_t>(l1->delivery.id));
+  }
+  SECTION("an expired lease is reclaimed and flagged for reconcile") {
+    auto later = lease_until + std::chrono::seconds{1};
+    auto l2 = s->claim_due(later, "w2", later + std::chrono::minutes{5});
+    REQUIRE(l2);
+    CHECK(l2->reclaimed);
+    CHECK(l2->delivery.attempts == 2);
+    CHECK_FALSE(s->mark_published(l1->delivery.id, "w1", "late", "", later));  // w1 lost it
+    CHECK(s->mark_published(l1->delivery.id, "w2", "r2", "", later));
+  }
+  SECTION("a retry waits for next_attempt_at") {
+    auto next = t0() + std::chrono::minutes{2};
+    CHECK(s->mark_unsuccessful(l1->delivery.id, "w1", DeliveryStatus::queued, "transient", "HTTP 503", next));
+    CHECK_FALSE(s->claim_due(t0() + std::chrono::minutes{1}, "w1", lease_until));
+    CHECK(s->next_due_time() == std::optional<Timestamp>(next));
+    auto l2 = s->claim_due(next, "w1", next + std::chrono::minutes{5});
+    REQUIRE(l2);
+    CHECK_FALSE(l2->reclaimed);
+  }
+  SECTION("paused accounts are skipped") {
+    CHECK(s->mark_unsuccessful(l1->delivery.id, "w1", DeliveryStatus::queued, "auth", "401", std::nullopt));
+    s->set_account_status(a, "auth_failed");
+    CHECK_FALSE(s->claim_due(t0(), "w1", lease_until));
+    s->set_account_status(a, "active");
+    CHECK(s->claim_due(t0(), "w1", lease_until));
+  }
+}
+
+TEST_CASE("cancel and retry change only the states they should", "[store]") {
+  TempDir dir;
+  auto s = open_sqlite_store(dir.path() / "crier.db");
+  int64_t a = s->add_account(make_account("a"), "{}");
+  queue_post(*s, {a}, t0() + std::chrono::hours{1});
+  auto d = s->list_deliveries({}).at(0);
+  CHECK_FALSE(s->retry_delivery(d.id, t0()));
+  CHECK(s->cancel_delivery(d.id));
+  CHECK_FALSE(s->cancel_delivery(d.id));
+  CHECK(s->find_delivery(d.id)->status == DeliveryStatus::cancelled);
+  CHECK_FALSE(s->next_due_time());
+
+  queue_post(*s, {a}, t0(), "second");
+  auto l = s->claim_due(t0(), "w", t0() + std::chrono::minutes{5});
+  REQUIRE(l);
+  s->mark_unsuccessful(l->delivery.id, "w", DeliveryStatus::dead, "transient", "gave up", std::nullopt);
+  CHECK(s->retry_delivery(l->delivery.id, t0() + std::chrono::hours{2}));
+  auto again = s->find_delivery(l->delivery.id);
+  CHECK(again->status == DeliveryStatus::queued);
+  CHECK(again->attempts == 0);
+  CHECK(again->due_at == t0() + std::chrono::hours{2});
+}
+
+TEST_CASE("inbox items are kept once per account and remote id - cursors persist", "[store]") {
+  TempDir dir;
+  auto s = open_sqlite_store(dir.path() / "crier.db");
+  int64_t a = s->add_account(make_account("a"), "{}");
+  InboxItem i;
+  i.account_id = a;
+  i.kind = "reply";
+  i.remote_id = "r-1";
+  i.author = "ada";
+  i.text = "hello";
+  i.created_at = t0();
+  i.fetched_at = t0();
+  CHECK(s->add_inbox_item(i));
+  InboxItem dup = i;
+  CHECK_FALSE(s->add_inbox_item(dup));
+  i.remote_id = "r-2";
+  i.kind = "dm";
+  i.created_at = t0() + std::chrono::minutes{1};
+  CHECK(s->add_inbox_item(i));
+  auto all = s->list_inbox({});
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].remote_id == "r-2");  // newest first
+  InboxFilter only_dm;
+  only_dm.kinds = {"dm"};
+  CHECK(s->list_inbox(only_dm).size() == 1);
+  s->set_inbox_status(all[0].id, "replied", "my-reply");
+  CHECK(s->find_inbox_item(all[0].id)->reply_remote_id == "my-reply");
+  InboxFilter open;
+  open.statuses = {"new"};
+  CHECK(s->list_inbox(open).size() == 1);
+
+  CHECK_FALSE(s->cursor(a, "replies"));
+  s->set_cursor(a, "replies", "c1", t0());
+  s->set_cursor(a, "replies", "c2", t0());
+  CHECK(s->cursor(a, "replies") == std::optional<std::string>("c2"));
+}
+
+TEST_CASE("metrics: the latest snapshot per delivery, account series in order", "[store]") {
+  TempDir dir;
+  auto s = open_sqlite_store(dir.path() / "crier.db");
+  int64_t a = s->add_account(make_account("a"), "{}");
+  queue_post(*s, {a}, t0());
+  auto l = s->claim_due(t0(), "w", t0() + std::chrono::minutes{5});
+  REQUIRE(l);
+  s->mark_published(l->delivery.id, "w", "r1", "", t0());
+  s->add_metrics({{l->delivery.id, t0() + std::chrono::hours{1}, 1, 0, 0, 0, std::nullopt},
+                  {l->delivery.id, t0() + std::chrono::hours{2}, 5, 1, 2, 0, 40}});
+  auto latest = s->latest_metrics(t0() - std::chrono::hours{1});
+  REQUIRE(latest.size() == 1);
+  CHECK(latest[0].likes == 5);
+  CHECK(latest[0].views == std::optional<int64_t>(40));
+  CHECK(s->latest_metrics(t0() + std::chrono::hours{1}).empty());
+  s->add_account_metric({a, t0(), 100, std::nullopt, std::nullopt});
+  s->add_account_metric({a, t0() + std::chrono::hours{1}, 104, 3, 1});
+  auto series = s->account_metrics(a, t0());
+  REQUIRE(series.size() == 2);
+  CHECK(series.back().followers == 104);
+}
