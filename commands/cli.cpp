@@ -91,6 +91,16 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& e, const std:
   }
   std::string msg = lower_first(e.what());
   if (!msg.empty() && msg.back() == '\n') msg.pop_back();
+  if (msg.find("subcommand is required") != std::string::npos && !names.empty()) {
+    std::string list;
+    for (size_t i = 0; i < names.size(); ++i)
+      list += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+    if (at->get_parent() == nullptr)
+      print_error(err, "no command given", "see: crier --help, or take the tour: crier demo");
+    else
+      print_error(err, "'" + command_path(at) + "' needs one of: " + list, "see: " + command_path(at) + " --help");
+    return exit_code::usage;
+  }
   print_error(err, msg, "see: " + command_path(at) + " --help");
   return exit_code::usage;
 }

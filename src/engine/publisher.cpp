@@ -133,6 +133,9 @@ std::string new_worker_id() {
 
 PublishReport publish_due(Engine& engine, const PublishOptions& options) {
   PublishReport report;
+  // The cron path: a read-only look first, so an idle run never takes the write lock.
+  auto next = engine.store.next_due_time();
+  if (!next || *next > engine.clock.now()) return report;
   const std::string owner = new_worker_id();
   auto lease_for = seconds{engine.config.get_int("publish.lease_seconds")};
   while (options.limit <= 0 || static_cast<int>(report.outcomes.size()) < options.limit) {

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what crier needs to build, test and benchmark, from Debian 12 packages only.
+# Run as root (or with sudo). Idempotent.
+set -euo pipefail
+packages=(
+  g++ cmake ninja-build pkg-config git ca-certificates tzdata
+  libcli11-dev nlohmann-json3-dev libsqlite3-dev libcurl4-openssl-dev libtomlplusplus-dev
+  libspdlog-dev libfmt-dev catch2 libutf8proc-dev libhowardhinnant-date-dev
+  libcpp-httplib-dev libkainjow-mustache-dev scdoc
+  python3 sqlite3 time
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+echo "dependencies installed"
