@@ -1,6 +1,8 @@
 #include "http/transport.hpp"
 
 #include <algorithm>
+#include <array>
+#include <regex>
 #include <cctype>
 
 #include <date/date.h>
@@ -50,10 +52,20 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, Ti
   std::string v(value);
   if (!v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
     return std::chrono::seconds{std::stoll(v)};
-  std::istringstream in(v);
-  date::sys_seconds t;
-  in >> date::parse("%a, %d %b %Y %H:%M:%S GMT", t);
-  if (in.fail()) return std::nullopt;
+  // IMF-fixdate, the only HTTP date form servers send: "Sun, 22 Nov 2026 10:05:00 GMT".
+  static const std::regex k_date(R"(^[A-Za-z]{3}, (\d{2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$)");
+  static const std::array<std::string_view, 12> k_months{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::smatch m;
+  if (!std::regex_match(v, m, k_date)) return std::nullopt;
+  auto month = std::find(k_months.begin(), k_months.end(), m[2].str());
+  if (month == k_months.end()) return std::nullopt;
+  date::year_month_day ymd{date::year{std::stoi(m[3].str())},
+                           date::month{static_cast<unsigned>(month - k_months.begin() + 1)},
+                           date::day{static_cast<unsigned>(std::stoi(m[1].str()))}};
+  if (!ymd.ok()) return std::nullopt;
+  Timestamp t = Timestamp{date::sys_days{ymd}} + std::chrono::hours{std::stoi(m[4].str())} +
+                std::chrono::minutes{std::stoi(m[5].str())} + std::chrono::seconds{std::stoi(m[6].str())};
   return std::max(std::chrono::seconds{0}, t - now);
 }
 
