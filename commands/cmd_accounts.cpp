@@ -1,6 +1,10 @@
 // crier accounts add|list|remove|check
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+
+#include <unistd.h>
+
 #include "commands.hpp"
 #include "common.hpp"
 #include "engine/accounts.hpp"
@@ -22,6 +26,15 @@ struct AccountsOptions {
 
 int run_add(const AccountsOptions& o, Context& ctx) {
   ConnectRequest q{o.handle, o.server, ""};
+  if (!o.secret_stdin && ::isatty(STDIN_FILENO) == 1 && &ctx.in == &std::cin) {
+    // Interactive sign-in (e.g. OAuth): the prompt goes to stderr, the answer comes from the terminal.
+    q.ask = [&ctx](const std::string& prompt) {
+      ctx.err << prompt << std::flush;
+      std::string answer;
+      std::getline(ctx.in, answer);
+      return answer;
+    };
+  }
   if (o.secret_stdin) {
     std::getline(ctx.in, q.secret);
     while (!q.secret.empty() && (q.secret.back() == '\r' || q.secret.back() == ' ')) q.secret.pop_back();

@@ -38,6 +38,7 @@ void poll_stream(Engine& engine, Provider& provider, Session& session, PollResul
       i.url = item.url;
       i.created_at = item.created_at;
       i.fetched_at = now;
+      i.meta = item.meta;
       ++r.fetched;
       if (engine.store.add_inbox_item(i)) ++r.added;
     }
@@ -105,8 +106,9 @@ ReplyOutcome reply_to_item(Engine& engine, int64_t id, const std::string& text) 
     throw Error(ErrorKind::invalid_input, "reply too long for " + account->name() + ": " + check.describe(),
                 "shorten it");
   Session session = open_session(engine, *account);
-  RemoteItem to{item->kind, item->remote_id, item->thread_id, item->parent_remote_id, item->author,
-                item->author_name, item->text, item->url, item->created_at};
+  RemoteItem to{item->kind,        item->remote_id, item->thread_id, item->parent_remote_id,
+                item->author,      item->author_name, item->text,    item->url,
+                item->created_at, item->meta};
   // The same answer to the same item is one reply, however often it is retried.
   uint64_t h = 1469598103934665603ull;
   for (unsigned char c : body) h = (h ^ c) * 1099511628211ull;

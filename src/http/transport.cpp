@@ -126,4 +126,75 @@ std::string url_encode(std::string_view s) {
   return out;
 }
 
+std::string form_encode(const FormFields& fields) {
+  std::string out;
+  for (const auto& [k, v] : fields) {
+    if (!out.empty()) out += '&';
+    out += url_encode(k) + "=" + url_encode(v);
+  }
+  return out;
+}
+
+MultipartBody multipart_form(const FormFields& fields, const std::string& file_field,
+                             const std::string& file_name, const std::string& file_mime,
+                             const std::string& file_data) {
+  // A boundary that cannot occur in the data: long, and checked.
+  std::string boundary = "crier-boundary-7f3a9c2e51b04d8e";
+  while (file_data.find(boundary) != std::string::npos) boundary += "x";
+  MultipartBody m;
+  m.content_type = "multipart/form-data; boundary=" + boundary;
+  for (const auto& [k, v] : fields)
+    m.body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + k + "\"\r\n\r\n" + v + "\r\n";
+  m.body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + file_field + "\"; filename=\"" +
+            file_name + "\"\r\nContent-Type: " + file_mime + "\r\n\r\n";
+  m.body += file_data;
+  m.body += "\r\n--" + boundary + "--\r\n";
+  return m;
+}
+
+std::string link_header_url(std::string_view link, std::string_view rel) {
+  // <url>; rel="next", <url>; rel="prev"
+  size_t pos = 0;
+  while ((pos = link.find('<', pos)) != std::string_view::npos) {
+    size_t close = link.find('>', pos);
+    if (close == std::string_view::npos) break;
+    std::string_view url = link.substr(pos + 1, close - pos - 1);
+    size_t next = link.find('<', close);
+    std::string_view params = link.substr(close + 1, next == std::string_view::npos ? std::string_view::npos : next - close - 1);
+    if (params.find("rel=\"" + std::string(rel) + "\"") != std::string_view::npos ||
+        params.find("rel=" + std::string(rel)) != std::string_view::npos)
+      return std::string(url);
+    pos = close;
+  }
+  return {};
+}
+
+std::string query_param(std::string_view url, std::string_view name) {
+  size_t q = url.find('?');
+  if (q == std::string_view::npos) return {};
+  std::string_view query = url.substr(q + 1);
+  size_t pos = 0;
+  while (pos <= query.size()) {
+    size_t amp = query.find('&', pos);
+    std::string_view pair = query.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
+    size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      std::string value(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+      std::string decoded;
+      for (size_t i = 0; i < value.size(); ++i) {
+        if (value[i] == '%' && i + 2 < value.size()) {
+          decoded += static_cast<char>(std::stoi(value.substr(i + 1, 2), nullptr, 16));
+          i += 2;
+        } else {
+          decoded += value[i] == '+' ? ' ' : value[i];
+        }
+      }
+      return decoded;
+    }
+    if (amp == std::string_view::npos) break;
+    pos = amp + 1;
+  }
+  return {};
+}
+
 }  // namespace crier

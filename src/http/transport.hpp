@@ -62,4 +62,22 @@ std::string describe_for_log(const HttpResponse& response);
 // application/x-www-form-urlencoded escaping.
 std::string url_encode(std::string_view s);
 
+using FormFields = std::vector<std::pair<std::string, std::string>>;
+// "a=1&b=x%20y": a form body or a query string (repeat a key for arrays, e.g. "media_ids[]").
+std::string form_encode(const FormFields& fields);
+
+// A multipart/form-data body with text fields and one file.
+struct MultipartBody {
+  std::string content_type;  // "multipart/form-data; boundary=..."
+  std::string body;
+};
+MultipartBody multipart_form(const FormFields& fields, const std::string& file_field,
+                             const std::string& file_name, const std::string& file_mime,
+                             const std::string& file_data);
+
+// The URL of the Link header entry with rel="<rel>" (RFC 8288), or "".
+std::string link_header_url(std::string_view link, std::string_view rel);
+// The value of query parameter `name` in `url`, decoded, or "".
+std::string query_param(std::string_view url, std::string_view name);
+
 }  // namespace crier

@@ -46,6 +46,8 @@ struct ConnectRequest {
   std::string handle;
   std::string server;
   std::string secret;  // app password / token read from stdin or a command; may be empty
+  // Asks the user (prompt on the terminal, answer read back); empty when not interactive.
+  std::function<std::string(const std::string& prompt)> ask = nullptr;
 };
 
 // What the provider reports back after connecting.
@@ -100,6 +102,7 @@ struct RemoteItem {
   std::string text;
   std::string url;
   Timestamp created_at{};
+  std::string meta = "{}";  // what the provider needs to answer it later (JSON), kept in the store
 };
 
 struct InboxPage {

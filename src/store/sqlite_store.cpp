@@ -164,7 +164,7 @@ Account read_account(const Stmt& s) {
 constexpr const char* k_inbox_cols =
     "id, account_id, kind, remote_id, COALESCE(thread_id,''), COALESCE(parent_remote_id,''), "
     "delivery_id, author, COALESCE(author_name,''), text, COALESCE(url,''), created_at, "
-    "fetched_at, status, COALESCE(triage,''), COALESCE(reply_remote_id,'')";
+    "fetched_at, status, COALESCE(triage,''), COALESCE(reply_remote_id,''), meta";
 
 InboxItem read_inbox(const Stmt& s) {
   InboxItem i;
@@ -184,6 +184,7 @@ InboxItem read_inbox(const Stmt& s) {
   i.status = s.text(13);
   i.triage = s.text(14);
   i.reply_remote_id = s.text(15);
+  i.meta = s.text(16);
   return i;
 }
 
@@ -466,12 +467,12 @@ class SqliteStore final : public Store {
   bool add_inbox_item(InboxItem& i) override {
     Stmt s(m_db,
            "INSERT INTO inbox_items (account_id, kind, remote_id, thread_id, parent_remote_id, "
-           "delivery_id, author, author_name, text, url, created_at, fetched_at, status) "
-           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (account_id, remote_id) DO NOTHING");
+           "delivery_id, author, author_name, text, url, created_at, fetched_at, status, meta) "
+           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (account_id, remote_id) DO NOTHING");
     s.bind(1, i.account_id).bind(2, i.kind).bind(3, i.remote_id).bind_text_or_null(4, i.thread_id);
     s.bind_text_or_null(5, i.parent_remote_id).bind(6, i.delivery_id).bind(7, i.author);
     s.bind_text_or_null(8, i.author_name).bind(9, i.text).bind_text_or_null(10, i.url);
-    s.bind(11, i.created_at).bind(12, i.fetched_at).bind(13, i.status).run();
+    s.bind(11, i.created_at).bind(12, i.fetched_at).bind(13, i.status).bind(14, i.meta).run();
     if (sqlite3_changes(m_db) != 1) return false;
     i.id = sqlite3_last_insert_rowid(m_db);
     return true;

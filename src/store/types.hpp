@@ -97,6 +97,7 @@ struct InboxItem {
   std::string status = "new";
   std::string triage;
   std::string reply_remote_id;
+  std::string meta = "{}";  // provider data needed to answer it (visibility, cids), JSON
 };
 
 struct InboxFilter {

@@ -15,6 +15,7 @@ Session session_for(Provider& p, const Connected& c) {
   s.account.network = std::string(p.name());
   s.account.handle = c.handle;
   s.account.server = c.server;
+  s.account.settings = c.settings;
   s.secret = c.secret;
   return s;
 }
@@ -65,7 +66,8 @@ void run_provider_conformance(ConformanceFixture& f) {
     CHECK_FALSE(connected.handle.empty());
     CHECK_NOTHROW(p.verify(s));
     Session bad = s;
-    bad.secret = R"({"token":"not-a-real-token","accessJwt":"x","refreshJwt":"y"})";
+    // Shaped like every built-in provider's secret, with values the network never issued.
+    bad.secret = R"({"token":"not-a-real-token","access_token":"not-a-real-token","accessJwt":"x","refreshJwt":"y"})";
     CHECK(kind_thrown([&] { p.verify(bad); }) == ErrorKind::auth);
     CHECK(kind_thrown([&] { p.publish(bad, PublishRequest{"k-bad", {{"hello", {}}}}); }) == ErrorKind::auth);
   }

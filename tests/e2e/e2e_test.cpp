@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "fakes/loopback_server.hpp"
+#include "fakes/mastodon_fake.hpp"
 #include "fakes/temp_home.hpp"
 #include "paths.hpp"
 
@@ -410,4 +411,74 @@ TEST_CASE("the demo runs the whole tour and cleans up", "[e2e][demo]") {
     CHECK_THAT(r.out, Catch::Contains(step));
   CHECK(r.out.find("exit status") == std::string::npos);
   CHECK_FALSE(std::filesystem::exists(h.db_file()));  // the user's own data dir is untouched
+}
+
+TEST_CASE("mastodon end to end: connect with a token, post, poll, answer, measure", "[e2e][mastodon]") {
+  MastodonFake fake;
+  CrierHome h(CRIER_BINARY);
+  REQUIRE(h.run({"init"}).exit_code == 0);
+  auto add = h.run({"accounts", "add", "mastodon", "--server", fake.url(), "--secret-stdin", "--alias", "masto"},
+                   std::string(MastodonFake::k_token) + "\n");
+  INFO(add.err);
+  REQUIRE(add.exit_code == 0);
+  std::string name = "mastodon:@" + fake.me()["username"].get<std::string>() + "@" + fake.url().substr(7);
+  CHECK_THAT(add.out, Catch::Contains("added " + name));
+  CHECK(add.out.find(MastodonFake::k_token) == std::string::npos);
+
+  std::string long_url = "https://example.com/" + std::string(200, 'a');
+  auto dry = h.json({"post", "--dry-run", "read " + long_url, "--to", "masto"});
+  CHECK(dry["targets"][0]["parts"][0]["length"] == 5 + 23);  // every URL counts 23
+  auto too_long = h.run({"post", std::string(501, 'x'), "--to", "masto"});
+  CHECK(too_long.exit_code == 2);
+  CHECK_THAT(too_long.err, Catch::Contains("501/500 characters (1 over)"));
+
+  auto post = h.json({"post", "Hello, fediverse!", "--to", "masto"});
+  REQUIRE(post["deliveries"][0]["result"] == "published");
+  std::string status_id = post["deliveries"][0]["remote_id"];
+  REQUIRE(fake.our_statuses().size() == 1);
+  CHECK(fake.our_statuses()[0]["content"] == "<p>Hello, fediverse!</p>");
+
+  fake.add_mention("ada@other.example", "Welcome! 🎉", status_id);
+  fake.add_dm("linus@kernel.example", "can we talk?");
+  auto poll = h.json({"poll"});
+  CHECK(poll["new"] == 2);
+  auto inbox = h.json({"inbox", "list"});
+  REQUIRE(inbox["items"].size() == 2);
+  nlohmann::json reply_item;
+  for (const auto& i : inbox["items"])
+    if (i["kind"] == "reply") reply_item = i;
+  REQUIRE(reply_item.is_object());
+  CHECK(reply_item["delivery_id"] == post["deliveries"][0]["id"]);
+  CHECK(h.json({"poll"})["new"] == 0);
+
+  auto answered = h.run({"inbox", "reply", std::to_string(reply_item["id"].get<int>()), "Thank you!"});
+  INFO(answered.err);
+  CHECK(answered.exit_code == 0);
+  auto ours = fake.our_statuses();
+  REQUIRE(ours.size() == 2);
+  CHECK(ours[1]["in_reply_to_id"] == reply_item["remote_id"]);
+  CHECK_THAT(ours[1]["content"].get<std::string>(), Catch::Contains("@ada@other.example Thank you!"));
+
+  fake.set_counts(status_id, 12, 3, 1);
+  auto refresh = h.json({"analytics", "refresh"});
+  CHECK(refresh["posts"] == 1);
+  CHECK(refresh["accounts"] == 1);
+  auto summary = h.json({"analytics", "summary"});
+  CHECK(summary["accounts"][0]["likes"] == 12);
+  CHECK(summary["accounts"][0]["reposts"] == 3);
+
+  CHECK(h.run({"accounts", "check"}).exit_code == 0);
+}
+
+TEST_CASE("mastodon: a bad token is exit 4 and an unreachable instance exit 5", "[e2e][mastodon][exit]") {
+  MastodonFake fake;
+  CrierHome h(CRIER_BINARY);
+  auto bad = h.run({"accounts", "add", "mastodon", "--server", fake.url(), "--secret-stdin"}, std::string("nope\n"));
+  CHECK(bad.exit_code == 4);
+  CHECK_THAT(bad.err, Catch::Contains("401"));
+  CHECK(bad.err.find("nope") == std::string::npos);
+  auto down = h.run({"accounts", "add", "mastodon", "--server", "http://127.0.0.1:9", "--secret-stdin"}, std::string("x\n"));
+  CHECK(down.exit_code == 5);
+  CHECK_THAT(down.err, Catch::Contains("cannot reach"));
+  CHECK(h.json({"accounts", "list"})["accounts"].empty());
 }

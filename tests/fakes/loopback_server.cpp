@@ -6,11 +6,14 @@
 namespace crier::testing {
 
 LoopbackServer::LoopbackServer() {
-  // Recorded before the handler runs, so a client that has its answer can rely on the record.
-  m_server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
+  m_server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    return m_pre ? m_pre(req, res) : httplib::Server::HandlerResponse::Unhandled;
+  });
+  // Recorded after the body is read and before the answer is written, so a client that has
+  // its answer can rely on the record.
+  m_server.set_post_routing_handler([this](const httplib::Request& req, httplib::Response&) {
     std::lock_guard<std::mutex> lock(m_mutex);
     m_requests.push_back({req.method, req.path, req.body, req.headers});
-    return httplib::Server::HandlerResponse::Unhandled;
   });
 }
 

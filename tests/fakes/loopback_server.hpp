@@ -22,13 +22,17 @@ class LoopbackServer {
  public:
   LoopbackServer();
   ~LoopbackServer();
+  // Add routes here. Use set_pre_handler, not the server's set_pre_routing_handler, which
+  // would replace the recording of requests.
   httplib::Server& server() { return m_server; }
+  void set_pre_handler(httplib::Server::HandlerWithResponse handler) { m_pre = std::move(handler); }
   // Binds 127.0.0.1:0 and serves in a thread; returns the base URL ("http://127.0.0.1:PORT").
   std::string start();
   std::vector<RecordedRequest> requests();
 
  private:
   httplib::Server m_server;
+  httplib::Server::HandlerWithResponse m_pre;
   std::thread m_thread;
   std::mutex m_mutex;
   std::vector<RecordedRequest> m_requests;

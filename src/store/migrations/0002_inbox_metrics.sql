@@ -17,6 +17,7 @@ CREATE TABLE inbox_items (
                     CHECK (status IN ('new', 'read', 'replied', 'ignored', 'escalated', 'done')),
   triage            TEXT,
   reply_remote_id   TEXT,
+  meta              TEXT NOT NULL DEFAULT '{}',  -- provider data needed to answer (JSON)
   UNIQUE (account_id, remote_id)
 );
 CREATE INDEX inbox_by_status ON inbox_items (status, created_at);

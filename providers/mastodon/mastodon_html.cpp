@@ -1,0 +1,100 @@
+#include "providers/mastodon/mastodon_html.hpp"
+
+#include <cstdint>
+
+namespace crier::mastodon {
+namespace {
+
+void append_utf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x110000) {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// Decodes the entity starting at s[i] == '&'; returns the number of bytes consumed (0: none).
+size_t decode_entity(std::string_view s, size_t i, std::string& out) {
+  size_t semi = s.find(';', i);
+  if (semi == std::string_view::npos || semi - i > 10) return 0;
+  std::string_view name = s.substr(i + 1, semi - i - 1);
+  if (name == "amp") out += '&';
+  else if (name == "lt") out += '<';
+  else if (name == "gt") out += '>';
+  else if (name == "quot") out += '"';
+  else if (name == "apos" || name == "#39") out += '\'';
+  else if (name == "nbsp") out += ' ';
+  else if (!name.empty() && name[0] == '#') {
+    try {
+      uint32_t cp = (name.size() > 1 && (name[1] == 'x' || name[1] == 'X'))
+                        ? static_cast<uint32_t>(std::stoul(std::string(name.substr(2)), nullptr, 16))
+                        : static_cast<uint32_t>(std::stoul(std::string(name.substr(1))));
+      append_utf8(out, cp);
+    } catch (const std::exception&) {
+      return 0;
+    }
+  } else {
+    return 0;
+  }
+  return semi - i + 1;
+}
+
+std::string tag_name(std::string_view tag) {
+  size_t start = tag[0] == '/' ? 1 : 0;
+  size_t end = start;
+  while (end < tag.size() && tag[end] != ' ' && tag[end] != '/' && tag[end] != '>') ++end;
+  std::string name(tag.substr(start, end - start));
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return (tag[0] == '/' ? "/" : "") + name;
+}
+
+}  // namespace
+
+std::string html_to_text(std::string_view html) {
+  std::string out;
+  bool seen_paragraph = false;
+  for (size_t i = 0; i < html.size();) {
+    char c = html[i];
+    if (c == '<') {
+      size_t close = html.find('>', i);
+      if (close == std::string_view::npos) {
+        out += html.substr(i);
+        break;
+      }
+      std::string name = tag_name(html.substr(i + 1, close - i - 1));
+      if (name == "br") out += '\n';
+      if (name == "p") {
+        if (seen_paragraph) out += "\n\n";
+        seen_paragraph = true;
+      }
+      i = close + 1;
+      continue;
+    }
+    if (c == '&') {
+      size_t n = decode_entity(html, i, out);
+      if (n > 0) {
+        i += n;
+        continue;
+      }
+    }
+    if (c == '\n' || c == '\r') {  // source newlines are not text in HTML
+      ++i;
+      continue;
+    }
+    out += c;
+    ++i;
+  }
+  return out;
+}
+
+}  // namespace crier::mastodon

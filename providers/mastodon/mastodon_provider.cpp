@@ -1,0 +1,404 @@
+#include "providers/mastodon/mastodon_provider.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "error.hpp"
+#include "http/transport.hpp"
+#include "log.hpp"
+#include "paths.hpp"
+#include "providers/mastodon/mastodon_html.hpp"
+
+namespace crier {
+namespace {
+
+using nlohmann::json;
+
+constexpr int k_page = 40;
+const char* k_redirect_oob = "urn:ietf:wg:oauth:2.0:oob";
+
+std::string normalize_server(std::string s) {
+  while (!s.empty() && s.back() == '/') s.pop_back();
+  if (s.find("://") == std::string::npos) s = "https://" + s;
+  return s;
+}
+
+std::string host_of(const std::string& server) {
+  auto p = server.find("://");
+  std::string h = p == std::string::npos ? server : server.substr(p + 3);
+  return h.substr(0, h.find('/'));
+}
+
+// Snowflake ids are decimal strings: compare by length, then text.
+bool id_less(const std::string& a, const std::string& b) {
+  return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
+
+std::string trim(std::string s) {
+  s.erase(0, s.find_first_not_of(" \t\n\r"));
+  while (!s.empty() && std::string(" \t\n\r").find(s.back()) != std::string::npos) s.pop_back();
+  return s;
+}
+
+Timestamp parse_time(const json& j) {
+  if (!j.is_string()) return Timestamp{};
+  return parse_iso8601(j.get<std::string>()).value_or(Timestamp{});
+}
+
+std::string str(const json& j, const char* key) {
+  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+}
+
+json parse_json(const HttpResponse& r, std::string_view what) {
+  auto j = json::parse(r.body, nullptr, false);
+  if (j.is_discarded())
+    throw Error(ErrorKind::transient, std::string(what) + ": the server sent something that is not JSON");
+  return j;
+}
+
+class MastodonProvider final : public Provider {
+ public:
+  explicit MastodonProvider(ProviderEnv& env) : m_http(env.http), m_clock(env.clock) {}
+
+  std::string_view name() const override { return "mastodon"; }
+
+  Capabilities capabilities() const override {
+    Capabilities c;
+    c.images = c.threads = true;
+    c.inbox_mentions = c.inbox_dms = true;  // replies to us arrive as mention notifications
+    c.reply = c.send_dm = true;
+    c.post_metrics = c.account_metrics = true;
+    c.native_idempotency = true;  // Idempotency-Key, kept by the server for about an hour
+    return c;
+  }
+
+  TextRules text_rules(const Account& account) const override {
+    TextRules r;
+    r.counting = Counting::mastodon;
+    r.unit = "characters";
+    r.max_length = 500;
+    r.url_length = 23;
+    r.max_images = 4;
+    r.max_image_bytes = 16 * 1024 * 1024;
+    auto s = json::parse(account.settings, nullptr, false);
+    if (s.is_object() && s.contains("limits")) {
+      const auto& l = s["limits"];
+      r.max_length = l.value("max_characters", r.max_length);
+      r.url_length = l.value("characters_reserved_per_url", r.url_length);
+      r.max_images = l.value("max_media_attachments", r.max_images);
+      r.max_image_bytes = l.value("image_size_limit", r.max_image_bytes);
+      if (l.contains("image_types") && l["image_types"].is_array() && !l["image_types"].empty())
+        r.image_types = l["image_types"].get<std::vector<std::string>>();
+    }
+    return r;
+  }
+
+  Connected connect(const ConnectRequest& q) override {
+    if (q.server.empty())
+      throw Error(ErrorKind::usage, "Mastodon needs the instance", "e.g. crier accounts add mastodon --server fosstodon.org");
+    std::string server = normalize_server(q.server);
+    json secret;
+    if (!q.secret.empty()) {
+      secret = {{"access_token", q.secret}};
+    } else if (q.ask) {
+      secret = authorize(server, q.ask);
+    } else {
+      throw Error(ErrorKind::usage, "no access token given (--secret-stdin) and no terminal to sign in on",
+                  "create one in your instance's settings (Development > New application, scopes read write) and "
+                  "pipe it in: crier accounts add mastodon --server " + host_of(server) + " --secret-stdin");
+    }
+    std::string token = secret["access_token"];
+    json me = get_json(server, token, "/api/v1/accounts/verify_credentials", "mastodon verify_credentials");
+    json settings = {{"account_id", str(me, "id")}, {"visibility", "public"}, {"limits", read_limits(server, token)}};
+    Connected c;
+    c.handle = "@" + str(me, "username") + "@" + host_of(server);
+    c.server = server;
+    c.display_name = str(me, "display_name");
+    c.secret = secret.dump();
+    c.settings = settings.dump();
+    return c;
+  }
+
+  void verify(Session& s) override {
+    get_json(s.account.server, token(s), "/api/v1/accounts/verify_credentials", "mastodon verify_credentials");
+  }
+
+  PublishResult publish(Session& s, const PublishRequest& q) override {
+    PublishResult result;
+    std::string parent;
+    for (size_t i = 0; i < q.parts.size(); ++i) {
+      FormFields form{{"status", q.parts[i].text}, {"visibility", setting(s, "visibility", "public")}};
+      for (const auto& m : q.parts[i].media) form.emplace_back("media_ids[]", upload(s, m));
+      if (!parent.empty()) form.emplace_back("in_reply_to_id", parent);
+      std::string key = i == 0 ? q.idempotency_key : q.idempotency_key + "#" + std::to_string(i);
+      json status = post_status(s, form, key);
+      parent = str(status, "id");
+      result.parts.push_back({parent, str(status, "url")});
+    }
+    return result;
+  }
+
+  std::optional<PublishResult> reconcile(Session& s, const PublishRequest& q) override {
+    // Mastodon cannot be asked "what did this Idempotency-Key create", so look at the account's
+    // latest statuses for the parts' text, in order, each replying to the one before.
+    std::string path = "/api/v1/accounts/" + setting(s, "account_id", "") + "/statuses?limit=40";
+    json statuses = get_json(s.account.server, token(s), path, "mastodon account statuses");
+    PublishResult result;
+    std::string parent;
+    for (const auto& part : q.parts) {
+      const json* found = nullptr;
+      for (const auto& st : statuses) {
+        bool same_parent = parent.empty() || str(st, "in_reply_to_id") == parent;
+        if (same_parent && trim(mastodon::html_to_text(str(st, "content"))) == trim(part.text)) {
+          found = &st;
+          break;
+        }
+      }
+      if (found == nullptr) return std::nullopt;
+      parent = str(*found, "id");
+      result.parts.push_back({parent, str(*found, "url")});
+    }
+    return result;
+  }
+
+  InboxPage fetch_inbox(Session& s, InboxStream stream, const std::string& cursor) override {
+    if (stream == InboxStream::replies)
+      throw Error(ErrorKind::unsupported, "mastodon delivers replies as mentions: poll --kind mentions");
+    bool dms = stream == InboxStream::dms;
+    std::string path = dms ? "/api/v1/conversations?limit=" + std::to_string(k_page)
+                           : "/api/v1/notifications?types%5B%5D=mention&limit=" + std::to_string(k_page);
+    if (!cursor.empty()) path += "&min_id=" + url_encode(cursor);
+    HttpResponse r = call(s, HttpRequest{"GET", s.account.server + path, auth(token(s)), ""},
+                          dms ? "mastodon conversations" : "mastodon notifications");
+    json list = parse_json(r, "mastodon inbox");
+    InboxPage page;
+    std::string own_id = setting(s, "account_id", "");
+    std::string newest = cursor;
+    for (const auto& entry : list) {
+      const json& st = dms ? entry["last_status"] : entry["status"];
+      std::string page_id = dms ? str(st, "id") : str(entry, "id");
+      if (!page_id.empty() && (newest.empty() || id_less(newest, page_id))) newest = page_id;
+      if (!st.is_object() || str(st["account"], "id") == own_id) continue;
+      RemoteItem item;
+      item.kind = dms ? "dm" : (str(st, "in_reply_to_account_id") == own_id ? "reply" : "mention");
+      item.remote_id = str(st, "id");
+      item.parent_remote_id = str(st, "in_reply_to_id");
+      item.thread_id = dms ? str(entry, "id") : (item.parent_remote_id.empty() ? item.remote_id : item.parent_remote_id);
+      item.author = "@" + str(st["account"], "acct");
+      item.author_name = str(st["account"], "display_name");
+      item.text = mastodon::html_to_text(str(st, "content"));
+      item.url = str(st, "url");
+      item.created_at = parse_time(st["created_at"]);
+      item.meta = json{{"visibility", str(st, "visibility")}, {"acct", str(st["account"], "acct")}}.dump();
+      page.items.push_back(std::move(item));
+    }
+    std::sort(page.items.begin(), page.items.end(),
+              [](const RemoteItem& a, const RemoteItem& b) { return id_less(a.remote_id, b.remote_id); });
+    page.next_cursor = newest;
+    // The first poll takes the newest page only (no backfill); later polls page forward.
+    page.more = !cursor.empty() && static_cast<int>(list.size()) == k_page;
+    return page;
+  }
+
+  PublishedPart reply(Session& s, const RemoteItem& to, const std::string& text, const std::string& key) override {
+    auto meta = json::parse(to.meta, nullptr, false);
+    std::string acct = meta.is_object() ? meta.value("acct", "") : "";
+    if (acct.empty() && to.author.size() > 1) acct = to.author.substr(1);
+    std::string visibility = to.kind == "dm" ? "direct" : (meta.is_object() ? meta.value("visibility", "public") : "public");
+    if (visibility.empty()) visibility = "public";
+    // Mastodon notifies only the accounts mentioned in the text: start with theirs, as clients do.
+    std::string body = text;
+    if (!acct.empty() && body.rfind("@" + acct, 0) != 0) body = "@" + acct + " " + body;
+    FormFields form{{"status", body}, {"in_reply_to_id", to.remote_id}, {"visibility", visibility}};
+    json st = post_status(s, form, key);
+    return {str(st, "id"), str(st, "url")};
+  }
+
+  std::vector<PostStats> post_metrics(Session& s, const std::vector<std::string>& ids) override {
+    std::vector<PostStats> out;
+    for (const auto& id : ids) {
+      json st = get_json(s.account.server, token(s), "/api/v1/statuses/" + url_encode(id), "mastodon status");
+      PostStats p;
+      p.remote_id = id;
+      p.likes = st.value("favourites_count", int64_t{0});
+      p.reposts = st.value("reblogs_count", int64_t{0});
+      p.replies = st.value("replies_count", int64_t{0});
+      p.quotes = st.value("quotes_count", int64_t{0});
+      out.push_back(p);
+    }
+    return out;
+  }
+
+  AccountStats account_metrics(Session& s) override {
+    json me = get_json(s.account.server, token(s), "/api/v1/accounts/verify_credentials", "mastodon verify_credentials");
+    AccountStats a;
+    a.followers = me.value("followers_count", int64_t{0});
+    a.following = me.value("following_count", int64_t{0});
+    a.posts = me.value("statuses_count", int64_t{0});
+    return a;
+  }
+
+ private:
+  static Headers auth(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
+
+  static std::string token(const Session& s) {
+    auto j = json::parse(s.secret, nullptr, false);
+    if (!j.is_object() || !j.contains("access_token") || !j["access_token"].is_string())
+      throw Error(ErrorKind::auth, "no Mastodon token stored for '" + s.account.handle + "'",
+                  "reconnect: crier accounts add mastodon --server " + host_of(s.account.server));
+    return j["access_token"];
+  }
+
+  static std::string setting(const Session& s, const char* key, const std::string& fallback) {
+    auto j = json::parse(s.account.settings, nullptr, false);
+    if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return fallback;
+    return j[key];
+  }
+
+  // One request with Mastodon's rate-limit headers honoured: an answer with nothing left in the
+  // window, or a 429, becomes rate_limited with the time until X-RateLimit-Reset.
+  HttpResponse call(const Session& s, HttpRequest q, std::string_view what) {
+    (void)s;
+    return call_raw(std::move(q), what);
+  }
+
+  HttpResponse call_raw(HttpRequest q, std::string_view what) {
+    HttpResponse r = m_http.send(q);
+    Timestamp now = m_clock.now();
+    auto reset_wait = [&]() -> std::optional<std::chrono::seconds> {
+      auto reset = r.header("X-RateLimit-Reset");
+      if (!reset) return std::nullopt;
+      auto t = parse_iso8601(*reset);
+      if (!t) return std::nullopt;
+      return std::max(std::chrono::seconds{1}, *t - now);
+    };
+    if (r.status == 429 && !r.header("Retry-After")) {
+      Error e(ErrorKind::rate_limited, std::string(what) + " failed (HTTP 429): rate limited by the instance",
+              "crier will retry after the limit resets");
+      if (auto w = reset_wait()) e.with_retry_after(*w);
+      throw e;
+    }
+    throw_for_status(r, what, now);
+    if (auto remaining = r.header("X-RateLimit-Remaining"); remaining && *remaining == "0") {
+      if (auto w = reset_wait()) m_blocked_until = now + *w;
+    }
+    return r;
+  }
+
+  json get_json(const std::string& server, const std::string& tok, const std::string& path, std::string_view what) {
+    check_window(what);
+    return parse_json(call_raw(HttpRequest{"GET", server + path, auth(tok), ""}, what), what);
+  }
+
+  // The instance said the window is used up: defer instead of making a call that will be refused.
+  void check_window(std::string_view what) {
+    if (m_blocked_until && *m_blocked_until > m_clock.now())
+      throw Error(ErrorKind::rate_limited, std::string(what) + ": the instance's rate limit is used up")
+          .with_retry_after(*m_blocked_until - m_clock.now());
+  }
+
+  json post_status(Session& s, const FormFields& form, const std::string& key) {
+    check_window("mastodon post status");
+    Headers h = auth(token(s));
+    h.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    h.emplace_back("Idempotency-Key", key);
+    HttpResponse r = call(s, HttpRequest{"POST", s.account.server + "/api/v1/statuses", h, form_encode(form)},
+                          "mastodon post status");
+    return parse_json(r, "mastodon post status");
+  }
+
+  std::string upload(Session& s, const MediaItem& m) {
+    std::string data = read_file(m.path);
+    std::string file_name = m.path.substr(m.path.find_last_of('/') + 1);
+    MultipartBody body = multipart_form({{"description", m.alt}}, "file", file_name, m.mime, data);
+    Headers h = auth(token(s));
+    h.emplace_back("Content-Type", body.content_type);
+    HttpResponse r = call(s, HttpRequest{"POST", s.account.server + "/api/v2/media", h, body.body}, "mastodon media upload");
+    json media = parse_json(r, "mastodon media upload");
+    std::string id = str(media, "id");
+    // 202: still processing. Wait (bounded) until the server reports a URL.
+    for (int i = 0; r.status == 202 && i < 30; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(i == 0 ? 200 : 1000));
+      HttpResponse poll = m_http.send(HttpRequest{"GET", s.account.server + "/api/v1/media/" + id, auth(token(s)), ""});
+      if (poll.status == 206) continue;
+      throw_for_status(poll, "mastodon media status", m_clock.now());
+      json j = parse_json(poll, "mastodon media status");
+      if (j.contains("url") && j["url"].is_string()) return id;
+    }
+    if (r.status == 202)
+      throw Error(ErrorKind::transient, "mastodon is still processing the image '" + m.path + "'");
+    return id;
+  }
+
+  json read_limits(const std::string& server, const std::string& tok) {
+    json limits = {{"max_characters", 500}, {"characters_reserved_per_url", 23}, {"max_media_attachments", 4}};
+    try {
+      json inst = get_json(server, tok, "/api/v2/instance", "mastodon instance");
+      const json& conf = inst["configuration"];
+      if (conf.contains("statuses")) {
+        const json& st = conf["statuses"];
+        for (const char* k : {"max_characters", "characters_reserved_per_url", "max_media_attachments"})
+          if (st.contains(k) && st[k].is_number_integer()) limits[k] = st[k];
+      }
+      if (conf.contains("media_attachments")) {
+        const json& m = conf["media_attachments"];
+        if (m.contains("image_size_limit") && m["image_size_limit"].is_number_integer())
+          limits["image_size_limit"] = m["image_size_limit"];
+        if (m.contains("supported_mime_types") && m["supported_mime_types"].is_array()) {
+          std::vector<std::string> images;
+          for (const auto& t : m["supported_mime_types"])
+            if (t.is_string() && t.get<std::string>().rfind("image/", 0) == 0) images.push_back(t);
+          limits["image_types"] = images;
+        }
+      }
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::auth) throw;
+      spdlog::warn("could not read the instance's limits ({}); using Mastodon's defaults", e.what());
+    }
+    return limits;
+  }
+
+  json authorize(const std::string& server, const std::function<std::string(const std::string&)>& ask) {
+    FormFields app{{"client_name", "crier"}, {"redirect_uris", k_redirect_oob}, {"scopes", "read write"}};
+    HttpResponse r = call_raw(HttpRequest{"POST", server + "/api/v1/apps",
+                                          {{"Content-Type", "application/x-www-form-urlencoded"}}, form_encode(app)},
+                              "mastodon register app");
+    json client = parse_json(r, "mastodon register app");
+    std::string url = server + "/oauth/authorize?" +
+                      form_encode({{"client_id", str(client, "client_id")}, {"scope", "read write"},
+                                   {"redirect_uri", k_redirect_oob}, {"response_type", "code"}});
+    std::string code = trim(ask("Open this address, allow crier, and paste the code shown:\n  " + url + "\ncode: "));
+    if (code.empty()) throw Error(ErrorKind::auth, "no authorization code given");
+    FormFields grant{{"grant_type", "authorization_code"}, {"code", code}, {"client_id", str(client, "client_id")},
+                     {"client_secret", str(client, "client_secret")}, {"redirect_uri", k_redirect_oob},
+                     {"scope", "read write"}};
+    HttpResponse t;
+    try {
+      t = call_raw(HttpRequest{"POST", server + "/oauth/token", {{"Content-Type", "application/x-www-form-urlencoded"}},
+                               form_encode(grant)},
+                   "mastodon token");
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::permanent) throw;
+      throw Error(ErrorKind::auth, std::string(e.what()), "run crier accounts add again and paste a fresh code");
+    }
+    json tok = parse_json(t, "mastodon token");
+    if (str(tok, "access_token").empty()) throw Error(ErrorKind::auth, "the instance gave no access token");
+    return {{"access_token", str(tok, "access_token")},
+            {"client_id", str(client, "client_id")},
+            {"client_secret", str(client, "client_secret")}};
+  }
+
+  Transport& m_http;
+  const Clock& m_clock;
+  std::optional<Timestamp> m_blocked_until;
+};
+
+}  // namespace
+
+std::unique_ptr<Provider> make_mastodon_provider(ProviderEnv& env) {
+  return std::make_unique<MastodonProvider>(env);
+}
+
+}  // namespace crier

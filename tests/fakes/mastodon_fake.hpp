@@ -1,0 +1,74 @@
+// A Mastodon instance on 127.0.0.1 for tests, answering with bodies recorded from a real
+// Mastodon 4.x server (../shared/fixtures/recorded/mastodon.py) and keeping state like one:
+// statuses with Idempotency-Key dedup, media processed after a 202, notifications and
+// conversations paged with min_id and Link headers. Faults can be injected per path.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "fakes/loopback_server.hpp"
+
+namespace crier::testing {
+
+class MastodonFake {
+ public:
+  static constexpr const char* k_token = "test-token";
+  MastodonFake();
+  const std::string& url() const { return m_url; }
+  const nlohmann::json& me() const { return m_me; }
+
+  // Someone else writes: a mention of us (a reply when in_reply_to is one of our statuses).
+  std::string add_mention(const std::string& acct, const std::string& text, const std::string& in_reply_to = "");
+  std::string add_dm(const std::string& acct, const std::string& text);
+  void set_counts(const std::string& status_id, int favourites, int reblogs, int replies);
+
+  // The next `times` requests whose path starts with `path` get this answer instead.
+  void fail(const std::string& path, int status, std::map<std::string, std::string> headers = {}, int times = 1,
+            std::string body = R"({"error":"injected"})");
+  // The next status POST is created, but the client gets a 500 (the answer was lost).
+  void lose_next_status_answer() { m_lose_answer = true; }
+  // Every answer waits this long (for benchmarks of concurrency).
+  void set_latency_ms(int ms) { m_latency_ms = ms; }
+
+  std::vector<nlohmann::json> our_statuses();
+  int statuses_created();
+  std::vector<RecordedRequest> requests() { return m_server.requests(); }
+  int media_descriptions(std::vector<std::string>* out = nullptr);
+
+ private:
+  void routes();
+  bool authorized(const httplib::Request& req, httplib::Response& res);
+  nlohmann::json make_status(const nlohmann::json& account, const std::string& text, const std::string& visibility,
+                             const std::string& in_reply_to, const std::string& in_reply_to_account);
+  std::string next_id();
+
+  LoopbackServer m_server;
+  std::string m_url;
+  std::mutex m_mutex;
+  nlohmann::json m_me, m_instance, m_template;
+  std::vector<nlohmann::json> m_statuses;       // everyone's, oldest first
+  std::map<std::string, std::string> m_keys;    // Idempotency-Key -> status id
+  std::vector<nlohmann::json> m_notifications;  // oldest first
+  std::vector<nlohmann::json> m_conversations;
+  std::map<std::string, int> m_media_polls;
+  std::map<std::string, std::string> m_media_descriptions;
+  struct Fault {
+    std::string path;
+    int status;
+    std::map<std::string, std::string> headers;
+    int times;
+    std::string body;
+  };
+  std::vector<Fault> m_faults;
+  bool m_lose_answer = false;
+  int m_latency_ms = 0;
+  long long m_next = 117100000000000000LL;
+  int m_created = 0;
+};
+
+}  // namespace crier::testing
