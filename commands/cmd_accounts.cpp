@@ -108,8 +108,9 @@ int run_check(const AccountsOptions& o, Context& ctx) {
   Table t({"ACCOUNT", "CHECK", "DETAIL"});
   int failed = 0;
   std::optional<ErrorKind> first_kind;
+  std::vector<std::string> hints;
   for (const auto& a : accounts) {
-    std::string status = "ok", detail;
+    std::string status = "ok", detail, hint;
     try {
       Session s = open_session(ctx.engine(), a);
       ctx.providers().get(a.network).verify(s);
@@ -117,11 +118,16 @@ int run_check(const AccountsOptions& o, Context& ctx) {
     } catch (const Error& e) {
       status = "error";
       detail = e.what();
+      hint = e.hint();
+      if (!hint.empty()) hints.push_back(hint);
       ++failed;
       if (!first_kind) first_kind = e.kind();
       if (e.kind() == ErrorKind::auth) ctx.store().set_account_status(a.id, "auth_failed");
     }
-    list.push_back({{"account", a.name()}, {"ok", status == "ok"}, {"error", detail.empty() ? nlohmann::json(nullptr) : nlohmann::json(detail)}});
+    list.push_back({{"account", a.name()},
+                    {"ok", status == "ok"},
+                    {"error", detail.empty() ? nlohmann::json(nullptr) : nlohmann::json(detail)},
+                    {"hint", hint.empty() ? nlohmann::json(nullptr) : nlohmann::json(hint)}});
     t.add({a.name(), ctx.style().status(status), detail.empty() ? "credentials work" : detail});
   }
   if (ctx.global().json)
@@ -130,6 +136,7 @@ int run_check(const AccountsOptions& o, Context& ctx) {
     ctx.out << "no accounts to check\n";
   else
     t.print(ctx.out, 100);
+  for (const auto& h : hints) ctx.err << "hint: " << h << '\n';
   if (failed == 0) return exit_code::ok;
   if (failed == static_cast<int>(accounts.size())) return exit_code_for(*first_kind);
   return exit_code::partial;

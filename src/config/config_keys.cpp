@@ -28,6 +28,8 @@ constexpr std::array k_keys{
     ConfigKey{"llm.model", KeyType::string, "", "CRIER_LLM_MODEL", "model name"},
     ConfigKey{"llm.api_key_cmd", KeyType::string, "", "",
               "command that prints the API key (e.g. pass show openai)"},
+    ConfigKey{"bluesky.chat_service", KeyType::string, "did:web:api.bsky.chat#bsky_chat", "CRIER_BLUESKY_CHAT",
+              "service the PDS forwards Bluesky chat (DM) calls to, via the atproto-proxy header"},
     ConfigKey{"sandbox.seed", KeyType::integer, "42", "",
               "seed of the sandbox network's simulated followers"},
     ConfigKey{"sandbox.speed", KeyType::integer, "1", "CRIER_SANDBOX_SPEED",

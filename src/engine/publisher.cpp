@@ -35,6 +35,7 @@ PublishRequest request_for(Engine& engine, const Delivery& d, const Account& acc
   if (!post) throw Error(ErrorKind::internal, "delivery " + std::to_string(d.id) + " has no post");
   PublishRequest q;
   q.idempotency_key = d.idempotency_key;
+  q.created_at = d.created_at;
   auto parts = parts_for(*post, provider.text_rules(account));
   for (size_t i = 0; i < parts.size(); ++i)
     q.parts.push_back({parts[i], i == 0 ? post->media : std::vector<MediaItem>{}});

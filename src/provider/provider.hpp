@@ -77,6 +77,7 @@ struct PublishRequest {
   // provider's reconcile, keys on it.
   std::string idempotency_key;
   std::vector<OutgoingPart> parts;  // one for a single post; more for a thread, in order
+  Timestamp created_at{};           // when the delivery was created; stable across retries
 };
 
 struct PublishedPart {

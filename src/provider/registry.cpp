@@ -3,6 +3,7 @@
 #include <array>
 
 #include "provider/provider.hpp"
+#include "providers/bluesky/bluesky_provider.hpp"
 #include "providers/mastodon/mastodon_provider.hpp"
 #include "providers/sandbox/sandbox_provider.hpp"
 
@@ -11,6 +12,7 @@ namespace {
 constexpr std::array k_providers{
     ProviderInfo{"sandbox", "a local, offline network with simulated followers, for trying crier",
                  &make_sandbox_provider},
+    ProviderInfo{"bluesky", "Bluesky and other AT Protocol servers (XRPC)", &make_bluesky_provider},
     ProviderInfo{"mastodon", "Mastodon and compatible servers (REST API, any instance)", &make_mastodon_provider},
 };
 }  // namespace

@@ -113,6 +113,10 @@ std::string LengthCheck::describe() const {
 }
 
 LengthCheck check_length(std::string_view text, const TextRules& rules) {
+  if (rules.displayed) {
+    std::string shown = rules.displayed(std::string(text));
+    return LengthCheck{count_length(shown, rules), rules.max_length, shown.size(), rules.max_bytes, rules.unit};
+  }
   return LengthCheck{count_length(text, rules), rules.max_length, text.size(), rules.max_bytes,
                      rules.unit};
 }

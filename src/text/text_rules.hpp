@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,8 @@ struct TextRules {
   int64_t max_image_bytes = 1'000'000;
   std::vector<std::string> image_types{"image/jpeg", "image/png", "image/gif", "image/webp"};
   bool text_required = true;  // false where a post may be media only
+  // How the network will show the text (e.g. long URLs shortened), when it counts that form.
+  std::function<std::string(const std::string&)> displayed;
 };
 
 struct ByteSpan {

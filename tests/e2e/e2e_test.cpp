@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sys/stat.h>
 
+#include "fakes/bluesky_fake.hpp"
 #include "fakes/loopback_server.hpp"
 #include "fakes/mastodon_fake.hpp"
 #include "fakes/temp_home.hpp"
@@ -481,4 +482,52 @@ TEST_CASE("mastodon: a bad token is exit 4 and an unreachable instance exit 5", 
   CHECK(down.exit_code == 5);
   CHECK_THAT(down.err, Catch::Contains("cannot reach"));
   CHECK(h.json({"accounts", "list"})["accounts"].empty());
+}
+
+TEST_CASE("bluesky end to end against a PDS fake: one sign-in, facets, poll, reply, metrics", "[e2e][bluesky]") {
+  BlueskyFake fake;
+  CrierHome h(CRIER_BINARY);
+  h.env["CRIER_BLUESKY_CHAT"] = std::string(BlueskyFake::k_chat);
+  REQUIRE(h.run({"init"}).exit_code == 0);
+  auto add = h.run({"accounts", "add", "bluesky", "--handle", "alice.test", "--server", fake.url(), "--secret-stdin"},
+                   std::string(BlueskyFake::k_password) + "\n");
+  INFO(add.err);
+  REQUIRE(add.exit_code == 0);
+  CHECK_THAT(add.out, Catch::Contains("added bluesky:alice.test"));
+
+  auto post = h.json({"post", "Hello @bob.test, see https://example.com/some/long/path/to/a/page #crier", "--to", "bluesky"});
+  REQUIRE(post["deliveries"][0]["result"] == "published");
+  auto record = fake.our_posts().at(0)["value"];
+  CHECK(record["facets"].size() == 3);
+  CHECK(record["text"] == "Hello @bob.test, see example.com/some/long/path/... #crier");
+
+  fake.add_reply("bob.test", "hi alice!", post["deliveries"][0]["remote_id"]);
+  fake.add_mention("carol.test", "ping");
+  fake.add_dm("bob.test", "psst");
+  CHECK(h.json({"poll"})["new"] == 3);
+  CHECK(h.json({"poll"})["new"] == 0);
+  auto inbox = h.json({"inbox", "list", "--kind", "reply"});
+  REQUIRE(inbox["items"].size() == 1);
+  auto reply = h.run({"inbox", "reply", std::to_string(inbox["items"][0]["id"].get<int>()), "thanks bob"});
+  INFO(reply.err);
+  CHECK(reply.exit_code == 0);
+  CHECK(fake.our_posts().back()["value"]["reply"]["parent"]["uri"] == inbox["items"][0]["remote_id"]);
+  auto dm = h.json({"inbox", "list", "--kind", "dm"});
+  REQUIRE(dm["items"].size() == 1);
+  CHECK(h.run({"inbox", "reply", std::to_string(dm["items"][0]["id"].get<int>()), "hi"}).exit_code == 0);
+  CHECK(fake.sent_messages().size() == 1);
+
+  fake.set_counts(post["deliveries"][0]["remote_id"], 4, 1, 1, 0);
+  CHECK(h.json({"analytics", "refresh"})["posts"] == 1);
+  CHECK(h.json({"analytics", "summary"})["accounts"][0]["likes"] == 4);
+
+  // Many runs, still one sign-in: the session is stored and refreshed.
+  fake.expire_access();
+  CHECK(h.run({"accounts", "check"}).exit_code == 0);
+  CHECK(fake.create_session_calls() == 1);
+  fake.expire_access();
+  fake.expire_refresh();
+  auto expired = h.run({"accounts", "check"});
+  CHECK(expired.exit_code == 4);
+  CHECK_THAT(expired.err + expired.out, Catch::Contains("crier accounts add bluesky --handle alice.test"));
 }

@@ -1,0 +1,388 @@
+#include "providers/bluesky/bluesky_provider.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.hpp"
+#include "error.hpp"
+#include "http/transport.hpp"
+#include "log.hpp"
+#include "paths.hpp"
+#include "providers/bluesky/bluesky_richtext.hpp"
+
+namespace crier {
+namespace {
+
+using nlohmann::json;
+
+const char* k_default_pds = "https://bsky.social";
+
+std::string str(const json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+}
+
+std::string now_iso(const Clock& clock) { return format_utc(clock.now()).insert(19, ".000"); }
+
+// at://did/collection/rkey -> rkey
+std::string rkey_of(const std::string& uri) { return uri.substr(uri.find_last_of('/') + 1); }
+
+std::string web_url(const std::string& handle, const std::string& uri) {
+  return "https://bsky.app/profile/" + handle + "/post/" + rkey_of(uri);
+}
+
+class BlueskyProvider final : public Provider {
+ public:
+  explicit BlueskyProvider(ProviderEnv& env)
+      : m_http(env.http), m_clock(env.clock), m_chat_service(env.config.get("bluesky.chat_service")) {}
+
+  std::string_view name() const override { return "bluesky"; }
+
+  Capabilities capabilities() const override {
+    Capabilities c;
+    c.images = c.threads = true;
+    c.inbox_replies = c.inbox_mentions = c.inbox_dms = true;
+    c.reply = c.send_dm = true;
+    c.post_metrics = c.account_metrics = true;
+    c.native_idempotency = true;  // the same rkey cannot be written twice
+    return c;
+  }
+
+  TextRules text_rules(const Account&) const override {
+    TextRules r;
+    r.counting = Counting::graphemes;
+    r.unit = "graphemes";
+    r.max_length = 300;
+    r.max_bytes = 3000;
+    r.max_images = 4;
+    r.max_image_bytes = 1'000'000;
+    r.image_types = {"image/jpeg", "image/png", "image/gif", "image/webp"};
+    r.displayed = [](const std::string& t) { return bluesky::visible_text(t); };
+    return r;
+  }
+
+  Connected connect(const ConnectRequest& q) override {
+    if (q.handle.empty())
+      throw Error(ErrorKind::usage, "Bluesky needs your handle", "e.g. crier accounts add bluesky --handle you.bsky.social");
+    std::string pds = q.server.empty() ? k_default_pds : q.server;
+    while (!pds.empty() && pds.back() == '/') pds.pop_back();
+    std::string password = q.secret;
+    if (password.empty() && q.ask) password = q.ask("app password for " + q.handle + " (Settings > App passwords): ");
+    if (password.empty())
+      throw Error(ErrorKind::usage, "no app password given",
+                  "create one in Bluesky's Settings > App passwords and pipe it in with --secret-stdin");
+    HttpResponse r = send_raw({"POST", pds + "/xrpc/com.atproto.server.createSession",
+                               {{"Content-Type", "application/json"}},
+                               json{{"identifier", q.handle}, {"password", password}}.dump()},
+                              "bluesky createSession");
+    json s = parse(r, "bluesky createSession");
+    Connected c;
+    c.handle = str(s, "handle").empty() ? q.handle : str(s, "handle");
+    c.server = pds;
+    c.display_name = c.handle;
+    c.secret = json{{"did", str(s, "did")}, {"accessJwt", str(s, "accessJwt")}, {"refreshJwt", str(s, "refreshJwt")}}.dump();
+    c.settings = json{{"did", str(s, "did")}}.dump();
+    return c;
+  }
+
+  void verify(Session& s) override { xrpc(s, "GET", "com.atproto.server.getSession", "", {}); }
+
+  PublishResult publish(Session& s, const PublishRequest& q) override {
+    PublishResult result;
+    json root, parent;
+    for (size_t i = 0; i < q.parts.size(); ++i) {
+      std::string rkey = bluesky::tid_for(q.idempotency_key, q.created_at, static_cast<unsigned>(i));
+      json record = post_record(s, q.parts[i]);
+      if (i > 0) record["reply"] = {{"root", root}, {"parent", parent}};
+      json ref = create_post(s, rkey, record);
+      if (i == 0) root = ref;
+      parent = ref;
+      result.parts.push_back({ref["uri"], web_url(s.account.handle, ref["uri"])});
+    }
+    return result;
+  }
+
+  std::optional<PublishResult> reconcile(Session& s, const PublishRequest& q) override {
+    PublishResult result;
+    for (size_t i = 0; i < q.parts.size(); ++i) {
+      auto ref = get_post(s, bluesky::tid_for(q.idempotency_key, q.created_at, static_cast<unsigned>(i)));
+      if (!ref) return std::nullopt;  // publishing again rewrites only the missing parts
+      result.parts.push_back({(*ref)["uri"], web_url(s.account.handle, (*ref)["uri"])});
+    }
+    return result;
+  }
+
+  InboxPage fetch_inbox(Session& s, InboxStream stream, const std::string& cursor) override {
+    if (stream == InboxStream::dms) return fetch_dms(s, cursor);
+    // Notifications come newest first and page backwards; read back to the last one seen
+    // (the cursor is its indexedAt and uri), bounded, and hand them over oldest first.
+    InboxPage page;
+    std::string newest = cursor;
+    std::string api_cursor;
+    bool reached = false;
+    for (int n = 0; n < 10 && !reached; ++n) {
+      std::string query = "limit=50" + (api_cursor.empty() ? "" : "&cursor=" + url_encode(api_cursor));
+      json r = xrpc(s, "GET", "app.bsky.notification.listNotifications", query, {});
+      for (const auto& note : r["notifications"]) {
+        std::string mark = str(note, "indexedAt") + "|" + str(note, "uri");
+        if (!cursor.empty() && mark <= cursor) {
+          reached = true;
+          break;
+        }
+        if (mark > newest) newest = mark;
+        std::string reason = str(note, "reason");
+        bool wanted = stream == InboxStream::replies ? (reason == "reply" || reason == "quote") : reason == "mention";
+        if (wanted) page.items.push_back(item_from_notification(note));
+      }
+      api_cursor = str(r, "cursor");
+      if (api_cursor.empty() || cursor.empty()) break;  // the first poll reads one page, no backfill
+    }
+    std::reverse(page.items.begin(), page.items.end());
+    page.next_cursor = newest;
+    return page;
+  }
+
+  PublishedPart reply(Session& s, const RemoteItem& to, const std::string& text, const std::string& key) override {
+    auto meta = json::parse(to.meta, nullptr, false);
+    if (to.kind == "dm") {
+      json body = {{"convoId", to.thread_id}, {"message", {{"text", text}}}};
+      json r = chat(s, "POST", "chat.bsky.convo.sendMessage", "", body);
+      return {str(r, "id"), ""};
+    }
+    if (!meta.is_object() || str(meta, "cid").empty())
+      throw Error(ErrorKind::permanent, "cannot reply: the post's content id is unknown", "poll again, then reply");
+    json parent = {{"uri", to.remote_id}, {"cid", meta["cid"]}};
+    json root = meta.contains("root") ? meta["root"] : parent;
+    json record = post_record(s, {text, {}});
+    record["reply"] = {{"root", root}, {"parent", parent}};
+    json ref = create_post(s, bluesky::tid_for(key, to.created_at + std::chrono::seconds{1}, 0), record);
+    return {ref["uri"], web_url(s.account.handle, ref["uri"])};
+  }
+
+  std::vector<PostStats> post_metrics(Session& s, const std::vector<std::string>& uris) override {
+    std::vector<PostStats> out;
+    for (size_t i = 0; i < uris.size(); i += 25) {
+      std::string query;
+      for (size_t j = i; j < std::min(i + 25, uris.size()); ++j)
+        query += (query.empty() ? "" : "&") + std::string("uris=") + url_encode(uris[j]);
+      json r = xrpc(s, "GET", "app.bsky.feed.getPosts", query, {});
+      for (const auto& p : r["posts"]) {
+        PostStats st;
+        st.remote_id = str(p, "uri");
+        st.likes = p.value("likeCount", int64_t{0});
+        st.reposts = p.value("repostCount", int64_t{0});
+        st.replies = p.value("replyCount", int64_t{0});
+        st.quotes = p.value("quoteCount", int64_t{0});
+        out.push_back(st);
+      }
+    }
+    return out;
+  }
+
+  AccountStats account_metrics(Session& s) override {
+    json p = xrpc(s, "GET", "app.bsky.actor.getProfile", "actor=" + url_encode(did(s)), {});
+    AccountStats a;
+    a.followers = p.value("followersCount", int64_t{0});
+    a.following = p.value("followsCount", int64_t{0});
+    a.posts = p.value("postsCount", int64_t{0});
+    return a;
+  }
+
+ private:
+  static json session_json(const Session& s) {
+    auto j = json::parse(s.secret, nullptr, false);
+    if (!j.is_object() || str(j, "accessJwt").empty())
+      throw Error(ErrorKind::auth, "no Bluesky session stored for '" + s.account.handle + "'",
+                  "reconnect: crier accounts add bluesky --handle " + s.account.handle + " --secret-stdin");
+    return j;
+  }
+  static std::string did(const Session& s) { return str(session_json(s), "did"); }
+
+  json parse(const HttpResponse& r, std::string_view what) {
+    auto j = json::parse(r.body, nullptr, false);
+    if (j.is_discarded()) throw Error(ErrorKind::transient, std::string(what) + ": the server sent something that is not JSON");
+    return j;
+  }
+
+  HttpResponse send_raw(HttpRequest q, std::string_view what) {
+    HttpResponse r = m_http.send(q);
+    throw_for_status(r, what, m_clock.now());
+    return r;
+  }
+
+  static bool expired(const HttpResponse& r) {
+    if (r.status != 400 && r.status != 401) return false;
+    auto j = json::parse(r.body, nullptr, false);
+    return j.is_object() && (str(j, "error") == "ExpiredToken" || str(j, "error") == "InvalidToken");
+  }
+
+  // One XRPC call with the session; an expired access token is refreshed once (and the new
+  // session saved), never by signing in again.
+  json xrpc(Session& s, const std::string& method, const std::string& nsid, const std::string& query,
+            const json& body, Headers extra = {}) {
+    std::string url = s.account.server + "/xrpc/" + nsid + (query.empty() ? "" : "?" + query);
+    for (int attempt = 0;; ++attempt) {
+      Headers h = extra;
+      h.emplace_back("Authorization", "Bearer " + str(session_json(s), "accessJwt"));
+      if (method == "POST") h.emplace_back("Content-Type", "application/json");
+      HttpResponse r = m_http.send({method, url, h, method == "POST" ? body.dump() : ""});
+      if (expired(r) && attempt == 0) {
+        refresh(s);
+        continue;
+      }
+      throw_for_status(r, "bluesky " + nsid, m_clock.now());
+      return r.body.empty() ? json::object() : parse(r, nsid);
+    }
+  }
+
+  void refresh(Session& s) {
+    json old = session_json(s);
+    HttpResponse r = m_http.send({"POST", s.account.server + "/xrpc/com.atproto.server.refreshSession",
+                                  {{"Authorization", "Bearer " + str(old, "refreshJwt")}}, ""});
+    if (r.status == 400 || r.status == 401)
+      throw Error(ErrorKind::auth, "the Bluesky session of '" + s.account.handle + "' has expired",
+                  "reconnect: crier accounts add bluesky --handle " + s.account.handle + " --secret-stdin");
+    throw_for_status(r, "bluesky refreshSession", m_clock.now());
+    json fresh = parse(r, "bluesky refreshSession");
+    old["accessJwt"] = str(fresh, "accessJwt");
+    old["refreshJwt"] = str(fresh, "refreshJwt");
+    s.secret = old.dump();
+    s.save_secret(s.secret);
+  }
+
+  json chat(Session& s, const std::string& method, const std::string& nsid, const std::string& query, const json& body) {
+    return xrpc(s, method, nsid, query, body, {{"atproto-proxy", m_chat_service}});
+  }
+
+  json post_record(Session& s, const OutgoingPart& part) {
+    auto rt = bluesky::build_rich_text(part.text, [&](const std::string& handle) -> std::optional<std::string> {
+      try {
+        json r = xrpc(s, "GET", "com.atproto.identity.resolveHandle", "handle=" + url_encode(handle), {});
+        std::string d = str(r, "did");
+        return d.empty() ? std::nullopt : std::optional<std::string>(d);
+      } catch (const Error& e) {
+        if (e.kind() == ErrorKind::auth || e.kind() == ErrorKind::network || e.kind() == ErrorKind::transient) throw;
+        return std::nullopt;  // no such handle: leave the text plain
+      }
+    });
+    json record = {{"$type", "app.bsky.feed.post"}, {"text", rt.text}, {"createdAt", now_iso(m_clock)}};
+    if (!rt.facets.empty()) record["facets"] = rt.facets;
+    if (!part.media.empty()) {
+      json images = json::array();
+      for (const auto& m : part.media) images.push_back({{"alt", m.alt}, {"image", upload_blob(s, m)}});
+      record["embed"] = {{"$type", "app.bsky.embed.images"}, {"images", images}};
+    }
+    return record;
+  }
+
+  json upload_blob(Session& s, const MediaItem& m) {
+    std::string data = read_file(m.path);
+    if (static_cast<int64_t>(data.size()) > 1'000'000)
+      throw Error(ErrorKind::invalid_input, "image '" + m.path + "' is over Bluesky's 1,000,000-byte limit");
+    std::string url = s.account.server + "/xrpc/com.atproto.repo.uploadBlob";
+    for (int attempt = 0;; ++attempt) {
+      HttpResponse r = m_http.send({"POST", url,
+                                    {{"Authorization", "Bearer " + str(session_json(s), "accessJwt")}, {"Content-Type", m.mime}},
+                                    data});
+      if (expired(r) && attempt == 0) {
+        refresh(s);
+        continue;
+      }
+      throw_for_status(r, "bluesky uploadBlob", m_clock.now());
+      return parse(r, "bluesky uploadBlob")["blob"];
+    }
+  }
+
+  // Writes the post at `rkey`. When that key already holds a record (a retry after a lost
+  // answer), the existing record is the result: nothing is written twice.
+  json create_post(Session& s, const std::string& rkey, const json& record) {
+    json body = {{"repo", did(s)}, {"collection", "app.bsky.feed.post"}, {"rkey", rkey}, {"record", record}};
+    try {
+      json r = xrpc(s, "POST", "com.atproto.repo.createRecord", "", body);
+      return {{"uri", str(r, "uri")}, {"cid", str(r, "cid")}};
+    } catch (const Error& e) {
+      // However the server words "that key is taken", the record at the key is the answer.
+      if (e.kind() != ErrorKind::permanent && e.kind() != ErrorKind::transient) throw;
+      if (auto existing = get_post(s, rkey)) return *existing;
+      throw;
+    }
+  }
+
+  std::optional<json> get_post(Session& s, const std::string& rkey) {
+    try {
+      json r = xrpc(s, "GET", "com.atproto.repo.getRecord",
+                    "repo=" + url_encode(did(s)) + "&collection=app.bsky.feed.post&rkey=" + rkey, {});
+      return json{{"uri", str(r, "uri")}, {"cid", str(r, "cid")}};
+    } catch (const Error& e) {
+      // A record that is not there is 400 RecordNotFound (some servers: 404).
+      if (e.kind() == ErrorKind::not_found ||
+          (e.kind() == ErrorKind::permanent && std::string(e.what()).find("RecordNotFound") != std::string::npos) ||
+          (e.kind() == ErrorKind::permanent && std::string(e.what()).find("Could not locate record") != std::string::npos))
+        return std::nullopt;
+      throw;
+    }
+  }
+
+  RemoteItem item_from_notification(const json& note) {
+    RemoteItem item;
+    std::string reason = str(note, "reason");
+    item.kind = reason == "quote" ? "quote" : reason;
+    item.remote_id = str(note, "uri");
+    const json& record = note["record"];
+    json meta = {{"cid", str(note, "cid")}};
+    if (record.contains("reply")) {
+      item.parent_remote_id = str(record["reply"]["parent"], "uri");
+      item.thread_id = str(record["reply"]["root"], "uri");
+      meta["root"] = record["reply"]["root"];
+    } else {
+      item.thread_id = item.remote_id;
+    }
+    item.author = "@" + str(note["author"], "handle");
+    item.author_name = str(note["author"], "displayName");
+    item.text = str(record, "text");
+    item.url = web_url(str(note["author"], "handle"), item.remote_id);
+    item.created_at = parse_iso8601(str(note, "indexedAt")).value_or(m_clock.now());
+    item.meta = meta.dump();
+    return item;
+  }
+
+  InboxPage fetch_dms(Session& s, const std::string& cursor) {
+    InboxPage page;
+    std::string newest = cursor;
+    std::string me = did(s);
+    json r = chat(s, "GET", "chat.bsky.convo.listConvos", "limit=50", {});
+    for (const auto& convo : r["convos"]) {
+      const json& last = convo["lastMessage"];
+      if (!last.is_object() || str(last["sender"], "did") == me) continue;
+      std::string mark = str(last, "sentAt") + "|" + str(last, "id");
+      if (!cursor.empty() && mark <= cursor) continue;
+      if (mark > newest) newest = mark;
+      RemoteItem item;
+      item.kind = "dm";
+      item.remote_id = str(last, "id");
+      item.thread_id = str(convo, "id");
+      std::string sender = str(last["sender"], "did");
+      for (const auto& m : convo["members"])
+        if (str(m, "did") == sender) {
+          item.author = "@" + str(m, "handle");
+          item.author_name = str(m, "displayName");
+        }
+      if (item.author.empty()) item.author = sender;
+      item.text = str(last, "text");
+      item.created_at = parse_iso8601(str(last, "sentAt")).value_or(m_clock.now());
+      page.items.push_back(item);
+    }
+    std::sort(page.items.begin(), page.items.end(),
+              [](const RemoteItem& a, const RemoteItem& b) { return a.created_at < b.created_at; });
+    page.next_cursor = newest;
+    return page;
+  }
+
+  Transport& m_http;
+  const Clock& m_clock;
+  std::string m_chat_service;
+};
+
+}  // namespace
+
+std::unique_ptr<Provider> make_bluesky_provider(ProviderEnv& env) { return std::make_unique<BlueskyProvider>(env); }
+
+}  // namespace crier
