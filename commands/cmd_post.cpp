@@ -21,6 +21,7 @@ struct PostOptions {
   std::vector<std::string> images;
   std::vector<std::string> alts;
   bool thread = false;
+  std::string lang, visibility, content_warning;
   std::string at;
   bool dry_run = false;
 };
@@ -38,6 +39,9 @@ ComposeRequest compose_request(const PostOptions& o, Context& ctx) {
   }
   q.thread = o.thread;
   q.to = o.to;
+  q.lang = o.lang;
+  q.visibility = o.visibility;
+  q.content_warning = o.content_warning;
   return q;
 }
 
@@ -49,12 +53,15 @@ PostPlan plan(const PostOptions& o, Context& ctx) {
   return plan_post(ctx.engine(), q);
 }
 
+// The text as the network will show it (e.g. Bluesky's shortened links), which is what is sent.
+std::string shown(const TargetPlan& t, size_t i) { return t.rules.displayed ? t.rules.displayed(t.parts[i]) : t.parts[i]; }
+
 int print_dry_run(const PostPlan& p, Context& ctx) {
   nlohmann::json targets = nlohmann::json::array();
   for (const auto& t : p.targets) {
     nlohmann::json parts = nlohmann::json::array();
     for (size_t i = 0; i < t.parts.size(); ++i)
-      parts.push_back({{"text", t.parts[i]},
+      parts.push_back({{"text", shown(t, i)},
                        {"length", t.checks[i].length},
                        {"limit", t.checks[i].limit},
                        {"unit", t.checks[i].unit},
@@ -75,7 +82,7 @@ int print_dry_run(const PostPlan& p, Context& ctx) {
       if (t.parts.size() > 1) ctx.out << "  part " << i + 1 << "/" << t.parts.size() << '\n';
       ctx.out << "  length " << t.checks[i].describe() << ", " << t.checks[i].bytes << " bytes\n";
       std::string indented = "  | ";
-      for (char c : t.parts[i]) indented += c == '\n' ? std::string("\n  | ") : std::string(1, c);
+      for (char c : shown(t, i)) indented += c == '\n' ? std::string("\n  | ") : std::string(1, c);
       ctx.out << indented << '\n';
     }
     for (const auto& m : p.post.media)
@@ -165,6 +172,9 @@ void add_post_options(CLI::App* cmd, PostOptions& o) {
   cmd->add_option("--image", o.images, "attach an image (JPEG, PNG, GIF, WebP); repeat for more");
   cmd->add_option("--alt", o.alts, "alt text for the image before it; one per --image");
   cmd->add_flag("--thread", o.thread, "split text that is too long into a thread");
+  cmd->add_option("--lang", o.lang, "language of the text (BCP 47, e.g. en, pt-BR)");
+  cmd->add_option("--visibility", o.visibility, "Mastodon: public, unlisted, private or direct");
+  cmd->add_option("--cw", o.content_warning, "content warning shown before the text (Mastodon)");
   cmd->add_flag("--dry-run", o.dry_run, "show what would be sent and its length per network; send nothing");
 }
 

@@ -9,7 +9,7 @@ _crier() {
   local cmd="" verb="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      --config|--db|--to|--image|--alt|--at|--account|--status|--kind|--limit|--since|--handle|--server|--alias) ((i++)); continue ;;
+      --config|--db|--to|--image|--alt|--at|--lang|--visibility|--cw|--account|--status|--kind|--limit|--since|--handle|--server|--alias) ((i++)); continue ;;
       -*) continue ;;
     esac
     if [[ -z $cmd ]]; then cmd=${COMP_WORDS[i]}; elif [[ -z $verb ]]; then verb=${COMP_WORDS[i]}; fi
@@ -19,6 +19,7 @@ _crier() {
     --config|--db|--image) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --to|--account) COMPREPLY=($(compgen -W "$(crier accounts list -q 2>/dev/null)" -- "$cur")); return ;;
     --status) COMPREPLY=($(compgen -W "queued publishing published failed dead cancelled new read replied ignored escalated done" -- "$cur")); return ;;
+    --visibility) COMPREPLY=($(compgen -W "public unlisted private direct" -- "$cur")); return ;;
     --kind) COMPREPLY=($(compgen -W "replies comments mentions dms reply comment mention quote dm" -- "$cur")); return ;;
   esac
 
@@ -34,8 +35,8 @@ _crier() {
     version) opts="" ;;
     config) verbs="get set path edit"; opts="--all" ;;
     accounts) verbs="add list remove check"; opts="--handle --server --alias --secret-stdin --force" ;;
-    post) opts="--to --image --alt --thread --at --dry-run" ;;
-    schedule) opts="--to --image --alt --thread --at --dry-run" ;;
+    post) opts="--to --image --alt --thread --lang --visibility --cw --at --dry-run" ;;
+    schedule) opts="--to --image --alt --thread --lang --visibility --cw --at --dry-run" ;;
     queue) verbs="list cancel retry"; opts="--status --account --all --limit" ;;
     publish) opts="--due --limit" ;;
     poll) opts="--account --kind" ;;

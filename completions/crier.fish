@@ -40,6 +40,9 @@ complete -c crier -n "__fish_seen_subcommand_from post schedule" -l to -x -a "(c
 complete -c crier -n "__fish_seen_subcommand_from post schedule" -l image -r -F -d 'attach an image'
 complete -c crier -n "__fish_seen_subcommand_from post schedule" -l alt -x -d 'alt text of the image'
 complete -c crier -n "__fish_seen_subcommand_from post schedule" -l thread -d 'split into a thread'
+complete -c crier -n "__fish_seen_subcommand_from post schedule" -l lang -x -d 'language (BCP 47)'
+complete -c crier -n "__fish_seen_subcommand_from post schedule" -l visibility -x -a "public unlisted private direct"
+complete -c crier -n "__fish_seen_subcommand_from post schedule" -l cw -x -d 'content warning'
 complete -c crier -n "__fish_seen_subcommand_from post schedule" -l at -x -d 'when'
 complete -c crier -n "__fish_seen_subcommand_from post schedule" -l dry-run -d 'show, do not send'
 complete -c crier -n "__fish_seen_subcommand_from queue inbox poll" -l account -x -a "(crier accounts list -q 2>/dev/null)"

@@ -91,6 +91,7 @@ class BlueskyProvider final : public Provider {
     for (size_t i = 0; i < q.parts.size(); ++i) {
       std::string rkey = bluesky::tid_for(q.idempotency_key, q.created_at, static_cast<unsigned>(i));
       json record = post_record(s, q.parts[i]);
+      if (!q.lang.empty()) record["langs"] = json::array({q.lang});
       if (i > 0) record["reply"] = {{"root", root}, {"parent", parent}};
       json ref = create_post(s, rkey, record);
       if (i == 0) root = ref;

@@ -129,7 +129,10 @@ class MastodonProvider final : public Provider {
     PublishResult result;
     std::string parent;
     for (size_t i = 0; i < q.parts.size(); ++i) {
-      FormFields form{{"status", q.parts[i].text}, {"visibility", setting(s, "visibility", "public")}};
+      std::string visibility = q.visibility.empty() ? setting(s, "visibility", "public") : q.visibility;
+      FormFields form{{"status", q.parts[i].text}, {"visibility", visibility}};
+      if (!q.content_warning.empty()) form.emplace_back("spoiler_text", q.content_warning);
+      if (!q.lang.empty()) form.emplace_back("language", q.lang);
       for (const auto& m : q.parts[i].media) form.emplace_back("media_ids[]", upload(s, m));
       if (!parent.empty()) form.emplace_back("in_reply_to_id", parent);
       std::string key = i == 0 ? q.idempotency_key : q.idempotency_key + "#" + std::to_string(i);
@@ -219,7 +222,13 @@ class MastodonProvider final : public Provider {
   std::vector<PostStats> post_metrics(Session& s, const std::vector<std::string>& ids) override {
     std::vector<PostStats> out;
     for (const auto& id : ids) {
-      json st = get_json(s.account.server, token(s), "/api/v1/statuses/" + url_encode(id), "mastodon status");
+      json st;
+      try {
+        st = get_json(s.account.server, token(s), "/api/v1/statuses/" + url_encode(id), "mastodon status");
+      } catch (const Error& e) {
+        if (e.kind() == ErrorKind::not_found) continue;  // deleted on the network: no counts, not an error
+        throw;
+      }
       PostStats p;
       p.remote_id = id;
       p.likes = st.value("favourites_count", int64_t{0});

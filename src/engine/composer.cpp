@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/accounts.hpp"
 #include "error.hpp"
 #include "media/media.hpp"
@@ -32,6 +34,18 @@ PostPlan plan_post(Engine& engine, const ComposeRequest& q) {
   PostPlan plan;
   plan.post.text = text;
   plan.post.thread = q.thread;
+  if (!q.visibility.empty() && q.visibility != "public" && q.visibility != "unlisted" && q.visibility != "private" &&
+      q.visibility != "direct")
+    throw Error(ErrorKind::invalid_input, "unknown visibility '" + q.visibility + "'",
+                "use public, unlisted, private or direct");
+  if (!q.lang.empty() && (q.lang.size() > 35 || q.lang.find_first_not_of(
+                              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != std::string::npos))
+    throw Error(ErrorKind::invalid_input, "'" + q.lang + "' is not a language tag", "e.g. --lang en or --lang pt-BR");
+  nlohmann::json options = nlohmann::json::object();
+  if (!q.lang.empty()) options["lang"] = q.lang;
+  if (!q.visibility.empty()) options["visibility"] = q.visibility;
+  if (!q.content_warning.empty()) options["content_warning"] = q.content_warning;
+  plan.post.options = options.dump();
   plan.post.created_at = engine.clock.now();
   for (const auto& img : q.images) plan.post.media.push_back(inspect_image(img.path, img.alt));
   if (text.find_first_not_of(" \t\n\r") == std::string::npos && plan.post.media.empty())

@@ -23,6 +23,9 @@ struct ComposeRequest {
   std::vector<ImageArg> images;
   bool thread = false;
   std::vector<std::string> to;
+  std::string lang;             // BCP 47, e.g. "en", "pt-BR"
+  std::string visibility;       // public | unlisted | private | direct
+  std::string content_warning;
 };
 
 struct TargetPlan {

@@ -6,6 +6,8 @@
 
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "config/config.hpp"
 #include "engine/accounts.hpp"
 #include "engine/composer.hpp"
@@ -36,6 +38,12 @@ PublishRequest request_for(Engine& engine, const Delivery& d, const Account& acc
   PublishRequest q;
   q.idempotency_key = d.idempotency_key;
   q.created_at = d.created_at;
+  auto options = nlohmann::json::parse(post->options, nullptr, false);
+  if (options.is_object()) {
+    q.lang = options.value("lang", "");
+    q.visibility = options.value("visibility", "");
+    q.content_warning = options.value("content_warning", "");
+  }
   auto parts = parts_for(*post, provider.text_rules(account));
   for (size_t i = 0; i < parts.size(); ++i)
     q.parts.push_back({parts[i], i == 0 ? post->media : std::vector<MediaItem>{}});

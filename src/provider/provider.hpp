@@ -78,6 +78,9 @@ struct PublishRequest {
   std::string idempotency_key;
   std::vector<OutgoingPart> parts;  // one for a single post; more for a thread, in order
   Timestamp created_at{};           // when the delivery was created; stable across retries
+  std::string lang;                 // BCP 47 language of the text, "" when not given
+  std::string visibility;           // public | unlisted | private | direct ("" = account default)
+  std::string content_warning;      // shown before the text where the network has one
 };
 
 struct PublishedPart {

@@ -312,10 +312,11 @@ class SqliteStore final : public Store {
       for (const auto& m : post.media)
         media.push_back({{"path", m.path}, {"alt", m.alt}, {"mime", m.mime}, {"bytes", m.bytes}});
       Stmt s(m_db,
-             "INSERT INTO posts (text, thread, parts, media, origin, status, created_at) "
-             "VALUES (?,?,?,?,?,?,?)");
+             "INSERT INTO posts (text, thread, parts, media, origin, status, created_at, options) "
+             "VALUES (?,?,?,?,?,?,?,?)");
       s.bind(1, post.text).bind(2, post.thread ? 1 : 0).bind(3, json(post.parts).dump());
-      s.bind(4, media.dump()).bind(5, post.origin).bind(6, post.status).bind(7, post.created_at).run();
+      s.bind(4, media.dump()).bind(5, post.origin).bind(6, post.status).bind(7, post.created_at);
+      s.bind(8, post.options).run();
       post.id = sqlite3_last_insert_rowid(m_db);
       for (auto& d : deliveries) {
         d.post_id = post.id;
@@ -330,7 +331,7 @@ class SqliteStore final : public Store {
   }
 
   std::optional<Post> find_post(int64_t id) override {
-    Stmt s(m_db, "SELECT id, text, parts, media, origin, status, created_at, thread FROM posts WHERE id = ?");
+    Stmt s(m_db, "SELECT id, text, parts, media, origin, status, created_at, thread, options FROM posts WHERE id = ?");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     Post p;
@@ -344,6 +345,7 @@ class SqliteStore final : public Store {
     p.status = s.text(5);
     p.created_at = s.time(6);
     p.thread = s.i64(7) != 0;
+    p.options = s.text(8);
     return p;
   }
 

@@ -36,6 +36,7 @@ struct Post {
   bool thread = false;             // split to fit each network, as a thread
   std::vector<std::string> parts;  // parts the author split by hand (a thread); else empty
   std::vector<MediaItem> media;
+  std::string options = "{}";  // JSON: "lang", "visibility", "content_warning" where given
   std::string origin = "typed";
   std::string status = "ready";
   Timestamp created_at{};

@@ -433,6 +433,14 @@ TEST_CASE("mastodon end to end: connect with a token, post, poll, answer, measur
   CHECK(too_long.exit_code == 2);
   CHECK_THAT(too_long.err, Catch::Contains("501/500 characters (1 over)"));
 
+  auto quiet = h.json({"post", "Quietly", "--to", "masto", "--visibility", "unlisted", "--cw", "spoilers", "--lang", "en"});
+  REQUIRE(quiet["deliveries"][0]["result"] == "published");
+  CHECK(fake.our_statuses()[0]["visibility"] == "unlisted");
+  CHECK(fake.our_statuses()[0]["spoiler_text"] == "spoilers");
+  CHECK(fake.our_statuses()[0]["language"] == "en");
+  CHECK(h.run({"post", "x", "--to", "masto", "--visibility", "friends"}).exit_code == 2);
+  fake.forget_statuses();  // as if deleted on the instance: analytics must carry on without it
+
   auto post = h.json({"post", "Hello, fediverse!", "--to", "masto"});
   REQUIRE(post["deliveries"][0]["result"] == "published");
   std::string status_id = post["deliveries"][0]["remote_id"];

@@ -139,6 +139,8 @@ void MastodonFake::routes() {
       if (st["id"] == reply_to) reply_account = st["account"]["id"];
     json st = make_status(m_me, text, req.has_param("visibility") ? req.get_param_value("visibility") : "public",
                           reply_to, reply_account);
+    if (req.has_param("spoiler_text")) st["spoiler_text"] = req.get_param_value("spoiler_text");
+    if (req.has_param("language")) st["language"] = req.get_param_value("language");
     for (size_t i = 0; i < req.get_param_value_count("media_ids[]"); ++i)
       st["media_attachments"].push_back({{"id", req.get_param_value("media_ids[]", i)}, {"type", "image"}});
     m_statuses.push_back(st);

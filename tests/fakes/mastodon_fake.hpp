@@ -36,6 +36,7 @@ class MastodonFake {
   void set_latency_ms(int ms) { m_latency_ms = ms; }
 
   std::vector<nlohmann::json> our_statuses();
+  void forget_statuses() { std::lock_guard<std::mutex> l(m_mutex); m_statuses.clear(); m_created = 0; }
   int statuses_created();
   std::vector<RecordedRequest> requests() { return m_server.requests(); }
   int media_descriptions(std::vector<std::string>* out = nullptr);

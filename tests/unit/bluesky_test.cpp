@@ -168,7 +168,7 @@ TEST_CASE("bluesky: createRecord carries the rkey, facets, images with alt, and 
   auto png = b.dir.path() / "a.png";
   write_file_atomic(png, std::string("\x89PNG\r\n\x1A\n", 8) + std::string(64, '\0'));
   MediaItem img{png.string(), "a tiny image", "image/png", 72};
-  PublishRequest q{"crier-k1", {{"hi @bob.test #crier", {img}}, {"second", {}}}, *parse_iso8601("2026-11-22T09:00:00Z")};
+  PublishRequest q{"crier-k1", {{"hi @bob.test #crier", {img}}, {"second", {}}}, *parse_iso8601("2026-11-22T09:00:00Z"), "en"};
   auto r = b.provider->publish(s, q);
   REQUIRE(r.parts.size() == 2);
   auto creates = b.sent("com.atproto.repo.createRecord");
@@ -178,6 +178,7 @@ TEST_CASE("bluesky: createRecord carries the rkey, facets, images with alt, and 
   CHECK(first["collection"] == "app.bsky.feed.post");
   CHECK(first["rkey"] == bluesky::tid_for("crier-k1", q.created_at, 0));
   CHECK(first["record"]["$type"] == "app.bsky.feed.post");
+  CHECK(first["record"]["langs"] == json::array({"en"}));
   CHECK(first["record"]["facets"].size() == 2);
   CHECK(first["record"]["embed"]["$type"] == "app.bsky.embed.images");
   CHECK(first["record"]["embed"]["images"][0]["alt"] == "a tiny image");

@@ -26,6 +26,7 @@ CREATE TABLE posts (
   parts       TEXT NOT NULL DEFAULT '[]',   -- JSON array: parts the author split by hand
   media       TEXT NOT NULL DEFAULT '[]',   -- JSON array of {path, alt, mime, bytes}
   link        TEXT,
+  options     TEXT NOT NULL DEFAULT '{}',   -- JSON: lang, visibility, content_warning
   origin      TEXT NOT NULL DEFAULT 'typed' CHECK (origin IN ('typed', 'drafted', 'template')),
   status      TEXT NOT NULL DEFAULT 'ready' CHECK (status IN ('draft', 'ready')),
   created_at  INTEGER NOT NULL
