@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include <termios.h>
 #include <unistd.h>
 
 #include "commands.hpp"
@@ -10,6 +11,7 @@
 #include "engine/accounts.hpp"
 #include "error.hpp"
 #include "output/table.hpp"
+#include "process.hpp"
 
 namespace crier {
 namespace {
@@ -26,7 +28,34 @@ struct AccountsOptions {
 
 int run_add(const AccountsOptions& o, Context& ctx) {
   ConnectRequest q{o.handle, o.server, ""};
-  if (!o.secret_stdin && ::isatty(STDIN_FILENO) == 1 && &ctx.in == &std::cin) {
+  // A secret from a command in the config ([accounts."NETWORK:HANDLE"] password_cmd), e.g. a
+  // password manager, so it never sits in a file or the shell history.
+  if (!o.secret_stdin && !o.handle.empty()) {
+    if (auto cmd = ctx.config().account_value(o.network + ":" + o.handle, "password_cmd")) {
+      auto r = run_process({"/bin/sh", "-c", *cmd});
+      if (r.exit_code != 0)
+        throw Error(ErrorKind::config, "password_cmd for " + o.network + ":" + o.handle + " failed (exit " +
+                                           std::to_string(r.exit_code) + ")",
+                    "check the command in " + ctx.config_path().string());
+      q.secret = r.out.substr(0, r.out.find('\n'));
+    }
+  }
+  if (q.secret.empty() && !o.secret_stdin && ::isatty(STDIN_FILENO) == 1 && &ctx.in == &std::cin) {
+    q.ask_secret = [&ctx](const std::string& prompt) {
+      ctx.err << prompt << std::flush;
+      termios old {};
+      bool tty = ::tcgetattr(STDIN_FILENO, &old) == 0;
+      if (tty) {
+        termios quiet = old;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+      }
+      std::string answer;
+      std::getline(ctx.in, answer);
+      if (tty) ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
+      ctx.err << '\n';
+      return answer;
+    };
     // Interactive sign-in (e.g. OAuth): the prompt goes to stderr, the answer comes from the terminal.
     q.ask = [&ctx](const std::string& prompt) {
       ctx.err << prompt << std::flush;

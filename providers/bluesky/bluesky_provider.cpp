@@ -65,7 +65,9 @@ class BlueskyProvider final : public Provider {
     std::string pds = q.server.empty() ? k_default_pds : q.server;
     while (!pds.empty() && pds.back() == '/') pds.pop_back();
     std::string password = q.secret;
-    if (password.empty() && q.ask) password = q.ask("app password for " + q.handle + " (Settings > App passwords): ");
+    if (password.empty() && q.ask_secret)
+      password = q.ask_secret("app password for " + q.handle + " (Bluesky: Settings > App passwords): ");
+    while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
     if (password.empty())
       throw Error(ErrorKind::usage, "no app password given",
                   "create one in Bluesky's Settings > App passwords and pipe it in with --secret-stdin");
@@ -204,8 +206,16 @@ class BlueskyProvider final : public Provider {
   }
 
   HttpResponse send_raw(HttpRequest q, std::string_view what) {
-    HttpResponse r = m_http.send(q);
+    HttpResponse r = send(q, what);
     throw_for_status(r, what, m_clock.now());
+    return r;
+  }
+
+  // Every request goes through the rate-limit window (RateLimit-Remaining/Reset headers).
+  HttpResponse send(const HttpRequest& q, std::string_view what) {
+    m_window.check(what, m_clock.now());
+    HttpResponse r = m_http.send(q);
+    m_window.observe(r, m_clock.now());
     return r;
   }
 
@@ -224,7 +234,7 @@ class BlueskyProvider final : public Provider {
       Headers h = extra;
       h.emplace_back("Authorization", "Bearer " + str(session_json(s), "accessJwt"));
       if (method == "POST") h.emplace_back("Content-Type", "application/json");
-      HttpResponse r = m_http.send({method, url, h, method == "POST" ? body.dump() : ""});
+      HttpResponse r = send({method, url, h, method == "POST" ? body.dump() : ""}, nsid);
       if (expired(r) && attempt == 0) {
         refresh(s);
         continue;
@@ -236,8 +246,9 @@ class BlueskyProvider final : public Provider {
 
   void refresh(Session& s) {
     json old = session_json(s);
-    HttpResponse r = m_http.send({"POST", s.account.server + "/xrpc/com.atproto.server.refreshSession",
-                                  {{"Authorization", "Bearer " + str(old, "refreshJwt")}}, ""});
+    HttpResponse r = send({"POST", s.account.server + "/xrpc/com.atproto.server.refreshSession",
+                           {{"Authorization", "Bearer " + str(old, "refreshJwt")}}, ""},
+                          "bluesky refreshSession");
     if (r.status == 400 || r.status == 401)
       throw Error(ErrorKind::auth, "the Bluesky session of '" + s.account.handle + "' has expired",
                   "reconnect: crier accounts add bluesky --handle " + s.account.handle + " --secret-stdin");
@@ -280,9 +291,10 @@ class BlueskyProvider final : public Provider {
       throw Error(ErrorKind::invalid_input, "image '" + m.path + "' is over Bluesky's 1,000,000-byte limit");
     std::string url = s.account.server + "/xrpc/com.atproto.repo.uploadBlob";
     for (int attempt = 0;; ++attempt) {
-      HttpResponse r = m_http.send({"POST", url,
-                                    {{"Authorization", "Bearer " + str(session_json(s), "accessJwt")}, {"Content-Type", m.mime}},
-                                    data});
+      HttpResponse r = send({"POST", url,
+                             {{"Authorization", "Bearer " + str(session_json(s), "accessJwt")}, {"Content-Type", m.mime}},
+                             data},
+                            "bluesky uploadBlob");
       if (expired(r) && attempt == 0) {
         refresh(s);
         continue;
@@ -380,6 +392,7 @@ class BlueskyProvider final : public Provider {
   Transport& m_http;
   const Clock& m_clock;
   std::string m_chat_service;
+  RateLimitWindow m_window;
 };
 
 }  // namespace

@@ -274,42 +274,18 @@ class MastodonProvider final : public Provider {
   }
 
   HttpResponse call_raw(HttpRequest q, std::string_view what) {
+    m_window.check(what, m_clock.now());
     HttpResponse r = m_http.send(q);
-    Timestamp now = m_clock.now();
-    auto reset_wait = [&]() -> std::optional<std::chrono::seconds> {
-      auto reset = r.header("X-RateLimit-Reset");
-      if (!reset) return std::nullopt;
-      auto t = parse_iso8601(*reset);
-      if (!t) return std::nullopt;
-      return std::max(std::chrono::seconds{1}, *t - now);
-    };
-    if (r.status == 429 && !r.header("Retry-After")) {
-      Error e(ErrorKind::rate_limited, std::string(what) + " failed (HTTP 429): rate limited by the instance",
-              "crier will retry after the limit resets");
-      if (auto w = reset_wait()) e.with_retry_after(*w);
-      throw e;
-    }
-    throw_for_status(r, what, now);
-    if (auto remaining = r.header("X-RateLimit-Remaining"); remaining && *remaining == "0") {
-      if (auto w = reset_wait()) m_blocked_until = now + *w;
-    }
+    m_window.observe(r, m_clock.now());
+    throw_for_status(r, what, m_clock.now());
     return r;
   }
 
   json get_json(const std::string& server, const std::string& tok, const std::string& path, std::string_view what) {
-    check_window(what);
     return parse_json(call_raw(HttpRequest{"GET", server + path, auth(tok), ""}, what), what);
   }
 
-  // The instance said the window is used up: defer instead of making a call that will be refused.
-  void check_window(std::string_view what) {
-    if (m_blocked_until && *m_blocked_until > m_clock.now())
-      throw Error(ErrorKind::rate_limited, std::string(what) + ": the instance's rate limit is used up")
-          .with_retry_after(*m_blocked_until - m_clock.now());
-  }
-
   json post_status(Session& s, const FormFields& form, const std::string& key) {
-    check_window("mastodon post status");
     Headers h = auth(token(s));
     h.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     h.emplace_back("Idempotency-Key", key);
@@ -401,7 +377,7 @@ class MastodonProvider final : public Provider {
 
   Transport& m_http;
   const Clock& m_clock;
-  std::optional<Timestamp> m_blocked_until;
+  RateLimitWindow m_window;  // X-RateLimit-Remaining/Reset: defer instead of hammering
 };
 
 }  // namespace

@@ -69,6 +69,41 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, Ti
   return std::max(std::chrono::seconds{0}, t - now);
 }
 
+std::optional<std::chrono::seconds> rate_limit_wait(const HttpResponse& r, Timestamp now) {
+  if (auto ra = r.header("Retry-After"))
+    if (auto s = parse_retry_after(*ra, now)) return s;
+  auto reset = r.header("X-RateLimit-Reset");
+  if (!reset) reset = r.header("RateLimit-Reset");
+  if (!reset) return std::nullopt;
+  if (auto t = parse_iso8601(*reset)) return std::max(std::chrono::seconds{1}, *t - now);
+  try {
+    size_t used = 0;
+    long long n = std::stoll(*reset, &used);
+    if (used != reset->size() || n < 0) return std::nullopt;
+    if (n > 1'000'000'000) return std::max(std::chrono::seconds{1}, from_unix(n) - now);  // epoch seconds
+    return std::chrono::seconds{n};                                                        // delta seconds
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+void RateLimitWindow::observe(const HttpResponse& r, Timestamp now) {
+  auto remaining = r.header("X-RateLimit-Remaining");
+  if (!remaining) remaining = r.header("RateLimit-Remaining");
+  if (remaining && *remaining == "0") {
+    if (auto wait = rate_limit_wait(r, now)) m_blocked_until = now + *wait;
+  } else if (remaining) {
+    m_blocked_until.reset();
+  }
+}
+
+void RateLimitWindow::check(std::string_view what, Timestamp now) const {
+  if (m_blocked_until && *m_blocked_until > now)
+    throw Error(ErrorKind::rate_limited, std::string(what) + ": the rate limit is used up until it resets",
+                "crier defers the work; cron's next run picks it up")
+        .with_retry_after(std::chrono::duration_cast<std::chrono::seconds>(*m_blocked_until - now));
+}
+
 void throw_for_status(const HttpResponse& r, std::string_view what, Timestamp now) {
   if (r.status >= 200 && r.status < 300) return;
   std::string msg = std::string(what) + " failed (HTTP " + std::to_string(r.status) + ")";
@@ -79,8 +114,7 @@ void throw_for_status(const HttpResponse& r, std::string_view what, Timestamp no
   if (r.status == 404) throw Error(ErrorKind::not_found, msg);
   if (r.status == 429) {
     Error e(ErrorKind::rate_limited, msg, "the network asked crier to slow down; try later");
-    if (auto ra = r.header("Retry-After"))
-      if (auto s = parse_retry_after(*ra, now)) e.with_retry_after(*s);
+    if (auto wait = rate_limit_wait(r, now)) e.with_retry_after(*wait);
     throw e;
   }
   if (r.status == 408 || r.status >= 500) throw Error(ErrorKind::transient, msg);

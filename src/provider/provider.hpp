@@ -48,6 +48,8 @@ struct ConnectRequest {
   std::string secret;  // app password / token read from stdin or a command; may be empty
   // Asks the user (prompt on the terminal, answer read back); empty when not interactive.
   std::function<std::string(const std::string& prompt)> ask = nullptr;
+  // The same for a password: nothing is echoed.
+  std::function<std::string(const std::string& prompt)> ask_secret = nullptr;
 };
 
 // What the provider reports back after connecting.

@@ -539,3 +539,23 @@ TEST_CASE("bluesky end to end against a PDS fake: one sign-in, facets, poll, rep
   CHECK(expired.exit_code == 4);
   CHECK_THAT(expired.err + expired.out, Catch::Contains("crier accounts add bluesky --handle alice.test"));
 }
+
+TEST_CASE("bluesky: the app password can come from password_cmd in the config", "[e2e][bluesky]") {
+  BlueskyFake fake;
+  CrierHome h(CRIER_BINARY);
+  REQUIRE(h.run({"init"}).exit_code == 0);
+  std::ofstream(h.config_file(), std::ios::app)
+      << "\n[accounts.\"bluesky:alice.test\"]\npassword_cmd = \"printf '%s\\\\n' " << BlueskyFake::k_password << "\"\n";
+  auto add = h.run({"accounts", "add", "bluesky", "--handle", "alice.test", "--server", fake.url()});
+  INFO(add.err);
+  CHECK(add.exit_code == 0);
+  CHECK(fake.create_session_calls() == 1);
+  std::ofstream(h.config_file(), std::ios::app) << "\n[accounts.\"bluesky:bob.test\"]\npassword_cmd = \"exit 3\"\n";
+  auto bad = h.run({"accounts", "add", "bluesky", "--handle", "bob.test", "--server", fake.url()});
+  CHECK(bad.exit_code == 3);
+  CHECK_THAT(bad.err, Catch::Contains("password_cmd"));
+  // No password from anywhere and no terminal: a clear usage error.
+  auto none = h.run({"accounts", "add", "bluesky", "--handle", "carol.test", "--server", fake.url()});
+  CHECK(none.exit_code == 2);
+  CHECK_THAT(none.err, Catch::Contains("--secret-stdin"));
+}

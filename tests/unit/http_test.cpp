@@ -143,3 +143,35 @@ TEST_CASE("the fake transport answers in order and records what was sent", "[htt
   CHECK(fake.pending() == 0);
   CHECK(fake.requests().size() == 2);
 }
+
+TEST_CASE("rate-limit headers of both conventions say when to come back", "[http][ratelimit]") {
+  auto at = [](Headers h) { return HttpResponse{429, std::move(h), ""}; };
+  CHECK(rate_limit_wait(at({{"Retry-After", "30"}}), now()) == std::chrono::seconds{30});
+  // Mastodon: ISO time.
+  CHECK(rate_limit_wait(at({{"X-RateLimit-Reset", "2026-11-22T10:05:00.000Z"}}), now()) == std::chrono::seconds{300});
+  // Bluesky: epoch seconds; the IETF draft: delta seconds.
+  CHECK(rate_limit_wait(at({{"ratelimit-reset", std::to_string(to_unix(now()) + 90)}}), now()) == std::chrono::seconds{90});
+  CHECK(rate_limit_wait(at({{"RateLimit-Reset", "45"}}), now()) == std::chrono::seconds{45});
+  CHECK_FALSE(rate_limit_wait(at({}), now()));
+  try {
+    throw_for_status(at({{"ratelimit-reset", std::to_string(to_unix(now()) + 60)}}), "bluesky createRecord", now());
+    FAIL("expected rate_limited");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::rate_limited);
+    CHECK(e.retry_after() == std::chrono::seconds{60});
+  }
+
+  RateLimitWindow w;
+  w.observe(HttpResponse{200, {{"ratelimit-remaining", "3"}}, ""}, now());
+  CHECK_NOTHROW(w.check("x", now()));
+  w.observe(HttpResponse{200, {{"ratelimit-remaining", "0"}, {"ratelimit-reset", std::to_string(to_unix(now()) + 120)}}, ""},
+            now());
+  try {
+    w.check("bluesky getPosts", now() + std::chrono::seconds{20});
+    FAIL("expected rate_limited");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::rate_limited);
+    CHECK(e.retry_after() == std::chrono::seconds{100});
+  }
+  CHECK_NOTHROW(w.check("x", now() + std::chrono::seconds{121}));
+}
