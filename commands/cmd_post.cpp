@@ -22,6 +22,7 @@ struct PostOptions {
   std::vector<std::string> alts;
   bool thread = false;
   std::string lang, visibility, content_warning;
+  bool no_card = false;
   std::string at;
   bool dry_run = false;
 };
@@ -42,6 +43,7 @@ ComposeRequest compose_request(const PostOptions& o, Context& ctx) {
   q.lang = o.lang;
   q.visibility = o.visibility;
   q.content_warning = o.content_warning;
+  q.no_card = o.no_card;
   return q;
 }
 
@@ -175,6 +177,7 @@ void add_post_options(CLI::App* cmd, PostOptions& o) {
   cmd->add_option("--lang", o.lang, "language of the text (BCP 47, e.g. en, pt-BR)");
   cmd->add_option("--visibility", o.visibility, "Mastodon: public, unlisted, private or direct");
   cmd->add_option("--cw", o.content_warning, "content warning shown before the text (Mastodon)");
+  cmd->add_flag("--no-card", o.no_card, "no link preview card (Bluesky builds one from the first link)");
   cmd->add_flag("--dry-run", o.dry_run, "show what would be sent and its length per network; send nothing");
 }
 

@@ -35,8 +35,8 @@ _crier() {
     version) opts="" ;;
     config) verbs="get set path edit"; opts="--all" ;;
     accounts) verbs="add list remove check"; opts="--handle --server --alias --secret-stdin --force" ;;
-    post) opts="--to --image --alt --thread --lang --visibility --cw --at --dry-run" ;;
-    schedule) opts="--to --image --alt --thread --lang --visibility --cw --at --dry-run" ;;
+    post) opts="--to --image --alt --thread --lang --visibility --cw --no-card --at --dry-run" ;;
+    schedule) opts="--to --image --alt --thread --lang --visibility --cw --no-card --at --dry-run" ;;
     queue) verbs="list cancel retry"; opts="--status --account --all --limit" ;;
     publish) opts="--due --limit" ;;
     poll) opts="--account --kind" ;;

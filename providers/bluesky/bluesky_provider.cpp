@@ -7,7 +7,9 @@
 #include "http/transport.hpp"
 #include "log.hpp"
 #include "paths.hpp"
+#include "providers/bluesky/bluesky_card.hpp"
 #include "providers/bluesky/bluesky_richtext.hpp"
+#include "text/text_rules.hpp"
 
 namespace crier {
 namespace {
@@ -94,6 +96,8 @@ class BlueskyProvider final : public Provider {
       std::string rkey = bluesky::tid_for(q.idempotency_key, q.created_at, static_cast<unsigned>(i));
       json record = post_record(s, q.parts[i]);
       if (!q.lang.empty()) record["langs"] = json::array({q.lang});
+      if (q.link_card && !record.contains("embed"))
+        if (auto card = link_card(s, q.parts[i].text)) record["embed"] = *card;
       if (i > 0) record["reply"] = {{"root", root}, {"parent", parent}};
       json ref = create_post(s, rkey, record);
       if (i == 0) root = ref;
@@ -285,14 +289,49 @@ class BlueskyProvider final : public Provider {
     return record;
   }
 
-  json upload_blob(Session& s, const MediaItem& m) {
-    std::string data = read_file(m.path);
-    if (static_cast<int64_t>(data.size()) > 1'000'000)
-      throw Error(ErrorKind::invalid_input, "image '" + m.path + "' is over Bluesky's 1,000,000-byte limit");
+  // app.bsky.embed.external for the first link, from the page's Open Graph tags, with its
+  // image uploaded as the thumb. Fetches are bounded (5 s, 1 MB); a page that cannot be read
+  // means a post without a card, never a failed post.
+  std::optional<json> link_card(Session& s, const std::string& text) {
+    auto urls = find_urls(text);
+    if (urls.empty()) return std::nullopt;
+    std::string url = text.substr(urls[0].start, urls[0].end - urls[0].start);
+    try {
+      HttpRequest page{"GET", url, {{"Accept", "text/html"}}, ""};
+      page.timeout = std::chrono::seconds{5};
+      page.max_body = 1'000'000;
+      HttpResponse r = m_http.send(page);
+      if (r.status != 200) return std::nullopt;
+      auto card = bluesky::parse_open_graph(r.body, url);
+      if (!card) return std::nullopt;
+      json external = {{"uri", url}, {"title", card->title}, {"description", card->description}};
+      if (!card->image_url.empty()) {
+        HttpRequest img{"GET", card->image_url, {}, ""};
+        img.timeout = std::chrono::seconds{5};
+        img.max_body = 1'000'000;
+        HttpResponse ir = m_http.send(img);
+        std::string mime = ir.header("Content-Type").value_or("");
+        mime = mime.substr(0, mime.find(';'));
+        if (ir.status == 200 && mime.rfind("image/", 0) == 0 && !ir.body.empty())
+          external["thumb"] = upload_bytes(s, ir.body, mime);
+      }
+      return json{{"$type", "app.bsky.embed.external"}, {"external", external}};
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::auth) throw;
+      spdlog::warn("no link card for {}: {}", redact(url), e.what());
+      return std::nullopt;
+    }
+  }
+
+  json upload_blob(Session& s, const MediaItem& m) { return upload_bytes(s, read_file(m.path), m.mime, m.path); }
+
+  json upload_bytes(Session& s, const std::string& data, const std::string& mime, const std::string& name = "link image") {
+    if (data.size() > 1'000'000)
+      throw Error(ErrorKind::invalid_input, "image '" + name + "' is over Bluesky's 1,000,000-byte limit");
     std::string url = s.account.server + "/xrpc/com.atproto.repo.uploadBlob";
     for (int attempt = 0;; ++attempt) {
       HttpResponse r = send({"POST", url,
-                             {{"Authorization", "Bearer " + str(session_json(s), "accessJwt")}, {"Content-Type", m.mime}},
+                             {{"Authorization", "Bearer " + str(session_json(s), "accessJwt")}, {"Content-Type", mime}},
                              data},
                             "bluesky uploadBlob");
       if (expired(r) && attempt == 0) {

@@ -9,7 +9,7 @@
 #include "http/transport.hpp"
 #include "log.hpp"
 #include "paths.hpp"
-#include "providers/mastodon/mastodon_html.hpp"
+#include "text/html_text.hpp"
 
 namespace crier {
 namespace {
@@ -154,7 +154,7 @@ class MastodonProvider final : public Provider {
       const json* found = nullptr;
       for (const auto& st : statuses) {
         bool same_parent = parent.empty() || str(st, "in_reply_to_id") == parent;
-        if (same_parent && trim(mastodon::html_to_text(str(st, "content"))) == trim(part.text)) {
+        if (same_parent && trim(html_to_text(str(st, "content"))) == trim(part.text)) {
           found = &st;
           break;
         }
@@ -191,7 +191,7 @@ class MastodonProvider final : public Provider {
       item.thread_id = dms ? str(entry, "id") : (item.parent_remote_id.empty() ? item.remote_id : item.parent_remote_id);
       item.author = "@" + str(st["account"], "acct");
       item.author_name = str(st["account"], "display_name");
-      item.text = mastodon::html_to_text(str(st, "content"));
+      item.text = html_to_text(str(st, "content"));
       item.url = str(st, "url");
       item.created_at = parse_time(st["created_at"]);
       item.meta = json{{"visibility", str(st, "visibility")}, {"acct", str(st["account"], "acct")}}.dump();

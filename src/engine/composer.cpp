@@ -45,6 +45,7 @@ PostPlan plan_post(Engine& engine, const ComposeRequest& q) {
   if (!q.lang.empty()) options["lang"] = q.lang;
   if (!q.visibility.empty()) options["visibility"] = q.visibility;
   if (!q.content_warning.empty()) options["content_warning"] = q.content_warning;
+  if (q.no_card) options["card"] = false;
   plan.post.options = options.dump();
   plan.post.created_at = engine.clock.now();
   for (const auto& img : q.images) plan.post.media.push_back(inspect_image(img.path, img.alt));

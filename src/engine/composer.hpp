@@ -26,6 +26,7 @@ struct ComposeRequest {
   std::string lang;             // BCP 47, e.g. "en", "pt-BR"
   std::string visibility;       // public | unlisted | private | direct
   std::string content_warning;
+  bool no_card = false;         // no link preview card
 };
 
 struct TargetPlan {

@@ -43,6 +43,7 @@ PublishRequest request_for(Engine& engine, const Delivery& d, const Account& acc
     q.lang = options.value("lang", "");
     q.visibility = options.value("visibility", "");
     q.content_warning = options.value("content_warning", "");
+    q.link_card = options.value("card", true);
   }
   auto parts = parts_for(*post, provider.text_rules(account));
   for (size_t i = 0; i < parts.size(); ++i)

@@ -60,8 +60,19 @@ const CurlApi& curl_api() {
   return api;
 }
 
+struct BodySink {
+  std::string* body;
+  size_t max;  // 0: unbounded
+  bool overflow = false;
+};
+
 size_t on_body(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
+  auto* sink = static_cast<BodySink*>(user);
+  if (sink->max > 0 && sink->body->size() + size * n > sink->max) {
+    sink->overflow = true;
+    return 0;  // makes libcurl stop with CURLE_WRITE_ERROR
+  }
+  sink->body->append(data, size * n);
   return size * n;
 }
 
@@ -117,7 +128,8 @@ class CurlTransport final : public Transport {
     c.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     // Proxies come from the environment (http_proxy, https_proxy, no_proxy), libcurl's default.
     c.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    c.easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
+    BodySink sink{&r.body, q.max_body};
+    c.easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
     c.easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
     c.easy_setopt(curl, CURLOPT_HEADERDATA, &r.headers);
     char errbuf[CURL_ERROR_SIZE] = {0};
@@ -129,6 +141,9 @@ class CurlTransport final : public Transport {
     c.slist_free_all(headers);
     c.easy_cleanup(curl);
 
+    if (sink.overflow)
+      throw Error(ErrorKind::permanent, "the answer from " + redact(q.url) + " is larger than " +
+                                            std::to_string(q.max_body) + " bytes");
     if (rc != CURLE_OK) {
       std::string host = redact(q.url);
       std::string detail = errbuf[0] ? errbuf : c.easy_strerror(rc);

@@ -21,6 +21,7 @@ struct HttpRequest {
   Headers headers;
   std::string body;
   std::chrono::milliseconds timeout{0};  // 0: the transport's default
+  size_t max_body = 0;                   // 0: no limit; else a longer answer is an error
 };
 
 struct HttpResponse {

@@ -83,6 +83,7 @@ struct PublishRequest {
   std::string lang;                 // BCP 47 language of the text, "" when not given
   std::string visibility;           // public | unlisted | private | direct ("" = account default)
   std::string content_warning;      // shown before the text where the network has one
+  bool link_card = true;            // build a preview of the first link where the network needs one
 };
 
 struct PublishedPart {

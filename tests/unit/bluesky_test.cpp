@@ -6,9 +6,11 @@
 #include "fakes/bluesky_fake.hpp"
 #include "fakes/cassette.hpp"
 #include "fakes/fake_transport.hpp"
+#include "fakes/loopback_server.hpp"
 #include "fakes/temp_home.hpp"
 #include "http/transport.hpp"
 #include "paths.hpp"
+#include "providers/bluesky/bluesky_card.hpp"
 #include "providers/bluesky/bluesky_provider.hpp"
 #include "providers/bluesky/bluesky_richtext.hpp"
 #include "text/text_rules.hpp"
@@ -296,4 +298,53 @@ TEST_CASE("bluesky: records and views recorded from the live network parse as cr
   CHECK(stats[0].reposts == view["repostCount"].get<int64_t>());
   CHECK(stats[0].replies == view["replyCount"].get<int64_t>());
   CHECK(stats[0].quotes == 0);  // absent in older views
+}
+
+TEST_CASE("bluesky: Open Graph tags make the link card", "[bluesky][card]") {
+  auto card = bluesky::parse_open_graph(
+      R"(<html><head><title>Fallback</title>
+         <meta content="Crier &amp; friends" property="og:title">
+         <meta property='og:description' content='Posting from the terminal'>
+         <meta property="og:image" content="/img/card.png"></head><body>...</body></html>)",
+      "https://example.com/blog/post");
+  REQUIRE(card);
+  CHECK(card->title == "Crier & friends");
+  CHECK(card->description == "Posting from the terminal");
+  CHECK(card->image_url == "https://example.com/img/card.png");
+  auto plain = bluesky::parse_open_graph("<title>Just a title</title><meta name=\"description\" content=\"d\">", "https://x.org");
+  REQUIRE(plain);
+  CHECK(plain->title == "Just a title");
+  CHECK(plain->description == "d");
+  CHECK_FALSE(bluesky::parse_open_graph("<p>no head</p>", "https://x.org"));
+}
+
+TEST_CASE("bluesky: the first link gets a card with its thumb, unless --no-card or the page fails", "[bluesky][card]") {
+  Bluesky b;
+  LoopbackServer site;
+  std::string png = std::string("\x89PNG\r\n\x1A\n", 8) + std::string(200, '\x02');
+  site.server().Get("/article", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"(<head><meta property="og:title" content="An article"><meta property="og:description" content="About things"><meta property="og:image" content="/thumb.png"></head>)",
+                    "text/html");
+  });
+  site.server().Get("/thumb.png", [png](const httplib::Request&, httplib::Response& res) { res.set_content(png, "image/png"); });
+  std::string base = site.start();
+  Session s = b.session();
+
+  b.provider->publish(s, {"k1", {{"read " + base + "/article", {}}}, *parse_iso8601("2026-11-22T09:00:00Z")});
+  auto embed = b.fake.our_posts().back()["value"]["embed"];
+  CHECK(embed["$type"] == "app.bsky.embed.external");
+  CHECK(embed["external"]["uri"] == base + "/article");
+  CHECK(embed["external"]["title"] == "An article");
+  CHECK(embed["external"]["description"] == "About things");
+  CHECK(embed["external"]["thumb"]["mimeType"] == "image/png");
+  CHECK(embed["external"]["thumb"]["size"] == png.size());
+
+  PublishRequest no_card{"k2", {{"again " + base + "/article", {}}}, *parse_iso8601("2026-11-22T09:00:00Z")};
+  no_card.link_card = false;
+  b.provider->publish(s, no_card);
+  CHECK_FALSE(b.fake.our_posts().back()["value"].contains("embed"));
+
+  auto r = b.provider->publish(s, {"k3", {{"gone " + base + "/missing", {}}}, *parse_iso8601("2026-11-22T09:00:00Z")});
+  CHECK_FALSE(r.parts.empty());  // the post went out, without a card
+  CHECK_FALSE(b.fake.our_posts().back()["value"].contains("embed"));
 }

@@ -10,7 +10,7 @@
 #include "fakes/temp_home.hpp"
 #include "http/transport.hpp"
 #include "paths.hpp"
-#include "providers/mastodon/mastodon_html.hpp"
+#include "text/html_text.hpp"
 #include "providers/mastodon/mastodon_provider.hpp"
 
 using namespace crier;
@@ -54,7 +54,6 @@ std::string header(const RecordedRequest& r, const std::string& name) {
 }  // namespace
 
 TEST_CASE("mastodon: HTML becomes faithful plain text", "[mastodon]") {
-  using mastodon::html_to_text;
   CHECK(html_to_text("<p>Hello <b>world</b></p>") == "Hello world");
   CHECK(html_to_text("<p>one</p><p>two<br>three<br />four</p>") == "one\n\ntwo\nthree\nfour");
   CHECK(html_to_text("<p>a &amp; b &lt;c&gt; &quot;d&quot; &#39;e&#39; &#x1F600; &#8364;</p>") == "a & b <c> \"d\" 'e' 😀 €");

@@ -1,8 +1,8 @@
-#include "providers/mastodon/mastodon_html.hpp"
+#include "text/html_text.hpp"
 
 #include <cstdint>
 
-namespace crier::mastodon {
+namespace crier {
 namespace {
 
 void append_utf8(std::string& out, uint32_t cp) {
@@ -97,4 +97,4 @@ std::string html_to_text(std::string_view html) {
   return out;
 }
 
-}  // namespace crier::mastodon
+}  // namespace crier
