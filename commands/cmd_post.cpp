@@ -95,7 +95,7 @@ int print_dry_run(const PostPlan& p, Context& ctx) {
   return 0;
 }
 
-int run_schedule_at(const PostOptions& o, Context& ctx, Timestamp due, PostPlan& p) {
+int run_schedule_at(Context& ctx, Timestamp due, PostPlan& p) {
   auto* tz = ctx.time_zone();
   auto deliveries = enqueue_post(ctx.engine(), p, due, std::string(tz->name()));
   if (ctx.global().json) {
@@ -109,7 +109,6 @@ int run_schedule_at(const PostOptions& o, Context& ctx, Timestamp due, PostPlan&
   for (const auto& t : p.targets) who += (who.empty() ? "" : ", ") + t.account.name();
   ctx.info("scheduled post " + std::to_string(p.post.id) + " for " + who + " at " +
            format_local(due, tz) + " (" + format_relative(due, ctx.clock().now()) + ")");
-  (void)o;
   return 0;
 }
 
@@ -119,7 +118,7 @@ int run_post(const PostOptions& o, Context& ctx) {
   Timestamp now = ctx.clock().now();
   if (!o.at.empty()) {
     Timestamp due = parse_when(o.at, now, ctx.time_zone());
-    if (due > now) return run_schedule_at(o, ctx, due, p);
+    if (due > now) return run_schedule_at(ctx, due, p);
   }
   enqueue_post(ctx.engine(), p, now, std::string(ctx.time_zone()->name()));
   PublishOptions po;
@@ -165,7 +164,7 @@ int run_schedule(const PostOptions& o, Context& ctx) {
                 "give a future time, or use crier post to publish now");
   PostPlan p = plan(o, ctx);
   if (o.dry_run) return print_dry_run(p, ctx);
-  return run_schedule_at(o, ctx, std::max(due, now), p);
+  return run_schedule_at(ctx, std::max(due, now), p);
 }
 
 void add_post_options(CLI::App* cmd, PostOptions& o) {

@@ -2,6 +2,7 @@
 
 #include <regex>
 
+#include "hash.hpp"
 #include "text/text_rules.hpp"
 
 namespace crier::bluesky {
@@ -100,8 +101,7 @@ std::string visible_text(const std::string& text) {
 
 std::string tid_for(const std::string& key, Timestamp created_at, unsigned part) {
   // 64 bits: 0 | 53 bits of microseconds since the epoch | 10 bits of clock id.
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
+  uint64_t h = fnv1a(key);
   uint64_t micros = static_cast<uint64_t>(to_unix(created_at)) * 1000000ull + (h % 900000ull) + part;
   uint64_t value = ((micros & ((1ull << 53) - 1)) << 10) | ((h >> 20) & 0x3FF);
   static const char* k_alphabet = "234567abcdefghijklmnopqrstuvwxyz";

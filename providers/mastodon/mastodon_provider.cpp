@@ -173,7 +173,7 @@ class MastodonProvider final : public Provider {
     std::string path = dms ? "/api/v1/conversations?limit=" + std::to_string(k_page)
                            : "/api/v1/notifications?types%5B%5D=mention&limit=" + std::to_string(k_page);
     if (!cursor.empty()) path += "&min_id=" + url_encode(cursor);
-    HttpResponse r = call(s, HttpRequest{"GET", s.account.server + path, auth(token(s)), ""},
+    HttpResponse r = call(HttpRequest{"GET", s.account.server + path, auth(token(s)), ""},
                           dms ? "mastodon conversations" : "mastodon notifications");
     json list = parse_json(r, "mastodon inbox");
     InboxPage page;
@@ -266,14 +266,9 @@ class MastodonProvider final : public Provider {
     return j[key];
   }
 
-  // One request with Mastodon's rate-limit headers honoured: an answer with nothing left in the
-  // window, or a 429, becomes rate_limited with the time until X-RateLimit-Reset.
-  HttpResponse call(const Session& s, HttpRequest q, std::string_view what) {
-    (void)s;
-    return call_raw(std::move(q), what);
-  }
-
-  HttpResponse call_raw(HttpRequest q, std::string_view what) {
+  // One request with Mastodon's rate-limit headers honoured: a used-up window defers the call,
+  // and a 429 becomes rate_limited with the time until X-RateLimit-Reset.
+  HttpResponse call(HttpRequest q, std::string_view what) {
     m_window.check(what, m_clock.now());
     HttpResponse r = m_http.send(q);
     m_window.observe(r, m_clock.now());
@@ -282,14 +277,14 @@ class MastodonProvider final : public Provider {
   }
 
   json get_json(const std::string& server, const std::string& tok, const std::string& path, std::string_view what) {
-    return parse_json(call_raw(HttpRequest{"GET", server + path, auth(tok), ""}, what), what);
+    return parse_json(call(HttpRequest{"GET", server + path, auth(tok), ""}, what), what);
   }
 
   json post_status(Session& s, const FormFields& form, const std::string& key) {
     Headers h = auth(token(s));
     h.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     h.emplace_back("Idempotency-Key", key);
-    HttpResponse r = call(s, HttpRequest{"POST", s.account.server + "/api/v1/statuses", h, form_encode(form)},
+    HttpResponse r = call(HttpRequest{"POST", s.account.server + "/api/v1/statuses", h, form_encode(form)},
                           "mastodon post status");
     return parse_json(r, "mastodon post status");
   }
@@ -300,7 +295,7 @@ class MastodonProvider final : public Provider {
     MultipartBody body = multipart_form({{"description", m.alt}}, "file", file_name, m.mime, data);
     Headers h = auth(token(s));
     h.emplace_back("Content-Type", body.content_type);
-    HttpResponse r = call(s, HttpRequest{"POST", s.account.server + "/api/v2/media", h, body.body}, "mastodon media upload");
+    HttpResponse r = call(HttpRequest{"POST", s.account.server + "/api/v2/media", h, body.body}, "mastodon media upload");
     json media = parse_json(r, "mastodon media upload");
     std::string id = str(media, "id");
     // 202: still processing. Wait (bounded) until the server reports a URL.
@@ -347,7 +342,7 @@ class MastodonProvider final : public Provider {
 
   json authorize(const std::string& server, const std::function<std::string(const std::string&)>& ask) {
     FormFields app{{"client_name", "crier"}, {"redirect_uris", k_redirect_oob}, {"scopes", "read write"}};
-    HttpResponse r = call_raw(HttpRequest{"POST", server + "/api/v1/apps",
+    HttpResponse r = call(HttpRequest{"POST", server + "/api/v1/apps",
                                           {{"Content-Type", "application/x-www-form-urlencoded"}}, form_encode(app)},
                               "mastodon register app");
     json client = parse_json(r, "mastodon register app");
@@ -361,7 +356,7 @@ class MastodonProvider final : public Provider {
                      {"scope", "read write"}};
     HttpResponse t;
     try {
-      t = call_raw(HttpRequest{"POST", server + "/oauth/token", {{"Content-Type", "application/x-www-form-urlencoded"}},
+      t = call(HttpRequest{"POST", server + "/oauth/token", {{"Content-Type", "application/x-www-form-urlencoded"}},
                                form_encode(grant)},
                    "mastodon token");
     } catch (const Error& e) {

@@ -1,6 +1,7 @@
 #include "engine/inbox.hpp"
 
 #include "engine/accounts.hpp"
+#include "hash.hpp"
 #include "log.hpp"
 #include "store/store.hpp"
 #include "text/text_rules.hpp"
@@ -110,9 +111,7 @@ ReplyOutcome reply_to_item(Engine& engine, int64_t id, const std::string& text) 
                 item->author,      item->author_name, item->text,    item->url,
                 item->created_at, item->meta};
   // The same answer to the same item is one reply, however often it is retried.
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : body) h = (h ^ c) * 1099511628211ull;
-  std::string key = "crier-reply-" + std::to_string(id) + "-" + std::to_string(h % 1000000007ull);
+  std::string key = "crier-reply-" + std::to_string(id) + "-" + std::to_string(fnv1a(body) % 1000000007ull);
   ReplyOutcome out{*item, provider.reply(session, to, body, key)};
   engine.store.set_inbox_status(id, "replied", out.sent.remote_id);
   out.item.status = "replied";

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "error.hpp"
+#include "hash.hpp"
 #include "paths.hpp"
 
 namespace crier {
@@ -27,15 +28,6 @@ std::string extension_for(const std::string& mime) {
   if (mime == "image/gif") return ".gif";
   if (mime == "image/webp") return ".webp";
   return ".bin";
-}
-
-uint64_t fnv1a(std::string_view data) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : data) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
 }
 
 std::string human_bytes(int64_t n) {
