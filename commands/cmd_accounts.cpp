@@ -12,6 +12,7 @@
 #include "error.hpp"
 #include "output/table.hpp"
 #include "process.hpp"
+#include "sign_in.hpp"
 
 namespace crier {
 namespace {
@@ -22,6 +23,8 @@ struct AccountsOptions {
   std::string server;
   std::string alias;
   bool secret_stdin = false;
+  bool paste_code = false;
+  bool no_browser = false;
   bool force = false;
   std::vector<std::string> names;
 };
@@ -40,7 +43,8 @@ int run_add(const AccountsOptions& o, Context& ctx) {
       q.secret = r.out.substr(0, r.out.find('\n'));
     }
   }
-  if (q.secret.empty() && !o.secret_stdin && ::isatty(STDIN_FILENO) == 1 && &ctx.in == &std::cin) {
+  bool terminal = ::isatty(STDIN_FILENO) == 1 && &ctx.in == &std::cin;
+  if (q.secret.empty() && !o.secret_stdin && terminal) {
     q.ask_secret = [&ctx](const std::string& prompt) {
       ctx.err << prompt << std::flush;
       termios old {};
@@ -56,14 +60,14 @@ int run_add(const AccountsOptions& o, Context& ctx) {
       ctx.err << '\n';
       return answer;
     };
-    // Interactive sign-in (e.g. OAuth): the prompt goes to stderr, the answer comes from the terminal.
-    q.ask = [&ctx](const std::string& prompt) {
-      ctx.err << prompt << std::flush;
-      std::string answer;
-      std::getline(ctx.in, answer);
-      return answer;
-    };
   }
+  // Browser sign-in (OAuth): with someone at the terminal, or a browser to send there.
+  SignInOptions so{o.paste_code, !o.no_browser, terminal};
+  if (o.paste_code && !terminal)
+    throw Error(ErrorKind::usage, "--paste-code needs a terminal to paste into",
+                "run it in a terminal, or pipe a token in with --secret-stdin");
+  TerminalSignIn sign_in(ctx.err, ctx.in, so);
+  if (q.secret.empty() && !o.secret_stdin && TerminalSignIn::possible(so)) q.sign_in = &sign_in;
   if (o.secret_stdin) {
     std::getline(ctx.in, q.secret);
     while (!q.secret.empty() && (q.secret.back() == '\r' || q.secret.back() == ' ')) q.secret.pop_back();
@@ -184,6 +188,8 @@ void add_accounts(CLI::App& app, const CommandInfo& info, Runner& selected) {
   add->add_option("--server", o->server, "server / instance URL, where the network has several");
   add->add_option("--alias", o->alias, "a short name to use in --to");
   add->add_flag("--secret-stdin", o->secret_stdin, "read the password or token from the first line of stdin");
+  add->add_flag("--paste-code", o->paste_code, "OAuth: paste the code the network shows instead of a loopback redirect");
+  add->add_flag("--no-browser", o->no_browser, "OAuth: print the sign-in address, do not open a browser");
   add->callback([o, &selected] { selected = [o](Context& c) { return run_add(*o, c); }; });
 
   auto* list = cmd->add_subcommand("list", "list accounts (-q: names only)");

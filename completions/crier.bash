@@ -34,7 +34,7 @@ _crier() {
     doctor) opts="" ;;
     version) opts="" ;;
     config) verbs="get set path edit"; opts="--all" ;;
-    accounts) verbs="add list remove check"; opts="--handle --server --alias --secret-stdin --force" ;;
+    accounts) verbs="add list remove check"; opts="--handle --server --alias --secret-stdin --paste-code --no-browser --force" ;;
     post) opts="--to --image --alt --thread --lang --visibility --cw --no-card --at --dry-run" ;;
     schedule) opts="--to --image --alt --thread --lang --visibility --cw --no-card --at --dry-run" ;;
     queue) verbs="list cancel retry"; opts="--status --account --all --limit" ;;

@@ -57,6 +57,8 @@ complete -c crier -n "__fish_seen_subcommand_from accounts" -l handle -x
 complete -c crier -n "__fish_seen_subcommand_from accounts" -l server -x
 complete -c crier -n "__fish_seen_subcommand_from accounts" -l alias -x
 complete -c crier -n "__fish_seen_subcommand_from accounts" -l secret-stdin
+complete -c crier -n "__fish_seen_subcommand_from accounts" -l paste-code
+complete -c crier -n "__fish_seen_subcommand_from accounts" -l no-browser
 complete -c crier -n "__fish_seen_subcommand_from init accounts" -l force
 complete -c crier -n "__fish_seen_subcommand_from config" -l all
 complete -c crier -n "__fish_seen_subcommand_from demo" -l keep

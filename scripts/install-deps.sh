@@ -7,7 +7,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libsqlite3-dev libcurl4-openssl-dev libtomlplusplus-dev
   libspdlog-dev libfmt-dev catch2 libutf8proc-dev libhowardhinnant-date-dev
   libcpp-httplib-dev libkainjow-mustache-dev scdoc
-  python3 sqlite3 time
+  python3 sqlite3 time curl
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -122,6 +122,25 @@ ProcessResult run_process(const std::vector<std::string>& argv_in, const Process
   return result;
 }
 
+bool spawn_detached(const std::vector<std::string>& argv_in) {
+  std::vector<std::string> argv = argv_in;
+  std::vector<std::string> env = build_env({});
+  auto c_argv = c_strings(argv);
+  auto c_env = c_strings(env);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  for (int fd : {0, 1, 2}) posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setpgroup(&attr, 0);  // Ctrl-C in crier's terminal does not reach the browser
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  pid_t pid = 0;
+  int rc = ::posix_spawnp(&pid, c_argv[0], &fa, &attr, c_argv.data(), c_env.data());
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  return rc == 0;
+}
+
 std::string self_executable() {
   char buf[4096];
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);

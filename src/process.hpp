@@ -25,6 +25,10 @@ struct ProcessOptions {
 // Throws Error(internal) when it cannot be started.
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
 
+// Starts argv (PATH lookup, stdin/stdout/stderr on /dev/null) and does not wait: for a
+// browser or an opener that may outlive crier. False when it could not be started.
+bool spawn_detached(const std::vector<std::string>& argv);
+
 // The path of the running executable.
 std::string self_executable();
 

@@ -17,7 +17,6 @@ namespace {
 using nlohmann::json;
 
 constexpr int k_page = 40;
-const char* k_redirect_oob = "urn:ietf:wg:oauth:2.0:oob";
 
 std::string normalize_server(std::string s) {
   while (!s.empty() && s.back() == '/') s.pop_back();
@@ -102,8 +101,8 @@ class MastodonProvider final : public Provider {
     json secret;
     if (!q.secret.empty()) {
       secret = {{"access_token", q.secret}};
-    } else if (q.ask) {
-      secret = authorize(server, q.ask);
+    } else if (q.sign_in) {
+      secret = authorize(server, *q.sign_in);
     } else {
       throw Error(ErrorKind::usage, "no access token given (--secret-stdin) and no terminal to sign in on",
                   "create one in your instance's settings (Development > New application, scopes read write) and "
@@ -340,19 +339,24 @@ class MastodonProvider final : public Provider {
     return limits;
   }
 
-  json authorize(const std::string& server, const std::function<std::string(const std::string&)>& ask) {
-    FormFields app{{"client_name", "crier"}, {"redirect_uris", k_redirect_oob}, {"scopes", "read write"}};
+  json authorize(const std::string& server, BrowserSignIn& sign_in) {
+    // The app is registered for exactly the redirect this sign-in uses (a loopback address
+    // with its port, or the out-of-band page that shows the code).
+    std::string redirect = sign_in.redirect_uri();
+    FormFields app{{"client_name", "crier"}, {"redirect_uris", redirect}, {"scopes", "read write"}};
     HttpResponse r = call(HttpRequest{"POST", server + "/api/v1/apps",
-                                          {{"Content-Type", "application/x-www-form-urlencoded"}}, form_encode(app)},
-                              "mastodon register app");
+                                      {{"Content-Type", "application/x-www-form-urlencoded"}}, form_encode(app)},
+                          "mastodon register app");
     json client = parse_json(r, "mastodon register app");
+    if (str(client, "client_id").empty() || str(client, "client_secret").empty())
+      throw Error(ErrorKind::permanent, "the instance registered no app (no client_id in its answer)");
     std::string url = server + "/oauth/authorize?" +
                       form_encode({{"client_id", str(client, "client_id")}, {"scope", "read write"},
-                                   {"redirect_uri", k_redirect_oob}, {"response_type", "code"}});
-    std::string code = trim(ask("Open this address, allow crier, and paste the code shown:\n  " + url + "\ncode: "));
+                                   {"redirect_uri", redirect}, {"response_type", "code"}, {"state", sign_in.state()}});
+    std::string code = trim(sign_in.code_for(url));
     if (code.empty()) throw Error(ErrorKind::auth, "no authorization code given");
     FormFields grant{{"grant_type", "authorization_code"}, {"code", code}, {"client_id", str(client, "client_id")},
-                     {"client_secret", str(client, "client_secret")}, {"redirect_uri", k_redirect_oob},
+                     {"client_secret", str(client, "client_secret")}, {"redirect_uri", redirect},
                      {"scope", "read write"}};
     HttpResponse t;
     try {
@@ -361,7 +365,7 @@ class MastodonProvider final : public Provider {
                    "mastodon token");
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::permanent) throw;
-      throw Error(ErrorKind::auth, std::string(e.what()), "run crier accounts add again and paste a fresh code");
+      throw Error(ErrorKind::auth, std::string(e.what()), "run crier accounts add again and sign in once more");
     }
     json tok = parse_json(t, "mastodon token");
     if (str(tok, "access_token").empty()) throw Error(ErrorKind::auth, "the instance gave no access token");

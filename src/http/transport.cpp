@@ -216,7 +216,8 @@ std::string query_param(std::string_view url, std::string_view name) {
       std::string value(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
       std::string decoded;
       for (size_t i = 0; i < value.size(); ++i) {
-        if (value[i] == '%' && i + 2 < value.size()) {
+        if (value[i] == '%' && i + 2 < value.size() && std::isxdigit(static_cast<unsigned char>(value[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(value[i + 2]))) {
           decoded += static_cast<char>(std::stoi(value.substr(i + 1, 2), nullptr, 16));
           i += 2;
         } else {

@@ -42,12 +42,25 @@ struct Capabilities {
 std::vector<std::string> capability_names(const Capabilities& c);
 
 // What `crier accounts add NETWORK` gathered from the user.
+// Sign-in in a browser (OAuth authorization code). The provider registers redirect_uri() with
+// the network, sends the user to its authorization address carrying state(), and gets the code
+// back from code_for(); the code arrives on a loopback redirect or is pasted by the user.
+class BrowserSignIn {
+ public:
+  virtual ~BrowserSignIn() = default;
+  virtual std::string redirect_uri() = 0;
+  virtual std::string state() = 0;
+  // Shows (and may open) the address; returns the code. Throws Error(auth) when the user
+  // refused or the answer is not for this request, Error(transient) on timeout.
+  virtual std::string code_for(const std::string& authorize_url) = 0;
+};
+
 struct ConnectRequest {
   std::string handle;
   std::string server;
   std::string secret;  // app password / token read from stdin or a command; may be empty
-  // Asks the user (prompt on the terminal, answer read back); empty when not interactive.
-  std::function<std::string(const std::string& prompt)> ask = nullptr;
+  // Browser sign-in; null when there is no one to sign in (no terminal, no browser).
+  BrowserSignIn* sign_in = nullptr;
   // The same for a password: nothing is echoed.
   std::function<std::string(const std::string& prompt)> ask_secret = nullptr;
 };

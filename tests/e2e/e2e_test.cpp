@@ -492,6 +492,39 @@ TEST_CASE("mastodon: a bad token is exit 4 and an unreachable instance exit 5", 
   CHECK(h.json({"accounts", "list"})["accounts"].empty());
 }
 
+TEST_CASE("mastodon: browser sign-in caught on the loopback redirect", "[e2e][mastodon][auth]") {
+  MastodonFake fake;
+  CrierHome h(CRIER_BINARY);
+  // The "browser" follows the authorization address: the instance redirects it to crier's
+  // loopback listener, as a real browser would after the user allows crier.
+  std::map<std::string, std::optional<std::string>> browser = {
+      {"BROWSER", "curl -sfL -o /dev/null"}, {"DISPLAY", std::nullopt}, {"WAYLAND_DISPLAY", std::nullopt}};
+  auto add = h.run({"accounts", "add", "mastodon", "--server", fake.url(), "--alias", "m"}, std::nullopt, browser);
+  INFO(add.err);
+  REQUIRE(add.exit_code == 0);
+  CHECK_THAT(add.err, Catch::Contains("/oauth/authorize?client_id=cid-123"));
+  CHECK_THAT(add.out, Catch::Contains("added mastodon:@"));
+  CHECK(add.err.find(MastodonFake::k_token) == std::string::npos);
+  CHECK(h.run({"accounts", "check", "m"}).exit_code == 0);
+
+  // Refused in the browser: exit 4, says so, nothing stored.
+  fake.deny_sign_in = true;
+  CrierHome h2(CRIER_BINARY);
+  auto denied = h2.run({"accounts", "add", "mastodon", "--server", fake.url()}, std::nullopt, browser);
+  CHECK(denied.exit_code == 4);
+  CHECK_THAT(denied.err, Catch::Contains("sign-in was not allowed"));
+  CHECK(h2.json({"accounts", "list"})["accounts"].empty());
+
+  // No terminal and no browser: a usage error that says how to pipe a token instead.
+  auto nobody = h2.run({"accounts", "add", "mastodon", "--server", fake.url()}, std::nullopt,
+                       {{"BROWSER", std::nullopt}, {"DISPLAY", std::nullopt}, {"WAYLAND_DISPLAY", std::nullopt}});
+  CHECK(nobody.exit_code == 2);
+  CHECK_THAT(nobody.err, Catch::Contains("--secret-stdin"));
+  auto paste = h2.run({"accounts", "add", "mastodon", "--server", fake.url(), "--paste-code"});
+  CHECK(paste.exit_code == 2);
+  CHECK_THAT(paste.err, Catch::Contains("--paste-code needs a terminal"));
+}
+
 TEST_CASE("bluesky end to end against a PDS fake: one sign-in, facets, poll, reply, metrics", "[e2e][bluesky]") {
   BlueskyFake fake;
   CrierHome h(CRIER_BINARY);

@@ -87,16 +87,42 @@ void MastodonFake::routes() {
   s.Get("/api/v2/instance", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(m_instance.dump(), "application/json");
   });
-  s.Post("/api/v1/apps", [](const httplib::Request& req, httplib::Response& res) {
+  s.Post("/api/v1/apps", [this](const httplib::Request& req, httplib::Response& res) {
     if (req.get_param_value("client_name").empty() || req.get_param_value("redirect_uris").empty()) {
       res.status = 422;
       return;
     }
-    res.set_content(R"({"id":"1","name":"crier","client_id":"cid-123","client_secret":"csecret-456"})",
-                    "application/json");
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_redirect_uri = req.get_param_value("redirect_uris");
+    json app = {{"id", "1"}, {"name", "crier"}, {"client_id", "cid-123"}, {"client_secret", "csecret-456"},
+                {"redirect_uri", m_redirect_uri}, {"redirect_uris", json::array({m_redirect_uri})}};
+    res.set_content(app.dump(), "application/json");
   });
-  s.Post("/oauth/token", [](const httplib::Request& req, httplib::Response& res) {
-    if (req.get_param_value("code") != "good-code" || req.get_param_value("client_secret") != "csecret-456") {
+  // The user allows the app at once: a redirect to the registered URI with the code (or, for the
+  // out-of-band URI, a page that shows it), as Mastodon's Doorkeeper does.
+  s.Get("/oauth/authorize", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    std::string redirect = req.get_param_value("redirect_uri");
+    if (req.get_param_value("client_id") != "cid-123" || redirect != m_redirect_uri ||
+        req.get_param_value("response_type") != "code") {
+      res.status = 400;
+      res.set_content("The redirect URI included is not valid.", "text/html");
+      return;
+    }
+    if (redirect == "urn:ietf:wg:oauth:2.0:oob") {
+      res.set_content("<html><body><input class=\"oauth-code\" value=\"good-code\"></body></html>", "text/html");
+      return;
+    }
+    std::string state = httplib::detail::encode_query_param(req.get_param_value("state"));
+    res.status = 302;
+    res.set_header("Location", deny_sign_in ? redirect + "?error=access_denied&error_description=The+resource+owner+"
+                                                         "denied+the+request.&state=" + state
+                                            : redirect + "?code=good-code&state=" + state);
+  });
+  s.Post("/oauth/token", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (req.get_param_value("code") != "good-code" || req.get_param_value("client_secret") != "csecret-456" ||
+        req.get_param_value("redirect_uri") != m_redirect_uri) {
       res.status = 400;
       res.set_content(R"({"error":"invalid_grant","error_description":"The provided authorization grant is invalid"})",
                       "application/json");

@@ -41,6 +41,9 @@ class MastodonFake {
   std::vector<RecordedRequest> requests() { return m_server.requests(); }
   int media_descriptions(std::vector<std::string>* out = nullptr);
 
+ public:
+  bool deny_sign_in = false;  // /oauth/authorize answers error=access_denied
+
  private:
   void routes();
   bool authorized(const httplib::Request& req, httplib::Response& res);
@@ -54,6 +57,7 @@ class MastodonFake {
   nlohmann::json m_me, m_instance, m_template;
   std::vector<nlohmann::json> m_statuses;       // everyone's, oldest first
   std::map<std::string, std::string> m_keys;    // Idempotency-Key -> status id
+  std::string m_redirect_uri;                   // what /api/v1/apps registered
   std::vector<nlohmann::json> m_notifications;  // oldest first
   std::vector<nlohmann::json> m_conversations;
   std::map<std::string, int> m_media_polls;

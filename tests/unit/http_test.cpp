@@ -2,9 +2,13 @@
 
 #include <thread>
 
+#include <httplib.h>
+#include <unistd.h>
+
 #include "error.hpp"
 #include "fakes/fake_transport.hpp"
 #include "fakes/loopback_server.hpp"
+#include "http/loopback_redirect.hpp"
 #include "http/transport.hpp"
 #include "log.hpp"
 
@@ -174,4 +178,67 @@ TEST_CASE("rate-limit headers of both conventions say when to come back", "[http
     CHECK(e.retry_after() == std::chrono::seconds{100});
   }
   CHECK_NOTHROW(w.check("x", now() + std::chrono::seconds{121}));
+}
+
+namespace {
+// A browser visiting `target` on the listener; returns the HTTP status it saw.
+int visit(const LoopbackRedirect& l, const std::string& target) {
+  std::string uri = l.redirect_uri();
+  httplib::Client c(uri.substr(0, uri.find('/', 7)));
+  auto r = c.Get(target);
+  return r ? r->status : -1;
+}
+}  // namespace
+
+TEST_CASE("loopback redirect: catches the code, ignores strays, refuses foreign answers", "[http][oauth]") {
+  LoopbackRedirect l("s123");
+  CHECK_THAT(l.redirect_uri(), Catch::Matches("http://127\\.0\\.0\\.1:[0-9]+/callback"));
+  int stray = 0, good = 0;
+  std::thread browser([&] {
+    stray = visit(l, "/favicon.ico");
+    good = visit(l, "/callback?code=abc%2Bdef&state=s123");
+  });
+  CHECK(l.wait_for_code(-1, std::chrono::seconds(10)) == "abc+def");
+  browser.join();
+  CHECK(stray == 404);
+  CHECK(good == 200);
+
+  for (const char* bad : {"/callback?code=x&state=other", "/callback?error=access_denied&state=s123",
+                          "/callback?state=s123"}) {
+    int status = 0;
+    std::thread b([&] { status = visit(l, bad); });
+    try {
+      l.wait_for_code(-1, std::chrono::seconds(10));
+      FAIL("expected an auth error for " << bad);
+    } catch (const Error& e) {
+      CHECK(e.kind() == ErrorKind::auth);
+    }
+    b.join();
+    CHECK(status == 400);
+  }
+}
+
+TEST_CASE("loopback redirect: a pasted address or code works, and waiting ends", "[http][oauth]") {
+  LoopbackRedirect l("s9");
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  std::string line = "  http://127.0.0.1:1/callback?state=s9&code=pasted-1\nleft over";
+  REQUIRE(::write(fds[1], line.data(), line.size()) == static_cast<ssize_t>(line.size()));
+  CHECK(l.wait_for_code(fds[0], std::chrono::seconds(10)) == "pasted-1");
+  // Only the line was consumed.
+  char rest[16] = {};
+  CHECK(::read(fds[0], rest, sizeof rest) == 9);
+  ::close(fds[0]);
+  ::close(fds[1]);
+
+  CHECK(code_from_pasted("raw-code\r\n", "s9") == "raw-code");
+  CHECK(code_from_pasted("code=c2&state=s9", "s9") == "c2");
+  CHECK_THROWS_AS(code_from_pasted("http://x/?code=c&state=evil", "s9"), Error);
+
+  try {
+    l.wait_for_code(-1, std::chrono::milliseconds(50));
+    FAIL("expected a timeout");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::transient);
+  }
 }

@@ -2,12 +2,17 @@
 // the real server sends (recorded traffic).
 #include <catch2/catch.hpp>
 
+#include <thread>
+
+#include <httplib.h>
+
 #include "config/config.hpp"
 #include "error.hpp"
 #include "fakes/cassette.hpp"
 #include "fakes/fake_transport.hpp"
 #include "fakes/mastodon_fake.hpp"
 #include "fakes/temp_home.hpp"
+#include "http/loopback_redirect.hpp"
 #include "http/transport.hpp"
 #include "paths.hpp"
 #include "text/html_text.hpp"
@@ -243,25 +248,68 @@ TEST_CASE("mastodon: replies keep the thread and the visibility and mention the 
   CHECK(later.items[0].text.find("ping") != std::string::npos);
 }
 
-TEST_CASE("mastodon: OAuth registers an app and trades the pasted code for a token", "[mastodon][auth]") {
-  Mastodon m;
+namespace {
+// The user pastes the code the instance's out-of-band page shows.
+struct PastedSignIn : BrowserSignIn {
+  std::string code = "good-code";
   std::string shown;
+  std::string redirect_uri() override { return k_oauth_oob_redirect; }
+  std::string state() override { return "st-1"; }
+  std::string code_for(const std::string& url) override {
+    shown = url;
+    return code + "\n";
+  }
+};
+
+// A browser on this machine: follows the authorization address; the instance redirects it to
+// the loopback listener, which catches the code.
+struct LoopbackSignIn : BrowserSignIn {
+  LoopbackRedirect listener{"st-2"};
+  int browser_status = 0;
+  std::string redirect_uri() override { return listener.redirect_uri(); }
+  std::string state() override { return "st-2"; }
+  std::string code_for(const std::string& url) override {
+    std::thread browser([this, url] {
+      size_t path = url.find('/', url.find("://") + 3);
+      httplib::Client c(url.substr(0, path));
+      c.set_follow_location(true);
+      auto r = c.Get(url.substr(path));
+      browser_status = r ? r->status : -1;
+    });
+    std::string code;
+    try {
+      code = listener.wait_for_code(-1, std::chrono::seconds(10));
+    } catch (...) {
+      browser.join();
+      throw;
+    }
+    browser.join();
+    return code;
+  }
+};
+}  // namespace
+
+TEST_CASE("mastodon: OAuth with the code pasted from the out-of-band page", "[mastodon][auth]") {
+  Mastodon m;
+  PastedSignIn sign_in;
   ConnectRequest q{"", m.fake.url(), ""};
-  q.ask = [&](const std::string& prompt) {
-    shown = prompt;
-    return std::string("good-code\n");
-  };
+  q.sign_in = &sign_in;
   Connected c = m.provider->connect(q);
-  CHECK_THAT(shown, Catch::Contains("/oauth/authorize?client_id=cid-123"));
-  CHECK_THAT(shown, Catch::Contains("response_type=code"));
+  CHECK_THAT(sign_in.shown, Catch::Contains("/oauth/authorize?client_id=cid-123"));
+  CHECK_THAT(sign_in.shown, Catch::Contains("response_type=code") && Catch::Contains("state=st-1") &&
+                                Catch::Contains("redirect_uri=urn%3Aietf%3Awg%3Aoauth%3A2.0%3Aoob"));
   auto secret = json::parse(c.secret);
   CHECK(secret["access_token"] == MastodonFake::k_token);
   CHECK(secret["client_id"] == "cid-123");
+  auto apps = m.sent("POST", "/api/v1/apps");
+  REQUIRE(apps.size() == 1);
+  CHECK_THAT(apps[0].body, Catch::Contains("redirect_uris=urn%3Aietf%3Awg%3Aoauth%3A2.0%3Aoob") &&
+                               Catch::Contains("scopes=read%20write"));
   auto token_calls = m.sent("POST", "/oauth/token");
   REQUIRE(token_calls.size() == 1);
   CHECK_THAT(token_calls[0].body, Catch::Contains("grant_type=authorization_code") && Catch::Contains("code=good-code"));
 
-  q.ask = [](const std::string&) { return std::string("bad-code"); };
+  sign_in.code = "bad-code";
   try {
     m.provider->connect(q);
     FAIL("expected auth");
@@ -270,6 +318,31 @@ TEST_CASE("mastodon: OAuth registers an app and trades the pasted code for a tok
   }
   ConnectRequest none{"", m.fake.url(), ""};
   CHECK_THROWS_WITH(m.provider->connect(none), Catch::Contains("--secret-stdin"));
+}
+
+TEST_CASE("mastodon: OAuth caught on a loopback redirect", "[mastodon][auth]") {
+  Mastodon m;
+  LoopbackSignIn sign_in;
+  ConnectRequest q{"", m.fake.url(), ""};
+  q.sign_in = &sign_in;
+  Connected c = m.provider->connect(q);
+  CHECK(sign_in.browser_status == 200);  // the tab says it can be closed
+  CHECK(json::parse(c.secret)["access_token"] == MastodonFake::k_token);
+  // The app is registered for exactly this redirect, and the token exchange repeats it.
+  CHECK_THAT(m.sent("POST", "/api/v1/apps").at(0).body, Catch::Contains("redirect_uris=http%3A%2F%2F127.0.0.1%3A"));
+  CHECK_THAT(m.sent("POST", "/oauth/token").at(0).body, Catch::Contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A"));
+
+  // The user refuses in the browser: an auth error that says so.
+  m.fake.deny_sign_in = true;
+  LoopbackSignIn refused;
+  q.sign_in = &refused;
+  try {
+    m.provider->connect(q);
+    FAIL("expected auth");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::auth);
+    CHECK_THAT(e.what(), Catch::Contains("denied"));
+  }
 }
 
 TEST_CASE("mastodon: metrics per status and followers", "[mastodon][analytics]") {
