@@ -35,26 +35,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// "9am", "9:30pm", "09:00", "21:15:30", "noon", "midnight" → time of day.
-std::optional<seconds> parse_time_of_day(const std::string& s) {
-  if (s == "noon") return hours{12};
-  if (s == "midnight") return hours{0};
-  static const std::regex k_tod(R"(^(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*(am|pm)?$)");
-  std::smatch m;
-  if (!std::regex_match(s, m, k_tod)) return std::nullopt;
-  int h = std::stoi(m[1].str());
-  int min = m[2].matched ? std::stoi(m[2].str()) : 0;
-  int sec = m[3].matched ? std::stoi(m[3].str()) : 0;
-  if (!m[2].matched && !m[4].matched) return std::nullopt;  // a bare "9" is not a time
-  if (m[4].matched) {
-    if (h < 1 || h > 12) return std::nullopt;
-    if (h == 12) h = 0;
-    if (m[4].str() == "pm") h += 12;
-  }
-  if (h > 23 || min > 59 || sec > 59) return std::nullopt;
-  return hours{h} + minutes{min} + seconds{sec};
-}
-
 Timestamp local_to_utc(date::local_seconds local, const date::time_zone* tz, std::string_view text) {
   try {
     return tz->to_sys(local);
@@ -69,16 +49,6 @@ Timestamp local_to_utc(date::local_seconds local, const date::time_zone* tz, std
                     " (the clocks go back for daylight saving time)",
                 "give an explicit offset, e.g. 2026-10-25T02:30+02:00 or +01:00");
   }
-}
-
-std::optional<date::weekday> parse_weekday(const std::string& s) {
-  static const std::array<const char*, 7> k_names{"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
-  static const std::array<const char*, 7> k_long{"sunday",   "monday", "tuesday", "wednesday",
-                                                 "thursday", "friday", "saturday"};
-  for (unsigned i = 0; i < 7; ++i)
-    if (s == k_names[i] || s == k_long[i] || (s.size() == 4 && s.rfind(k_names[i], 0) == 0 && s[3] == 's'))
-      return date::weekday{i};
-  return std::nullopt;
 }
 
 std::optional<seconds> parse_relative(const std::string& s) {
@@ -105,6 +75,36 @@ std::optional<seconds> parse_relative(const std::string& s) {
 }
 
 }  // namespace
+
+// "9am", "9:30pm", "09:00", "21:15:30", "noon", "midnight" → time of day.
+std::optional<seconds> parse_time_of_day(const std::string& s) {
+  if (s == "noon") return hours{12};
+  if (s == "midnight") return hours{0};
+  static const std::regex k_tod(R"(^(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*(am|pm)?$)");
+  std::smatch m;
+  if (!std::regex_match(s, m, k_tod)) return std::nullopt;
+  int h = std::stoi(m[1].str());
+  int min = m[2].matched ? std::stoi(m[2].str()) : 0;
+  int sec = m[3].matched ? std::stoi(m[3].str()) : 0;
+  if (!m[2].matched && !m[4].matched) return std::nullopt;  // a bare "9" is not a time
+  if (m[4].matched) {
+    if (h < 1 || h > 12) return std::nullopt;
+    if (h == 12) h = 0;
+    if (m[4].str() == "pm") h += 12;
+  }
+  if (h > 23 || min > 59 || sec > 59) return std::nullopt;
+  return hours{h} + minutes{min} + seconds{sec};
+}
+
+std::optional<date::weekday> parse_weekday(const std::string& s) {
+  static const std::array<const char*, 7> k_names{"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+  static const std::array<const char*, 7> k_long{"sunday",   "monday", "tuesday", "wednesday",
+                                                 "thursday", "friday", "saturday"};
+  for (unsigned i = 0; i < 7; ++i)
+    if (s == k_names[i] || s == k_long[i] || (s.size() == 4 && s.rfind(k_names[i], 0) == 0 && s[3] == 's'))
+      return date::weekday{i};
+  return std::nullopt;
+}
 
 const date::time_zone* resolve_time_zone(const std::string& name) {
   try {

@@ -7,6 +7,10 @@
 
 #include "clock.hpp"
 
+#include <optional>
+
+#include <date/date.h>
+
 namespace date {
 class time_zone;
 }
@@ -27,6 +31,11 @@ Timestamp parse_when(std::string_view text, Timestamp now, const date::time_zone
 
 // "30d", "12h", "2w", "90m", "45s" → seconds. Throws Error(invalid_input).
 std::chrono::seconds parse_duration(std::string_view text);
+
+// "9am", "9:30pm", "09:00", "21:15:30", "noon", "midnight" (lowercase) → time of day.
+std::optional<std::chrono::seconds> parse_time_of_day(const std::string& text);
+// "mon", "monday", "mons" (lowercase) → weekday.
+std::optional<date::weekday> parse_weekday(const std::string& text);
 
 // "2026-12-01 09:00 CET" in tz.
 std::string format_local(Timestamp t, const date::time_zone* tz);
