@@ -6,6 +6,8 @@
 #include "common.hpp"
 #include "engine/composer.hpp"
 #include "engine/publisher.hpp"
+#include "engine/schedules.hpp"
+#include "time/recurrence.hpp"
 #include "error.hpp"
 #include "output/table.hpp"
 #include "time/when.hpp"
@@ -25,6 +27,10 @@ struct PostOptions {
   bool no_card = false;
   std::string at;
   bool dry_run = false;
+  // schedule only
+  std::string every, until;
+  int count = 0;
+  bool next_slot = false;
 };
 
 ComposeRequest compose_request(const PostOptions& o, Context& ctx) {
@@ -97,7 +103,7 @@ int print_dry_run(const PostPlan& p, Context& ctx) {
 
 int run_schedule_at(Context& ctx, Timestamp due, PostPlan& p) {
   auto* tz = ctx.time_zone();
-  auto deliveries = enqueue_post(ctx.engine(), p, due, std::string(tz->name()));
+  auto deliveries = enqueue_post(ctx.engine(), p, std::vector<Timestamp>(p.targets.size(), due), std::string(tz->name()));
   if (ctx.global().json) {
     nlohmann::json list = nlohmann::json::array();
     for (size_t i = 0; i < deliveries.size(); ++i)
@@ -120,7 +126,7 @@ int run_post(const PostOptions& o, Context& ctx) {
     Timestamp due = parse_when(o.at, now, ctx.time_zone());
     if (due > now) return run_schedule_at(ctx, due, p);
   }
-  enqueue_post(ctx.engine(), p, now, std::string(ctx.time_zone()->name()));
+  enqueue_post(ctx.engine(), p, std::vector<Timestamp>(p.targets.size(), now), std::string(ctx.time_zone()->name()));
   PublishOptions po;
   po.post_id = p.post.id;
   PublishReport report = publish_due(ctx.engine(), po);
@@ -154,16 +160,78 @@ int run_post(const PostOptions& o, Context& ctx) {
   return exit_code::partial;
 }
 
-int run_schedule(const PostOptions& o, Context& ctx) {
-  // Parse the time first: a bad date is reported before anything else is looked at.
+int run_next_slot(Context& ctx, PostPlan& p) {
+  // Each account gets its own first free slot.
   Timestamp now = ctx.clock().now();
-  Timestamp due = parse_when(o.at, now, ctx.time_zone());
-  if (due < now - std::chrono::minutes{1})
-    throw Error(ErrorKind::invalid_input,
-                "'" + o.at + "' is in the past (" + format_local(due, ctx.time_zone()) + ")",
-                "give a future time, or use crier post to publish now");
+  std::vector<Timestamp> due;
+  for (const auto& t : p.targets) due.push_back(next_free_slot(ctx.engine(), t.account, now));
+  auto deliveries = enqueue_post(ctx.engine(), p, due, std::string(ctx.time_zone()->name()));
+  nlohmann::json list = nlohmann::json::array();
+  for (size_t i = 0; i < deliveries.size(); ++i) {
+    list.push_back(delivery_json(deliveries[i], p.targets[i].account.name()));
+    if (!ctx.global().json)
+      ctx.info("scheduled post " + std::to_string(p.post.id) + " for " + p.targets[i].account.name() + " at " +
+               format_local(due[i], ctx.time_zone()) + " (next free slot, " + format_relative(due[i], now) + ")");
+  }
+  if (ctx.global().json) ctx.print_json({{"post_id", p.post.id}, {"deliveries", list}});
+  return 0;
+}
+
+int run_recurring(const PostOptions& o, Context& ctx, Timestamp start, PostPlan& p) {
+  RecurringRequest q;
+  q.rule = o.every;
+  q.start = start;
+  q.tz = ctx.time_zone();
+  if (!o.until.empty()) q.until = parse_when(o.until, ctx.clock().now(), q.tz);
+  if (o.count > 0) q.count = o.count;
+  RecurringPlan r = schedule_recurring(ctx.engine(), p, q);
+  std::string who;
+  for (const auto& t : p.targets) who += (who.empty() ? "" : ", ") + t.account.name();
+  if (ctx.global().json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (size_t i = 0; i < r.first.size(); ++i) list.push_back(delivery_json(r.first[i], p.targets[i].account.name()));
+    ctx.print_json({{"schedule_id", r.schedule.id},
+                    {"rule", parse_recurrence(o.every).to_rrule()},
+                    {"timezone", r.schedule.tz},
+                    {"first_at", format_utc(r.first_at)},
+                    {"until", r.schedule.until ? nlohmann::json(format_utc(*r.schedule.until)) : nlohmann::json(nullptr)},
+                    {"count", r.schedule.max_count ? nlohmann::json(*r.schedule.max_count) : nlohmann::json(nullptr)},
+                    {"deliveries", list}});
+    return 0;
+  }
+  ctx.info("scheduled " + parse_recurrence(o.every).describe() + " (" + r.schedule.tz + ") for " + who +
+           ", first at " + format_local(r.first_at, ctx.time_zone()) + " (" +
+           format_relative(r.first_at, ctx.clock().now()) + "); schedule " + std::to_string(r.schedule.id));
+  return 0;
+}
+
+int run_schedule(const PostOptions& o, Context& ctx) {
+  // Parse times and rules first: a bad date is reported before anything else is looked at.
+  Timestamp now = ctx.clock().now();
+  bool slot = o.next_slot || o.at == "next-slot";
+  if (slot && !o.every.empty())
+    throw Error(ErrorKind::usage, "--next-slot and --every do not go together",
+                "a recurring post sets its own times with --every");
+  if (!slot && o.at.empty() && o.every.empty())
+    throw Error(ErrorKind::usage, "when? give --at WHEN, --every RULE or --next-slot",
+                "e.g. --at 'tomorrow 9am', --every 'mon,wed,fri 18:30', --next-slot");
+  if (o.every.empty() && (!o.until.empty() || o.count > 0))
+    throw Error(ErrorKind::usage, "--until and --count go with --every");
+  if (!o.every.empty()) parse_recurrence(o.every);  // validate before planning
+  Timestamp due = now;
+  if (!slot && !o.at.empty()) {
+    due = parse_when(o.at, now, ctx.time_zone());
+    if (due < now - std::chrono::minutes{1})
+      throw Error(ErrorKind::invalid_input,
+                  "'" + o.at + "' is in the past (" + format_local(due, ctx.time_zone()) + ")",
+                  "give a future time, or use crier post to publish now");
+  }
+  if (!o.until.empty() && parse_when(o.until, now, ctx.time_zone()) <= std::max(due, now))
+    throw Error(ErrorKind::invalid_input, "--until '" + o.until + "' is not after the start");
   PostPlan p = plan(o, ctx);
   if (o.dry_run) return print_dry_run(p, ctx);
+  if (slot) return run_next_slot(ctx, p);
+  if (!o.every.empty()) return run_recurring(o, ctx, std::max(due, now), p);
   return run_schedule_at(ctx, std::max(due, now), p);
 }
 
@@ -195,8 +263,12 @@ void add_schedule(CLI::App& app, const CommandInfo& info, Runner& selected) {
   auto* cmd = app.add_subcommand(std::string(info.name), std::string(info.summary));
   add_post_options(cmd, *o);
   cmd->add_option("--at", o->at,
-                  "when: '2026-12-01 09:00', ISO 8601, 'in 2h', 'tomorrow 9am', 'mon 10:00'")
-      ->required();
+                  "when: '2026-12-01 09:00', ISO 8601, 'in 2h', 'tomorrow 9am', 'mon 10:00', next-slot");
+  cmd->add_option("--every", o->every,
+                  "repeat: 'daily 09:00', 'mon,wed,fri 18:30', 'monthly 1st', or an RRULE; --at is the start");
+  cmd->add_option("--until", o->until, "with --every: no occurrence after WHEN");
+  cmd->add_option("--count", o->count, "with --every: N occurrences in all")->check(CLI::PositiveNumber);
+  cmd->add_flag("--next-slot", o->next_slot, "the first free posting slot of each account (crier slots set)");
   cmd->callback([o, &selected] { selected = [o](Context& c) { return run_schedule(*o, c); }; });
 }
 

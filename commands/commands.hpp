@@ -12,6 +12,8 @@ void add_accounts(CLI::App& app, const CommandInfo& info, Runner& selected);
 void add_post(CLI::App& app, const CommandInfo& info, Runner& selected);
 void add_schedule(CLI::App& app, const CommandInfo& info, Runner& selected);
 void add_queue(CLI::App& app, const CommandInfo& info, Runner& selected);
+void add_slots(CLI::App& app, const CommandInfo& info, Runner& selected);
+void add_cron(CLI::App& app, const CommandInfo& info, Runner& selected);
 void add_publish(CLI::App& app, const CommandInfo& info, Runner& selected);
 void add_poll(CLI::App& app, const CommandInfo& info, Runner& selected);
 void add_inbox(CLI::App& app, const CommandInfo& info, Runner& selected);

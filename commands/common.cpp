@@ -49,7 +49,8 @@ nlohmann::json delivery_json(const Delivery& d, const std::string& account) {
           {"remote_url", opt(d.remote_url)},
           {"published_at", time_json(d.published_at)},
           {"last_error", opt(d.last_error)},
-          {"last_error_kind", opt(d.last_error_kind)}};
+          {"last_error_kind", opt(d.last_error_kind)},
+          {"schedule_id", d.schedule_id ? nlohmann::json(*d.schedule_id) : nlohmann::json(nullptr)}};
 }
 
 nlohmann::json inbox_json(const InboxItem& i, const std::string& account) {

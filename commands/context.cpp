@@ -78,6 +78,26 @@ Engine& Context::engine() {
   return *m_engine;
 }
 
+std::function<std::unique_ptr<WorkerKit>()> Context::worker_factory() {
+  if (m_http_injected) return nullptr;
+  // Resolved here, on the main thread: the workers only read them.
+  auto path = db_path();
+  auto dir = data_dir();
+  const Clock& c = clock();
+  const Config& conf = config();
+  auto timeout = std::chrono::seconds{conf.get_int("http.timeout_seconds")};
+  return [path, dir, &c, &conf, timeout] {
+    auto kit = std::make_unique<WorkerKit>();
+    kit->store = open_sqlite_store(path);
+    CurlOptions o;
+    o.timeout = timeout;
+    kit->http = make_curl_transport(o);
+    kit->providers = std::make_unique<ProviderSet>(ProviderEnv{*kit->http, c, conf, dir});
+    kit->engine.reset(new Engine{*kit->store, *kit->providers, c, conf, dir});
+    return kit;
+  };
+}
+
 const Style& Context::style() {
   if (!m_style) {
     std::string setting = "auto";

@@ -14,6 +14,7 @@
 #include "clock.hpp"
 #include "config/config.hpp"
 #include "engine/engine.hpp"
+#include "engine/publisher.hpp"
 #include "http/transport.hpp"
 #include "output/style.hpp"
 #include "provider/provider.hpp"
@@ -61,13 +62,20 @@ class Context {
   const Style& style();
   const date::time_zone* time_zone();
 
+  // Makes what one publishing thread needs: its own store connection, transport and providers.
+  // Empty when a transport was injected (tests): then publishing stays on this thread.
+  std::function<std::unique_ptr<WorkerKit>()> worker_factory();
+
   // Human output helpers: nothing is printed with -q.
   void info(const std::string& line);
   void print_json(const nlohmann::json& j);
 
   // For tests: inject a clock or transport before first use.
   void set_clock(std::unique_ptr<Clock> c) { m_clock = std::move(c); }
-  void set_transport(std::unique_ptr<Transport> t) { m_http = std::move(t); }
+  void set_transport(std::unique_ptr<Transport> t) {
+    m_http = std::move(t);
+    m_http_injected = true;
+  }
 
  private:
   GlobalOptions m_global;
@@ -75,6 +83,7 @@ class Context {
   std::unique_ptr<Store> m_store;
   std::unique_ptr<Clock> m_clock;
   std::unique_ptr<Transport> m_http;
+  bool m_http_injected = false;
   std::unique_ptr<ProviderSet> m_providers;
   std::unique_ptr<Engine> m_engine;
   std::optional<Style> m_style;

@@ -79,14 +79,15 @@ PostPlan plan_post(Engine& engine, const ComposeRequest& q) {
   return plan;
 }
 
-std::vector<Delivery> enqueue_post(Engine& engine, PostPlan& plan, Timestamp due,
+std::vector<Delivery> enqueue_post(Engine& engine, PostPlan& plan, const std::vector<Timestamp>& due,
                                    const std::string& tz) {
   for (auto& m : plan.post.media) m = keep_media_copy(m, engine.data_dir / "media");
   std::vector<Delivery> deliveries;
-  for (const auto& t : plan.targets) {
+  for (size_t i = 0; i < plan.targets.size(); ++i) {
+    const auto& t = plan.targets[i];
     Delivery d;
     d.account_id = t.account.id;
-    d.due_at = due;
+    d.due_at = due.at(i);
     d.tz = tz;
     d.idempotency_key = new_idempotency_key();
     d.created_at = engine.clock.now();

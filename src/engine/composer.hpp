@@ -50,9 +50,9 @@ std::vector<std::string> parts_for(const Post& post, const TextRules& rules);
 // suggesting --thread), an image is missing or over a limit, or an account is unknown.
 PostPlan plan_post(Engine& engine, const ComposeRequest& request);
 
-// Stores the post (media copied into the data dir) and one queued delivery per target, due at
-// `due`, in one transaction. Returns the deliveries.
-std::vector<Delivery> enqueue_post(Engine& engine, PostPlan& plan, Timestamp due,
+// Stores the post (media copied into the data dir) and one queued delivery per target, the
+// i-th due at due[i], in one transaction. Returns the deliveries.
+std::vector<Delivery> enqueue_post(Engine& engine, PostPlan& plan, const std::vector<Timestamp>& due,
                                    const std::string& tz);
 
 // A fresh idempotency key for a delivery.

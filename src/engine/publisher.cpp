@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include <unistd.h>
 
@@ -11,6 +14,8 @@
 #include "config/config.hpp"
 #include "engine/accounts.hpp"
 #include "engine/composer.hpp"
+#include "engine/schedules.hpp"
+#include "http/transport.hpp"
 #include "log.hpp"
 #include "provider/provider.hpp"
 #include "store/store.hpp"
@@ -141,24 +146,105 @@ std::string new_worker_id() {
   return std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(rd() % 100000);
 }
 
-PublishReport publish_due(Engine& engine, const PublishOptions& options) {
+WorkerKit::~WorkerKit() = default;
+
+namespace {
+
+// The shared state of one run's workers: how many deliveries are in flight, what was claimed,
+// and the report. A worker that finds nothing claimable waits while others are still working
+// (their accounts may have more once they finish) and stops when nobody is.
+struct RunState {
+  std::mutex mutex;
+  std::condition_variable changed;
+  int in_flight = 0;
+  int claimed = 0;
+  bool done = false;
+  std::vector<int64_t> seen;
   PublishReport report;
+};
+
+void work(Engine& engine, const PublishOptions& options, const std::string& owner, RunState& run) {
+  auto lease_for = seconds{engine.config.get_int("publish.lease_seconds")};
+  for (;;) {
+    {
+      std::unique_lock lock(run.mutex);
+      if (run.done || (options.limit > 0 && run.claimed >= options.limit)) return;
+      ++run.in_flight;  // reserved before claiming, so "nobody is working" is never wrong
+    }
+    Timestamp now = engine.clock.now();
+    std::optional<Lease> lease;
+    try {
+      lease = engine.store.claim_due(now, owner, now + lease_for, options.post_id);
+    } catch (...) {
+      std::unique_lock lock(run.mutex);
+      --run.in_flight;
+      run.done = true;
+      run.changed.notify_all();
+      throw;
+    }
+    if (!lease) {
+      std::unique_lock lock(run.mutex);
+      --run.in_flight;
+      if (run.in_flight == 0) {
+        run.done = true;
+        run.changed.notify_all();
+        return;
+      }
+      size_t before = run.report.outcomes.size();
+      run.changed.wait(lock, [&] { return run.done || run.report.outcomes.size() != before; });
+      continue;
+    }
+    bool again;
+    {
+      std::unique_lock lock(run.mutex);
+      ++run.claimed;
+      again = std::find(run.seen.begin(), run.seen.end(), lease->delivery.id) != run.seen.end();
+      run.seen.push_back(lease->delivery.id);
+    }
+    DeliveryOutcome out = attempt(engine, *lease, owner);
+    std::unique_lock lock(run.mutex);
+    --run.in_flight;
+    run.report.outcomes.push_back(std::move(out));
+    // A delivery retried in this run is not tried a third time in the same run.
+    if (again) run.done = true;
+    run.changed.notify_all();
+  }
+}
+
+}  // namespace
+
+PublishReport publish_due(Engine& engine, const PublishOptions& options) {
   // The cron path: a read-only look first, so an idle run never takes the write lock.
   auto next = engine.store.next_due_time();
-  if (!next || *next > engine.clock.now()) return report;
+  if (!next || *next > engine.clock.now()) return {};
+  extend_schedules(engine, engine.clock.now());
   const std::string owner = new_worker_id();
-  auto lease_for = seconds{engine.config.get_int("publish.lease_seconds")};
-  while (options.limit <= 0 || static_cast<int>(report.outcomes.size()) < options.limit) {
-    Timestamp now = engine.clock.now();
-    auto lease = engine.store.claim_due(now, owner, now + lease_for, options.post_id);
-    if (!lease) break;
-    // A delivery retried in this run is not claimed again in the same run.
-    bool seen = std::any_of(report.outcomes.begin(), report.outcomes.end(),
-                            [&](const DeliveryOutcome& o) { return o.delivery.id == lease->delivery.id; });
-    report.outcomes.push_back(attempt(engine, *lease, owner));
-    if (seen) break;
+  RunState run;
+  int threads = options.make_worker ? std::max(1, options.concurrency) : 1;
+  if (threads == 1) {
+    work(engine, options, owner, run);
+    return std::move(run.report);
   }
-  return report;
+  std::vector<std::thread> pool;
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  for (int i = 0; i < threads; ++i) {
+    pool.emplace_back([&] {
+      try {
+        auto kit = options.make_worker();
+        work(*kit->engine, options, owner, run);
+      } catch (...) {
+        std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        std::lock_guard run_lock(run.mutex);
+        run.done = true;
+        run.changed.notify_all();
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+  return std::move(run.report);
 }
 
 }  // namespace crier

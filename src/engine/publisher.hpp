@@ -4,6 +4,8 @@
 // post on the network) before anything is sent again.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,9 +16,26 @@
 
 namespace crier {
 
+class Transport;
+
+// What one worker thread needs of its own: a store connection, an HTTP transport and the
+// providers on it (none of them is shared between threads), and an Engine over them.
+struct WorkerKit {
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Transport> http;
+  std::unique_ptr<ProviderSet> providers;
+  std::unique_ptr<Engine> engine;
+  ~WorkerKit();
+};
+using WorkerFactory = std::function<std::unique_ptr<WorkerKit>()>;
+
 struct PublishOptions {
   int limit = 0;                   // 0: everything due
   std::optional<int64_t> post_id;  // only this post's deliveries
+  // Deliveries of different accounts run on up to this many threads, each with a kit from
+  // make_worker; one account's deliveries run one at a time, in due order.
+  int concurrency = 1;
+  WorkerFactory make_worker;
 };
 
 struct DeliveryOutcome {
@@ -39,6 +58,7 @@ struct PublishReport {
 // A name for this worker, unique across processes and machines: host:pid:random.
 std::string new_worker_id();
 
+// Adds due occurrences of recurring schedules, then publishes what is due.
 PublishReport publish_due(Engine& engine, const PublishOptions& options);
 
 }  // namespace crier

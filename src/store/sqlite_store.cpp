@@ -121,7 +121,7 @@ void transaction(sqlite3* db, const std::function<void()>& body) {
 constexpr const char* k_delivery_cols =
     "id, post_id, account_id, status, due_at, tz, attempts, next_attempt_at, lease_owner, "
     "lease_until, idempotency_key, remote_id, remote_url, last_error, last_error_kind, "
-    "published_at, created_at";
+    "published_at, created_at, schedule_id";
 
 Delivery read_delivery(const Stmt& s) {
   Delivery d;
@@ -142,7 +142,29 @@ Delivery read_delivery(const Stmt& s) {
   d.last_error_kind = s.text(14);
   d.published_at = s.opt_time(15);
   d.created_at = s.time(16);
+  d.schedule_id = s.opt_i64(17);
   return d;
+}
+
+constexpr const char* k_schedule_cols =
+    "id, post_id, accounts, rule, tz, starts_at, until_at, max_count, occurrences, last_occurrence_at, "
+    "status, created_at";
+
+Schedule read_schedule(const Stmt& s) {
+  Schedule c;
+  c.id = s.i64(0);
+  c.post_id = s.i64(1);
+  c.account_ids = json::parse(s.text(2)).get<std::vector<int64_t>>();
+  c.rule = s.text(3);
+  c.tz = s.text(4);
+  c.starts_at = s.time(5);
+  c.until = s.opt_time(6);
+  if (auto n = s.opt_i64(7)) c.max_count = static_cast<int>(*n);
+  c.occurrences = static_cast<int>(s.i64(8));
+  c.last_occurrence_at = s.opt_time(9);
+  c.status = s.text(10);
+  c.created_at = s.time(11);
+  return c;
 }
 
 constexpr const char* k_account_cols =
@@ -308,26 +330,151 @@ class SqliteStore final : public Store {
 
   void add_post(Post& post, std::vector<Delivery>& deliveries) override {
     transaction(m_db, [&] {
-      json media = json::array();
-      for (const auto& m : post.media)
-        media.push_back({{"path", m.path}, {"alt", m.alt}, {"mime", m.mime}, {"bytes", m.bytes}});
-      Stmt s(m_db,
-             "INSERT INTO posts (text, thread, parts, media, origin, status, created_at, options) "
-             "VALUES (?,?,?,?,?,?,?,?)");
-      s.bind(1, post.text).bind(2, post.thread ? 1 : 0).bind(3, json(post.parts).dump());
-      s.bind(4, media.dump()).bind(5, post.origin).bind(6, post.status).bind(7, post.created_at);
-      s.bind(8, post.options).run();
-      post.id = sqlite3_last_insert_rowid(m_db);
-      for (auto& d : deliveries) {
-        d.post_id = post.id;
-        Stmt ins(m_db,
-                 "INSERT INTO deliveries (post_id, account_id, status, due_at, tz, idempotency_key, "
-                 "created_at) VALUES (?,?,?,?,?,?,?)");
-        ins.bind(1, d.post_id).bind(2, d.account_id).bind(3, to_string(d.status));
-        ins.bind(4, d.due_at).bind(5, d.tz).bind(6, d.idempotency_key).bind(7, d.created_at).run();
-        d.id = sqlite3_last_insert_rowid(m_db);
-      }
+      post.id = insert_post(post);
+      insert_deliveries(post.id, deliveries);
     });
+  }
+
+  void insert_deliveries(int64_t post_id, std::vector<Delivery>& deliveries) {
+    for (auto& d : deliveries) {
+      d.post_id = post_id;
+      Stmt ins(m_db,
+               "INSERT INTO deliveries (post_id, account_id, status, due_at, tz, idempotency_key, "
+               "created_at, schedule_id) VALUES (?,?,?,?,?,?,?,?)");
+      ins.bind(1, d.post_id).bind(2, d.account_id).bind(3, to_string(d.status));
+      ins.bind(4, d.due_at).bind(5, d.tz).bind(6, d.idempotency_key).bind(7, d.created_at).bind(8, d.schedule_id).run();
+      d.id = sqlite3_last_insert_rowid(m_db);
+    }
+  }
+
+  int64_t insert_post(const Post& post) {
+    json media = json::array();
+    for (const auto& m : post.media)
+      media.push_back({{"path", m.path}, {"alt", m.alt}, {"mime", m.mime}, {"bytes", m.bytes}});
+    Stmt s(m_db,
+           "INSERT INTO posts (text, thread, parts, media, origin, status, created_at, options) "
+           "VALUES (?,?,?,?,?,?,?,?)");
+    s.bind(1, post.text).bind(2, post.thread ? 1 : 0).bind(3, json(post.parts).dump());
+    s.bind(4, media.dump()).bind(5, post.origin).bind(6, post.status).bind(7, post.created_at);
+    s.bind(8, post.options).run();
+    return sqlite3_last_insert_rowid(m_db);
+  }
+
+  bool reschedule_delivery(int64_t id, Timestamp due) override {
+    Stmt(m_db, "UPDATE deliveries SET due_at = ?, next_attempt_at = NULL WHERE id = ? AND status = 'queued'")
+        .bind(1, due)
+        .bind(2, id)
+        .run();
+    return sqlite3_changes(m_db) == 1;
+  }
+
+  void add_schedule(Post& post, Schedule& c, Timestamp first_at, std::vector<Delivery>& first, bool ends) override {
+    transaction(m_db, [&] {
+      post.id = insert_post(post);
+      c.post_id = post.id;
+      Stmt ins(m_db,
+               "INSERT INTO schedules (post_id, accounts, rule, tz, starts_at, until_at, max_count, occurrences, "
+               "last_occurrence_at, status, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+      ins.bind(1, c.post_id).bind(2, json(c.account_ids).dump()).bind(3, c.rule).bind(4, c.tz).bind(5, c.starts_at);
+      ins.bind(6, c.until).bind(7, c.max_count ? std::optional<int64_t>(*c.max_count) : std::nullopt);
+      ins.bind(8, c.occurrences).bind(9, c.last_occurrence_at).bind(10, c.status).bind(11, c.created_at).run();
+      c.id = sqlite3_last_insert_rowid(m_db);
+      insert_occurrence(c.id, std::nullopt, first_at, first, ends);
+      c.occurrences = 1;
+      c.last_occurrence_at = first_at;
+      if (ends) c.status = "ended";
+    });
+  }
+
+  std::optional<Schedule> find_schedule(int64_t id) override {
+    Stmt s(m_db, std::string("SELECT ") + k_schedule_cols + " FROM schedules WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return read_schedule(s);
+  }
+
+  std::vector<Schedule> list_schedules(const std::vector<std::string>& statuses) override {
+    std::string sql = std::string("SELECT ") + k_schedule_cols + " FROM schedules WHERE 1=1";
+    if (!statuses.empty()) sql += " AND status IN (" + placeholders(statuses.size()) + ")";
+    sql += " ORDER BY id";
+    Stmt s(m_db, sql);
+    int i = 1;
+    for (const auto& st : statuses) s.bind(i++, st);
+    std::vector<Schedule> out;
+    while (s.step()) out.push_back(read_schedule(s));
+    return out;
+  }
+
+  bool add_occurrence(int64_t schedule_id, std::optional<Timestamp> expected_last, Timestamp at,
+                      std::vector<Delivery>& deliveries, bool ends) override {
+    bool added = false;
+    transaction(m_db, [&] { added = insert_occurrence(schedule_id, expected_last, at, deliveries, ends); });
+    return added;
+  }
+
+  bool insert_occurrence(int64_t schedule_id, std::optional<Timestamp> expected_last, Timestamp at,
+                         std::vector<Delivery>& deliveries, bool ends) {
+    auto c = find_schedule(schedule_id);
+    if (!c || c->status != "active" || c->last_occurrence_at != expected_last) return false;
+    auto tmpl = find_post(c->post_id);
+    if (!tmpl) return false;
+    int64_t post_id = insert_post(*tmpl);
+    for (auto& d : deliveries) d.schedule_id = schedule_id;
+    insert_deliveries(post_id, deliveries);
+    Stmt(m_db,
+         "UPDATE schedules SET occurrences = occurrences + 1, last_occurrence_at = ?, "
+         "status = CASE WHEN ? THEN 'ended' ELSE status END WHERE id = ?")
+        .bind(1, at)
+        .bind(2, ends ? 1 : 0)
+        .bind(3, schedule_id)
+        .run();
+    return true;
+  }
+
+  void set_schedule_status(int64_t id, const std::string& status) override {
+    Stmt(m_db, "UPDATE schedules SET status = ? WHERE id = ?").bind(1, status).bind(2, id).run();
+  }
+
+  int cancel_schedule(int64_t id) override {
+    int cancelled = 0;
+    transaction(m_db, [&] {
+      Stmt(m_db, "UPDATE schedules SET status = 'cancelled' WHERE id = ?").bind(1, id).run();
+      Stmt(m_db, "UPDATE deliveries SET status = 'cancelled' WHERE schedule_id = ? AND status = 'queued'")
+          .bind(1, id)
+          .run();
+      cancelled = sqlite3_changes(m_db);
+    });
+    return cancelled;
+  }
+
+  void set_slots(const SlotRule& r) override {
+    Stmt(m_db,
+         "INSERT INTO slots (account_id, rule, tz, updated_at) VALUES (?,?,?,?) ON CONFLICT (account_id) DO "
+         "UPDATE SET rule = excluded.rule, tz = excluded.tz, updated_at = excluded.updated_at")
+        .bind(1, r.account_id)
+        .bind(2, r.rule)
+        .bind(3, r.tz)
+        .bind(4, r.updated_at)
+        .run();
+  }
+
+  std::optional<SlotRule> slots(int64_t account_id) override {
+    Stmt s(m_db, "SELECT account_id, rule, tz, updated_at FROM slots WHERE account_id = ?");
+    s.bind(1, account_id);
+    if (!s.step()) return std::nullopt;
+    return SlotRule{s.i64(0), s.text(1), s.text(2), s.time(3)};
+  }
+
+  std::vector<SlotRule> list_slots() override {
+    Stmt s(m_db, "SELECT account_id, rule, tz, updated_at FROM slots ORDER BY account_id");
+    std::vector<SlotRule> out;
+    while (s.step()) out.push_back({s.i64(0), s.text(1), s.text(2), s.time(3)});
+    return out;
+  }
+
+  bool clear_slots(int64_t account_id) override {
+    Stmt(m_db, "DELETE FROM slots WHERE account_id = ?").bind(1, account_id).run();
+    return sqlite3_changes(m_db) == 1;
   }
 
   std::optional<Post> find_post(int64_t id) override {
@@ -362,6 +509,9 @@ class SqliteStore final : public Store {
     if (f.account_id) sql += " AND account_id = ?";
     if (f.post_id) sql += " AND post_id = ?";
     if (f.published_since) sql += " AND published_at >= ?";
+    if (f.due_from) sql += " AND due_at >= ?";
+    if (f.due_until) sql += " AND due_at <= ?";
+    if (f.schedule_id) sql += " AND schedule_id = ?";
     sql += " ORDER BY due_at, id";
     if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
     Stmt s(m_db, sql);
@@ -370,6 +520,9 @@ class SqliteStore final : public Store {
     if (f.account_id) s.bind(i++, *f.account_id);
     if (f.post_id) s.bind(i++, *f.post_id);
     if (f.published_since) s.bind(i++, *f.published_since);
+    if (f.due_from) s.bind(i++, *f.due_from);
+    if (f.due_until) s.bind(i++, *f.due_until);
+    if (f.schedule_id) s.bind(i++, *f.schedule_id);
     std::vector<Delivery> out;
     while (s.step()) out.push_back(read_delivery(s));
     return out;
@@ -402,7 +555,10 @@ class SqliteStore final : public Store {
                         " FROM deliveries d WHERE ((status = 'queued' AND due_at <= ?1 AND "
                         "(next_attempt_at IS NULL OR next_attempt_at <= ?1)) OR "
                         "(status = 'publishing' AND lease_until < ?1)) "
-                        "AND (SELECT status FROM accounts a WHERE a.id = d.account_id) = 'active'";
+                        "AND (SELECT status FROM accounts a WHERE a.id = d.account_id) = 'active' "
+                        // one at a time per account, whichever process holds it
+                        "AND NOT EXISTS (SELECT 1 FROM deliveries b WHERE b.account_id = d.account_id "
+                        "AND b.status = 'publishing' AND b.lease_until >= ?1 AND b.id != d.id)";
       if (post_id) sql += " AND post_id = ?2";
       sql += " ORDER BY due_at, id LIMIT 1";
       Stmt s(m_db, sql);
@@ -461,7 +617,8 @@ class SqliteStore final : public Store {
     Stmt s(m_db,
            "SELECT MIN(t) FROM ("
            " SELECT MAX(due_at, COALESCE(next_attempt_at, 0)) AS t FROM deliveries WHERE status = 'queued'"
-           " UNION ALL SELECT lease_until FROM deliveries WHERE status = 'publishing')");
+           " UNION ALL SELECT lease_until FROM deliveries WHERE status = 'publishing'"
+           " UNION ALL SELECT last_occurrence_at FROM schedules WHERE status = 'active')");
     if (!s.step() || s.is_null(0)) return std::nullopt;
     return s.time(0);
   }

@@ -49,9 +49,36 @@ class Store {
   // failed|dead → queued, due now, attempts reset. Returns false when not failed or dead.
   virtual bool retry_delivery(int64_t id, Timestamp now) = 0;
 
+  // queued → queued at a new time (attempts kept, backoff cleared). False when not queued.
+  virtual bool reschedule_delivery(int64_t id, Timestamp due) = 0;
+
+  // --- recurring schedules ---
+  // Inserts the template post, the schedule and its first occurrence (as add_occurrence) in one
+  // transaction; fills in the ids.
+  virtual void add_schedule(Post& post, Schedule& schedule, Timestamp first_at, std::vector<Delivery>& first,
+                            bool ends) = 0;
+  virtual std::optional<Schedule> find_schedule(int64_t id) = 0;
+  virtual std::vector<Schedule> list_schedules(const std::vector<std::string>& statuses) = 0;
+  // Adds the occurrence at `at`: a copy of the template post and the deliveries (schedule_id
+  // set), and moves last_occurrence_at to `at`; `ends` also sets the schedule ended. Applies
+  // only while last_occurrence_at still equals `expected_last` (another process may have added
+  // it first): returns false then, and writes nothing.
+  virtual bool add_occurrence(int64_t schedule_id, std::optional<Timestamp> expected_last, Timestamp at,
+                              std::vector<Delivery>& deliveries, bool ends) = 0;
+  virtual void set_schedule_status(int64_t id, const std::string& status) = 0;
+  // Cancels the schedule and its queued deliveries; returns how many deliveries were cancelled.
+  virtual int cancel_schedule(int64_t id) = 0;
+
+  // --- posting slots ---
+  virtual void set_slots(const SlotRule& slots) = 0;
+  virtual std::optional<SlotRule> slots(int64_t account_id) = 0;
+  virtual std::vector<SlotRule> list_slots() = 0;
+  virtual bool clear_slots(int64_t account_id) = 0;
+
   // Takes a lease on the next due delivery: queued and due (and past next_attempt_at), or
-  // publishing with an expired lease. Only deliveries of active accounts; optionally only one
-  // post's. One transaction, so concurrent workers never hold the same delivery.
+  // publishing with an expired lease. Only deliveries of active accounts with no other delivery
+  // under a live lease (one at a time per account, in due order, across processes); optionally
+  // only one post's. One transaction, so concurrent workers never hold the same delivery.
   virtual std::optional<Lease> claim_due(Timestamp now, const std::string& owner,
                                          Timestamp lease_until,
                                          std::optional<int64_t> post_id = std::nullopt) = 0;
@@ -62,7 +89,8 @@ class Store {
   virtual bool mark_unsuccessful(int64_t id, const std::string& owner, DeliveryStatus status,
                                  const std::string& error_kind, const std::string& error,
                                  std::optional<Timestamp> next_attempt_at) = 0;
-  // Earliest time something becomes due (queued due_at / next_attempt_at, or a lease expiry).
+  // Earliest time something becomes due (queued due_at / next_attempt_at, a lease expiry, or an
+  // active schedule's latest occurrence, after which the next one is to be added).
   virtual std::optional<Timestamp> next_due_time() = 0;
 
   // --- inbox ---

@@ -64,6 +64,31 @@ struct Delivery {
   std::string last_error_kind;
   std::optional<Timestamp> published_at;
   Timestamp created_at{};
+  std::optional<int64_t> schedule_id;  // the recurring schedule that made it, if any
+};
+
+// A recurring post: the content (a template post), its accounts and its rule.
+struct Schedule {
+  int64_t id = 0;
+  int64_t post_id = 0;
+  std::vector<int64_t> account_ids;
+  std::string rule;  // as written: readable or RRULE
+  std::string tz;    // IANA zone the rule is expanded in
+  Timestamp starts_at{};
+  std::optional<Timestamp> until;
+  std::optional<int> max_count;
+  int occurrences = 0;
+  std::optional<Timestamp> last_occurrence_at;
+  std::string status = "active";  // active | ended | cancelled
+  Timestamp created_at{};
+};
+
+// An account's posting slots.
+struct SlotRule {
+  int64_t account_id = 0;
+  std::string rule;
+  std::string tz;
+  Timestamp updated_at{};
 };
 
 // A delivery this worker now holds. `reclaimed` is true when an earlier worker's lease had
@@ -78,6 +103,9 @@ struct DeliveryFilter {
   std::optional<int64_t> account_id;
   std::optional<int64_t> post_id;
   std::optional<Timestamp> published_since;
+  std::optional<Timestamp> due_from;   // due_at >= this
+  std::optional<Timestamp> due_until;  // due_at <= this
+  std::optional<int64_t> schedule_id;
   int limit = 0;  // 0: no limit
 };
 

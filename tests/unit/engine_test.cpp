@@ -53,7 +53,7 @@ struct World {
     q.to = std::move(to);
     q.thread = thread;
     PostPlan plan = plan_post(*engine, q);
-    return enqueue_post(*engine, plan, due, "UTC");
+    return enqueue_post(*engine, plan, std::vector<Timestamp>(plan.targets.size(), due), "UTC");
   }
   size_t network_posts() {
     auto p = dir.path() / "sandbox/network.json";

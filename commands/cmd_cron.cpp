@@ -1,0 +1,155 @@
+// crier cron show|install: the crontab lines (or systemd user timers) that run crier, and
+// installing them. Without --write, install only says what it would do.
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "error.hpp"
+#include "paths.hpp"
+#include "process.hpp"
+
+namespace crier {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CronOptions {
+  bool systemd = false;
+  bool write = false;
+  std::string poll_every = "10";
+};
+
+const char* k_begin = "# >>> crier (crier cron install) >>>";
+const char* k_end = "# <<< crier <<<";
+
+// The command line cron or systemd runs: this binary, with the config and database this
+// invocation used when they are not the defaults.
+std::string crier_command(Context& ctx, const std::string& args) {
+  std::string cmd = "'" + self_executable() + "'";
+  if (!ctx.global().config_path.empty() || std::getenv("CRIER_CONFIG"))
+    cmd += " --config '" + fs::absolute(ctx.config_path()).string() + "'";
+  if (!ctx.global().db_path.empty() || std::getenv("CRIER_DB")) cmd += " --db '" + fs::absolute(ctx.db_path()).string() + "'";
+  return cmd + " " + args;
+}
+
+std::string crontab_block(Context& ctx, const CronOptions& o) {
+  return std::string(k_begin) + "\n" + "* * * * * " + crier_command(ctx, "publish --due -q") + "\n" + "*/" +
+         o.poll_every + " * * * * " + crier_command(ctx, "poll -q") + "\n" + k_end + "\n";
+}
+
+struct UnitFile {
+  std::string name;
+  std::string text;
+};
+
+std::vector<UnitFile> systemd_units(Context& ctx, const CronOptions& o) {
+  auto service = [&](const std::string& what, const std::string& args) {
+    return "[Unit]\nDescription=crier: " + what + "\n\n[Service]\nType=oneshot\nExecStart=" + crier_command(ctx, args) +
+           "\n";
+  };
+  auto timer = [](const std::string& what, const std::string& calendar) {
+    return "[Unit]\nDescription=crier: " + what + "\n\n[Timer]\nOnCalendar=" + calendar +
+           "\nPersistent=true\nAccuracySec=1s\n\n[Install]\nWantedBy=timers.target\n";
+  };
+  return {{"crier-publish.service", service("publish what is due", "publish --due -q")},
+          {"crier-publish.timer", timer("publish what is due, every minute", "*-*-* *:*:00")},
+          {"crier-poll.service", service("poll the inbox", "poll -q")},
+          {"crier-poll.timer", timer("poll the inbox", "*-*-* *:0/" + o.poll_every + ":00")}};
+}
+
+fs::path systemd_user_dir() {
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  const char* home = std::getenv("HOME");
+  fs::path base = xdg && *xdg ? fs::path(xdg) : fs::path(home ? home : ".") / ".config";
+  return base / "systemd" / "user";
+}
+
+int run_show(const CronOptions& o, Context& ctx) {
+  if (o.systemd) {
+    for (const auto& u : systemd_units(ctx, o))
+      ctx.out << "# " << (systemd_user_dir() / u.name).string() << '\n' << u.text << '\n';
+    return 0;
+  }
+  ctx.out << crontab_block(ctx, o);
+  return 0;
+}
+
+// The user's crontab with crier's block replaced (or added); other lines are kept as they are.
+std::string merged_crontab(const std::string& current, const std::string& block) {
+  std::string out;
+  bool inside = false;
+  size_t pos = 0;
+  while (pos < current.size()) {
+    size_t nl = current.find('\n', pos);
+    std::string line = current.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    pos = nl == std::string::npos ? current.size() : nl + 1;
+    if (line == k_begin) inside = true;
+    if (!inside) out += line + "\n";
+    if (line == k_end) inside = false;
+  }
+  return out + block;
+}
+
+int run_install(const CronOptions& o, Context& ctx) {
+  if (o.systemd) {
+    auto units = systemd_units(ctx, o);
+    fs::path dir = systemd_user_dir();
+    if (!o.write) {
+      for (const auto& u : units) ctx.out << "would write " << (dir / u.name).string() << '\n';
+      ctx.out << "run again with --write to install them (crier cron show --systemd shows them)\n";
+      return 0;
+    }
+    for (const auto& u : units) {
+      write_file_atomic(dir / u.name, u.text, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                                  fs::perms::others_read);
+      ctx.info("wrote " + (dir / u.name).string());
+    }
+    ctx.info("now run: systemctl --user daemon-reload && systemctl --user enable --now crier-publish.timer crier-poll.timer");
+    return 0;
+  }
+  std::string block = crontab_block(ctx, o);
+  if (!o.write) {
+    ctx.out << "would add to your crontab:\n" << block << "run again with --write to install it\n";
+    return 0;
+  }
+  ProcessResult current;
+  try {
+    current = run_process({"crontab", "-l"});
+  } catch (const Error&) {
+    throw Error(ErrorKind::unsupported, "cannot run crontab", "install cron, or use --systemd for systemd user timers");
+  }
+  // "no crontab for USER" is exit 1 with nothing on stdout: start from empty.
+  std::string merged = merged_crontab(current.exit_code == 0 ? current.out : "", block);
+  ProcessOptions po;
+  po.stdin_text = merged;
+  auto r = run_process({"crontab", "-"}, po);
+  if (r.exit_code != 0)
+    throw Error(ErrorKind::permanent, "crontab refused the new table: " + r.err.substr(0, r.err.find('\n')),
+                "see crier cron show for the lines to add by hand");
+  ctx.info("installed in your crontab (crontab -l shows it; run again to update, it replaces its own lines)");
+  return 0;
+}
+
+}  // namespace
+
+void add_cron(CLI::App& app, const CommandInfo& info, Runner& selected) {
+  auto o = std::make_shared<CronOptions>();
+  auto* cmd = app.add_subcommand(std::string(info.name), std::string(info.summary));
+  cmd->require_subcommand(1);
+  auto common = [o](CLI::App* c) {
+    c->add_flag("--systemd", o->systemd, "systemd user timers instead of a crontab");
+    c->add_option("--poll-every", o->poll_every, "minutes between polls of the inbox (default 10)")
+        ->check(CLI::Range(1, 59));
+  };
+  auto* show = cmd->add_subcommand("show", "print the crontab lines (or systemd units) that run crier");
+  common(show);
+  show->callback([o, &selected] { selected = [o](Context& c) { return run_show(*o, c); }; });
+  auto* install = cmd->add_subcommand("install", "install them (only with --write; otherwise say what would change)");
+  common(install);
+  install->add_flag("--write", o->write, "really change the crontab or write the unit files");
+  install->callback([o, &selected] { selected = [o](Context& c) { return run_install(*o, c); }; });
+}
+
+}  // namespace crier
