@@ -1,7 +1,7 @@
 # fish completion for crier. Install: crier completion fish > ~/.config/fish/completions/crier.fish
 # Kept in step with the CLI by tests/unit/docs_test.cpp.
 
-set -l crier_commands init doctor version config accounts post schedule queue publish poll inbox analytics providers completion demo
+set -l crier_commands init doctor version config accounts post schedule queue slots publish cron poll inbox analytics providers completion demo
 
 complete -c crier -f
 complete -c crier -l config -r -F -d 'config file'
@@ -20,7 +20,9 @@ complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a accoun
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a post -d 'publish now'
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a schedule -d 'queue a post for later'
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a queue -d 'list, cancel and retry deliveries'
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a slots -d 'posting slots per account'
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a publish -d 'publish what is due'
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a cron -d 'crontab lines or systemd timers'
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a poll -d 'fetch replies, mentions and DMs'
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a inbox -d 'read and answer the inbox'
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a analytics -d 'take and show metrics'
@@ -30,7 +32,9 @@ complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a demo -
 
 complete -c crier -n "__fish_seen_subcommand_from config" -a "get set path edit"
 complete -c crier -n "__fish_seen_subcommand_from accounts" -a "add list remove check"
-complete -c crier -n "__fish_seen_subcommand_from queue" -a "list cancel retry"
+complete -c crier -n "__fish_seen_subcommand_from queue" -a "list show cancel retry reschedule"
+complete -c crier -n "__fish_seen_subcommand_from slots" -a "set list clear"
+complete -c crier -n "__fish_seen_subcommand_from cron" -a "show install"
 complete -c crier -n "__fish_seen_subcommand_from inbox" -a "list show reply ignore done"
 complete -c crier -n "__fish_seen_subcommand_from analytics" -a "summary refresh"
 complete -c crier -n "__fish_seen_subcommand_from providers" -a "list"
@@ -52,6 +56,20 @@ complete -c crier -n "__fish_seen_subcommand_from inbox poll" -l kind -x -a "rep
 complete -c crier -n "__fish_seen_subcommand_from queue inbox" -l all -d 'include finished items'
 complete -c crier -n "__fish_seen_subcommand_from queue inbox publish" -l limit -x
 complete -c crier -n "__fish_seen_subcommand_from publish" -l due -d 'publish what is due'
+complete -c crier -n "__fish_seen_subcommand_from publish" -l concurrency -x -d 'accounts at once'
+complete -c crier -n "__fish_seen_subcommand_from publish" -l watch -d 'keep running'
+complete -c crier -n "__fish_seen_subcommand_from schedule" -l every -x -d 'repeat: daily 09:00, mon,wed 18:30, RRULE'
+complete -c crier -n "__fish_seen_subcommand_from schedule" -l until -x -d 'last occurrence no later than'
+complete -c crier -n "__fish_seen_subcommand_from schedule" -l count -x -d 'occurrences in all'
+complete -c crier -n "__fish_seen_subcommand_from schedule" -l next-slot -d 'first free posting slot'
+complete -c crier -n "__fish_seen_subcommand_from queue" -l after -x -d 'due at or after'
+complete -c crier -n "__fish_seen_subcommand_from queue" -l before -x -d 'due at or before'
+complete -c crier -n "__fish_seen_subcommand_from queue" -l schedule -x -d 'a recurring schedule'
+complete -c crier -n "__fish_seen_subcommand_from queue" -l series -d 'the whole recurring series'
+complete -c crier -n "__fish_seen_subcommand_from queue" -l at -x -d 'new time'
+complete -c crier -n "__fish_seen_subcommand_from cron" -l systemd -d 'systemd user timers'
+complete -c crier -n "__fish_seen_subcommand_from cron" -l poll-every -x -d 'minutes between polls'
+complete -c crier -n "__fish_seen_subcommand_from cron" -l write -d 'really install'
 complete -c crier -n "__fish_seen_subcommand_from analytics" -l since -x -d 'window, e.g. 30d'
 complete -c crier -n "__fish_seen_subcommand_from accounts" -l handle -x
 complete -c crier -n "__fish_seen_subcommand_from accounts" -l server -x
