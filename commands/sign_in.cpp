@@ -24,8 +24,8 @@ bool browser_available() {
 // $BROWSER may carry arguments ("firefox --new-tab"); the address goes in as "$1", so nothing in
 // it is ever read by the shell.
 bool open_browser(const std::string& url) {
-  if (has_env("BROWSER")) return spawn_detached({"/bin/sh", "-c", "exec $BROWSER \"$1\"", "sh", url});
-  return spawn_detached({"xdg-open", url});
+  if (has_env("BROWSER")) return spawn_detached({"/bin/sh", "-c", "exec $BROWSER \"$1\"", "sh", url}) > 0;
+  return spawn_detached({"xdg-open", url}) > 0;
 }
 
 }  // namespace

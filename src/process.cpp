@@ -122,9 +122,10 @@ ProcessResult run_process(const std::vector<std::string>& argv_in, const Process
   return result;
 }
 
-bool spawn_detached(const std::vector<std::string>& argv_in) {
+int spawn_detached(const std::vector<std::string>& argv_in,
+                   const std::map<std::string, std::optional<std::string>>& changes) {
   std::vector<std::string> argv = argv_in;
-  std::vector<std::string> env = build_env({});
+  std::vector<std::string> env = build_env(changes);
   auto c_argv = c_strings(argv);
   auto c_env = c_strings(env);
   posix_spawn_file_actions_t fa;
@@ -138,7 +139,7 @@ bool spawn_detached(const std::vector<std::string>& argv_in) {
   int rc = ::posix_spawnp(&pid, c_argv[0], &fa, &attr, c_argv.data(), c_env.data());
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
-  return rc == 0;
+  return rc == 0 ? static_cast<int>(pid) : -1;
 }
 
 std::string self_executable() {

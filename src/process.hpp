@@ -25,9 +25,11 @@ struct ProcessOptions {
 // Throws Error(internal) when it cannot be started.
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
 
-// Starts argv (PATH lookup, stdin/stdout/stderr on /dev/null) and does not wait: for a
-// browser or an opener that may outlive crier. False when it could not be started.
-bool spawn_detached(const std::vector<std::string>& argv);
+// Starts argv (PATH lookup, stdin/stdout/stderr on /dev/null, its own process group) and does
+// not wait: for a browser that may outlive crier, or a test that kills what it started.
+// Returns the pid, or -1 when it could not be started. The caller may waitpid() it.
+int spawn_detached(const std::vector<std::string>& argv,
+                   const std::map<std::string, std::optional<std::string>>& env = {});
 
 // The path of the running executable.
 std::string self_executable();

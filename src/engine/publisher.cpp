@@ -69,8 +69,13 @@ DeliveryOutcome attempt(Engine& engine, const Lease& lease, const std::string& o
     Session session = open_session(engine, *account);
     PublishRequest q = request_for(engine, d, *account, provider);
     std::optional<PublishResult> result;
-    if (lease.reclaimed) {
-      spdlog::info("delivery {}: an earlier attempt was interrupted; reconciling with {}", d.id,
+    // The outcome of the last attempt is unknown when its worker died mid-call (the lease was
+    // reclaimed) or when it ended in a transient error (a 5xx or a timeout may come after the
+    // network made the post). Then look before sending again: a network's idempotency key
+    // would catch the resend, but not every network has one, and none keeps it forever.
+    bool unknown = lease.reclaimed || d.last_error_kind == to_string(ErrorKind::transient);
+    if (unknown) {
+      spdlog::info("delivery {}: the last attempt's outcome is unknown; reconciling with {}", d.id,
                    account->network);
       result = provider.reconcile(session, q);
       out.reconciled = result.has_value();
@@ -158,6 +163,7 @@ struct RunState {
   std::condition_variable changed;
   int in_flight = 0;
   int claimed = 0;
+  int retried = 0;  // outcomes replaced by a later attempt (so the waiters' count still moves)
   bool done = false;
   std::vector<int64_t> seen;
   PublishReport report;
@@ -190,8 +196,10 @@ void work(Engine& engine, const PublishOptions& options, const std::string& owne
         run.changed.notify_all();
         return;
       }
-      size_t before = run.report.outcomes.size();
-      run.changed.wait(lock, [&] { return run.done || run.report.outcomes.size() != before; });
+      size_t before = run.report.outcomes.size() + static_cast<size_t>(run.retried);
+      run.changed.wait(lock, [&] {
+        return run.done || run.report.outcomes.size() + static_cast<size_t>(run.retried) != before;
+      });
       continue;
     }
     bool again;
@@ -204,7 +212,17 @@ void work(Engine& engine, const PublishOptions& options, const std::string& owne
     DeliveryOutcome out = attempt(engine, *lease, owner);
     std::unique_lock lock(run.mutex);
     --run.in_flight;
-    run.report.outcomes.push_back(std::move(out));
+    // One outcome per delivery: a second attempt in the same run replaces the first.
+    auto same = std::find_if(run.report.outcomes.begin(), run.report.outcomes.end(),
+                             [&](const DeliveryOutcome& o) { return o.delivery.id == out.delivery.id; });
+    if (same != run.report.outcomes.end()) {
+      bool reconciled = same->reconciled || out.reconciled;
+      *same = std::move(out);
+      same->reconciled = reconciled;
+      ++run.retried;
+    } else {
+      run.report.outcomes.push_back(std::move(out));
+    }
     // A delivery retried in this run is not tried a third time in the same run.
     if (again) run.done = true;
     run.changed.notify_all();

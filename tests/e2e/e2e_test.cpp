@@ -1,6 +1,12 @@
 // End to end: the real crier binary in a temporary HOME, as a user or cron would run it.
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+
+#include <signal.h>
+
+#include <thread>
+
 #include <fstream>
 #include <sys/stat.h>
 
@@ -12,6 +18,8 @@
 
 using namespace crier;
 using namespace crier::testing;
+namespace fs = std::filesystem;
+using nlohmann::json;
 
 namespace {
 
@@ -477,6 +485,119 @@ TEST_CASE("mastodon end to end: connect with a token, post, poll, answer, measur
   CHECK(summary["accounts"][0]["reposts"] == 3);
 
   CHECK(h.run({"accounts", "check"}).exit_code == 0);
+}
+
+TEST_CASE("a 502 after the post was made is reconciled, not resent - even without Idempotency-Key", "[e2e][exactly-once]") {
+  // Found by the chaos test: a transient error may come after the network made the post, so
+  // the retry must look first, not only a retry after a dead worker.
+  MastodonFake fake;
+  fake.ignore_idempotency = true;
+  CrierHome h(CRIER_BINARY);
+  REQUIRE(h.run({"config", "set", "publish.backoff_seconds", "0"}).exit_code == 0);
+  REQUIRE(h.run({"accounts", "add", "mastodon", "--server", fake.url(), "--secret-stdin"},
+                std::string(MastodonFake::k_token) + "\n")
+              .exit_code == 0);
+  fake.lose_next_status_answer();
+  // With no backoff the same run tries again: it looks, finds the post, and records it.
+  auto post = h.json({"post", "once only", "--no-card"});
+  REQUIRE(post["deliveries"].size() == 1);
+  CHECK(post["deliveries"][0]["result"] == "published");
+  CHECK(fake.our_statuses().size() == 1);
+  CHECK(h.json({"queue", "list", "--all"})["deliveries"][0]["remote_id"] == fake.our_statuses()[0]["id"]);
+}
+
+TEST_CASE("recurring posts, slots, queue show and reschedule, across a DST change", "[e2e][schedule]") {
+  CrierHome h(CRIER_BINARY);
+  h.env["CRIER_TIMEZONE"] = "Europe/Berlin";
+  h.env["CRIER_NOW"] = "2026-10-23T12:00:00Z";  // a Friday; Berlin leaves summer time on Sunday
+  REQUIRE(h.run({"accounts", "add", "sandbox", "--handle", "me"}).exit_code == 0);
+  auto s = h.json({"schedule", "Good morning", "--every", "daily 09:00", "--count", "3"});
+  CHECK(s["first_at"] == "2026-10-24T07:00:00Z");
+  CHECK(s["rule"] == "FREQ=DAILY;BYHOUR=9;BYMINUTE=0");
+  int64_t id = s["deliveries"][0]["id"];
+  auto shown = h.json({"queue", "show", std::to_string(id)});
+  CHECK(shown["schedule"]["next"] == json::array({"2026-10-25T08:00:00Z", "2026-10-26T08:00:00Z"}));  // 09:00 CET
+
+  // Each occurrence is published once; the next is queued when one comes due; three in all.
+  for (const char* now : {"2026-10-24T07:00:10Z", "2026-10-25T08:00:10Z", "2026-10-26T08:00:10Z", "2026-10-27T08:00:10Z"}) {
+    auto r = h.run({"publish", "--due"}, std::nullopt, {{"CRIER_NOW", now}});
+    CHECK(r.exit_code == 0);
+  }
+  auto all = h.json({"queue", "list", "--all", "--schedule", "1"})["deliveries"];
+  REQUIRE(all.size() == 3);
+  for (const auto& d : all) CHECK(d["status"] == "published");
+  CHECK(all[1]["due_at"] == "2026-10-25T08:00:00Z");
+
+  // Slots: --next-slot takes the first free one, then the next.
+  CHECK(h.run({"schedule", "x", "--next-slot"}).exit_code == 2);  // no slots yet: says how to set them
+  REQUIRE(h.run({"slots", "set", "me", "mon-fri 09:00,13:00"}).exit_code == 0);
+  auto a = h.json({"schedule", "slot one", "--next-slot"});
+  auto b = h.json({"schedule", "slot two", "--at", "next-slot"});
+  // Now is Fri 14:00 CEST; Mon 09:00 CET is taken by the recurring post above.
+  CHECK(a["deliveries"][0]["due_at"] == "2026-10-26T12:00:00Z");  // Mon 13:00 CET
+  CHECK(b["deliveries"][0]["due_at"] == "2026-10-27T08:00:00Z");  // Tue 09:00 CET
+  CHECK(h.json({"slots", "list"})["slots"][0]["next_free"] == "2026-10-27T12:00:00Z");
+
+  // Reschedule; refused for what is not queued; bad rules are usage errors.
+  std::string bid = std::to_string(b["deliveries"][0]["id"].get<int64_t>());
+  auto moved = h.json({"queue", "reschedule", bid, "--at", "2026-11-02 10:00"});
+  CHECK(moved["rescheduled"] == json::array({std::stoll(bid)}));
+  CHECK(h.json({"queue", "show", bid})["due_at"] == "2026-11-02T09:00:00Z");
+  CHECK(h.run({"queue", "reschedule", std::to_string(id), "--at", "in 1h"}).exit_code == 1);
+  auto bad = h.run({"schedule", "x", "--every", "every fortnight"});
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("cannot read the rule"));
+  CHECK(h.run({"schedule", "x", "--until", "in 2d", "--at", "in 1h"}).exit_code == 2);
+}
+
+TEST_CASE("cron show and install: crontab block replaced in place, systemd units written", "[e2e][cron]") {
+  CrierHome h(CRIER_BINARY);
+  auto show = h.run({"cron", "show"});
+  CHECK_THAT(show.out, Catch::Contains("* * * * * '") && Catch::Contains("publish --due -q") &&
+                           Catch::Contains("*/10 * * * * "));
+  // A crontab(1) stand-in that keeps the table in a file.
+  fs::path bin = h.home() / "bin";
+  fs::create_directories(bin);
+  std::string tab = (h.home() / "crontab.txt").string();
+  write_file_atomic(bin / "crontab",
+                    "#!/bin/sh\nif [ \"$1\" = -l ]; then [ -f " + tab + " ] && exec cat " + tab +
+                        "; echo 'no crontab for you' >&2; exit 1; fi\ncat > " + tab + "\n",
+                    fs::perms::owner_all);
+  write_file_atomic(tab, "MAILTO=me\n0 3 * * * backup\n");
+  std::map<std::string, std::optional<std::string>> path{{"PATH", bin.string() + ":/usr/bin:/bin"}};
+  auto dry = h.run({"cron", "install"}, std::nullopt, path);
+  CHECK_THAT(dry.out, Catch::Contains("--write"));
+  CHECK(read_file(tab) == "MAILTO=me\n0 3 * * * backup\n");
+  REQUIRE(h.run({"cron", "install", "--write"}, std::nullopt, path).exit_code == 0);
+  REQUIRE(h.run({"cron", "install", "--write", "--poll-every", "5"}, std::nullopt, path).exit_code == 0);
+  std::string table = read_file(tab);
+  CHECK(table.rfind("MAILTO=me\n0 3 * * * backup\n# >>> crier", 0) == 0);
+  CHECK(table.find("*/5 * * * *") != std::string::npos);
+  CHECK(table.find("*/10 * * * *") == std::string::npos);  // replaced, not added twice
+
+  REQUIRE(h.run({"cron", "install", "--systemd", "--write"}).exit_code == 0);
+  fs::path units = h.home() / "config/systemd/user";
+  CHECK_THAT(read_file(units / "crier-publish.timer"), Catch::Contains("OnCalendar=*-*-* *:*:00"));
+  CHECK_THAT(read_file(units / "crier-publish.service"), Catch::Contains("publish --due -q"));
+}
+
+TEST_CASE("publish --watch publishes when a post comes due and stops cleanly on SIGTERM", "[e2e][watch]") {
+  CrierHome h(CRIER_BINARY);
+  REQUIRE(h.run({"accounts", "add", "sandbox", "--handle", "me"}).exit_code == 0);
+  REQUIRE(h.run({"schedule", "watched", "--at", "in 2s"}).exit_code == 0);
+  int pid = h.spawn({"publish", "--watch"});
+  REQUIRE(pid > 0);
+  bool published = false;
+  for (int i = 0; i < 100 && !published; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    published = h.sandbox_state().value("posts", json::array()).size() == 1;
+  }
+  CHECK(published);
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 TEST_CASE("mastodon: a bad token is exit 4 and an unreachable instance exit 5", "[e2e][mastodon][exit]") {

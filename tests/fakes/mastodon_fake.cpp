@@ -142,7 +142,7 @@ void MastodonFake::routes() {
   s.Post("/api/v1/statuses", [this](const httplib::Request& req, httplib::Response& res) {
     if (!authorized(req, res)) return;
     std::lock_guard<std::mutex> lock(m_mutex);
-    std::string key = req.get_header_value("Idempotency-Key");
+    std::string key = ignore_idempotency ? std::string() : req.get_header_value("Idempotency-Key");
     if (!key.empty() && m_keys.count(key)) {
       for (const auto& st : m_statuses)
         if (st["id"] == m_keys[key]) res.set_content(st.dump(), "application/json");

@@ -43,6 +43,9 @@ class MastodonFake {
 
  public:
   bool deny_sign_in = false;  // /oauth/authorize answers error=access_denied
+  // Forget Idempotency-Key, so that only crier's own reconcile stands between a resend and a
+  // duplicate (the chaos test proves crier without the network's help).
+  bool ignore_idempotency = false;
 
  private:
   void routes();

@@ -42,6 +42,12 @@ ProcessResult CrierHome::run(const std::vector<std::string>& args, std::optional
   return run_process(argv, o);
 }
 
+int CrierHome::spawn(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv{m_binary};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return spawn_detached(argv, env);
+}
+
 nlohmann::json CrierHome::json(const std::vector<std::string>& args,
                                const std::map<std::string, std::optional<std::string>>& extra) const {
   std::vector<std::string> a = args;

@@ -32,6 +32,8 @@ class CrierHome {
   // Runs crier with args; env adds to (or, with nullopt, removes from) the home's environment.
   ProcessResult run(const std::vector<std::string>& args, std::optional<std::string> stdin_text = std::nullopt,
                     const std::map<std::string, std::optional<std::string>>& env = {}) const;
+  // Starts crier without waiting (output discarded); returns the pid for kill()/waitpid().
+  int spawn(const std::vector<std::string>& args) const;
   // Runs with --json and parses stdout; fails the test when it is not JSON.
   nlohmann::json json(const std::vector<std::string>& args,
                       const std::map<std::string, std::optional<std::string>>& env = {}) const;
