@@ -69,7 +69,9 @@ Transport& Context::http() {
 }
 
 ProviderSet& Context::providers() {
-  if (!m_providers) m_providers = std::make_unique<ProviderSet>(ProviderEnv{http(), clock(), config(), data_dir()});
+  if (!m_pacer) m_pacer = std::make_unique<Pacer>();
+  if (!m_providers)
+    m_providers = std::make_unique<ProviderSet>(ProviderEnv{http(), clock(), config(), data_dir(), m_pacer.get()});
   return *m_providers;
 }
 
@@ -86,13 +88,15 @@ std::function<std::unique_ptr<WorkerKit>()> Context::worker_factory() {
   const Clock& c = clock();
   const Config& conf = config();
   auto timeout = std::chrono::seconds{conf.get_int("http.timeout_seconds")};
-  return [path, dir, &c, &conf, timeout] {
+  if (!m_pacer) m_pacer = std::make_unique<Pacer>();
+  Pacer* pacer = m_pacer.get();
+  return [path, dir, &c, &conf, timeout, pacer] {
     auto kit = std::make_unique<WorkerKit>();
     kit->store = open_sqlite_store(path);
     CurlOptions o;
     o.timeout = timeout;
     kit->http = make_curl_transport(o);
-    kit->providers = std::make_unique<ProviderSet>(ProviderEnv{*kit->http, c, conf, dir});
+    kit->providers = std::make_unique<ProviderSet>(ProviderEnv{*kit->http, c, conf, dir, pacer});
     kit->engine.reset(new Engine{*kit->store, *kit->providers, c, conf, dir});
     return kit;
   };

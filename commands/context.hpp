@@ -15,6 +15,7 @@
 #include "config/config.hpp"
 #include "engine/engine.hpp"
 #include "engine/publisher.hpp"
+#include "http/pacer.hpp"
 #include "http/transport.hpp"
 #include "output/style.hpp"
 #include "provider/provider.hpp"
@@ -84,6 +85,7 @@ class Context {
   std::unique_ptr<Clock> m_clock;
   std::unique_ptr<Transport> m_http;
   bool m_http_injected = false;
+  std::unique_ptr<Pacer> m_pacer;  // shared by the providers of every thread
   std::unique_ptr<ProviderSet> m_providers;
   std::unique_ptr<Engine> m_engine;
   std::optional<Style> m_style;

@@ -4,6 +4,7 @@
 
 #include "config/config.hpp"
 #include "error.hpp"
+#include "http/pacer.hpp"
 #include "http/transport.hpp"
 #include "log.hpp"
 #include "paths.hpp"
@@ -34,7 +35,10 @@ std::string web_url(const std::string& handle, const std::string& uri) {
 class BlueskyProvider final : public Provider {
  public:
   explicit BlueskyProvider(ProviderEnv& env)
-      : m_http(env.http), m_clock(env.clock), m_chat_service(env.config.get("bluesky.chat_service")) {}
+      : m_http(env.http),
+        m_clock(env.clock),
+        m_chat_service(env.config.get("bluesky.chat_service")),
+        m_pacer(env.pacer ? *env.pacer : m_own_pacer) {}
 
   std::string_view name() const override { return "bluesky"; }
 
@@ -217,9 +221,9 @@ class BlueskyProvider final : public Provider {
 
   // Every request goes through the rate-limit window (RateLimit-Remaining/Reset headers).
   HttpResponse send(const HttpRequest& q, std::string_view what) {
-    m_window.check(what, m_clock.now());
+    m_pacer.before(q, what, m_clock.now());
     HttpResponse r = m_http.send(q);
-    m_window.observe(r, m_clock.now());
+    m_pacer.observe(q, r, m_clock.now());
     return r;
   }
 
@@ -431,7 +435,8 @@ class BlueskyProvider final : public Provider {
   Transport& m_http;
   const Clock& m_clock;
   std::string m_chat_service;
-  RateLimitWindow m_window;
+  Pacer m_own_pacer;  // used when the process shares none (RateLimit-*: pace, defer, never hammer)
+  Pacer& m_pacer;
 };
 
 }  // namespace

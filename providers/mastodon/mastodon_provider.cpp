@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "http/pacer.hpp"
 #include "http/transport.hpp"
 #include "log.hpp"
 #include "paths.hpp"
@@ -59,7 +60,8 @@ json parse_json(const HttpResponse& r, std::string_view what) {
 
 class MastodonProvider final : public Provider {
  public:
-  explicit MastodonProvider(ProviderEnv& env) : m_http(env.http), m_clock(env.clock) {}
+  explicit MastodonProvider(ProviderEnv& env)
+      : m_http(env.http), m_clock(env.clock), m_pacer(env.pacer ? *env.pacer : m_own_pacer) {}
 
   std::string_view name() const override { return "mastodon"; }
 
@@ -265,12 +267,12 @@ class MastodonProvider final : public Provider {
     return j[key];
   }
 
-  // One request with Mastodon's rate-limit headers honoured: a used-up window defers the call,
-  // and a 429 becomes rate_limited with the time until X-RateLimit-Reset.
+  // One request with Mastodon's rate-limit headers honoured: paced when the window runs low,
+  // deferred when it is used up, and a 429 becomes rate_limited with the time until the reset.
   HttpResponse call(HttpRequest q, std::string_view what) {
-    m_window.check(what, m_clock.now());
+    m_pacer.before(q, what, m_clock.now());
     HttpResponse r = m_http.send(q);
-    m_window.observe(r, m_clock.now());
+    m_pacer.observe(q, r, m_clock.now());
     throw_for_status(r, what, m_clock.now());
     return r;
   }
@@ -376,7 +378,8 @@ class MastodonProvider final : public Provider {
 
   Transport& m_http;
   const Clock& m_clock;
-  RateLimitWindow m_window;  // X-RateLimit-Remaining/Reset: defer instead of hammering
+  Pacer m_own_pacer;  // used when the process shares none (X-RateLimit-*: pace, defer, never hammer)
+  Pacer& m_pacer;
 };
 
 }  // namespace

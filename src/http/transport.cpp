@@ -87,23 +87,6 @@ std::optional<std::chrono::seconds> rate_limit_wait(const HttpResponse& r, Times
   }
 }
 
-void RateLimitWindow::observe(const HttpResponse& r, Timestamp now) {
-  auto remaining = r.header("X-RateLimit-Remaining");
-  if (!remaining) remaining = r.header("RateLimit-Remaining");
-  if (remaining && *remaining == "0") {
-    if (auto wait = rate_limit_wait(r, now)) m_blocked_until = now + *wait;
-  } else if (remaining) {
-    m_blocked_until.reset();
-  }
-}
-
-void RateLimitWindow::check(std::string_view what, Timestamp now) const {
-  if (m_blocked_until && *m_blocked_until > now)
-    throw Error(ErrorKind::rate_limited, std::string(what) + ": the rate limit is used up until it resets",
-                "crier defers the work; cron's next run picks it up")
-        .with_retry_after(std::chrono::duration_cast<std::chrono::seconds>(*m_blocked_until - now));
-}
-
 void throw_for_status(const HttpResponse& r, std::string_view what, Timestamp now) {
   if (r.status >= 200 && r.status < 300) return;
   std::string msg = std::string(what) + " failed (HTTP " + std::to_string(r.status) + ")";

@@ -55,18 +55,6 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, Ti
 // RateLimit-Reset (an ISO time as Mastodon sends, epoch seconds as Bluesky sends, or a delta).
 std::optional<std::chrono::seconds> rate_limit_wait(const HttpResponse& response, Timestamp now);
 
-// Remembers a used-up rate-limit window (remaining 0) so the next call is deferred with
-// rate_limited instead of being sent into a refusal. One per provider instance.
-class RateLimitWindow {
- public:
-  void observe(const HttpResponse& response, Timestamp now);
-  // Throws Error(rate_limited) with the time left when the window is used up.
-  void check(std::string_view what, Timestamp now) const;
-
- private:
-  std::optional<Timestamp> m_blocked_until;
-};
-
 // Throws the Error a non-2xx response means: 401/403 auth, 404 not_found, 408/5xx transient,
 // 429 rate_limited (with retry-after), other 4xx permanent with the server's message.
 // `what` names the operation for the message ("bluesky createRecord"). Returns on 2xx.

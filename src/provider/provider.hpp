@@ -173,11 +173,16 @@ class Provider {
 };
 
 // What a provider is built with.
+class Pacer;
+
 struct ProviderEnv {
   Transport& http;
   const Clock& clock;
   const Config& config;
   std::filesystem::path data_dir;  // crier's data dir; a provider may keep caches under it
+  // Rate-limit pacing shared by every worker thread (so one account is paced the same whichever
+  // thread sends for it); null: each provider paces on its own.
+  Pacer* pacer = nullptr;
 };
 
 struct ProviderInfo {

@@ -9,6 +9,7 @@
 #include "fakes/fake_transport.hpp"
 #include "fakes/loopback_server.hpp"
 #include "http/loopback_redirect.hpp"
+#include "http/pacer.hpp"
 #include "http/transport.hpp"
 #include "log.hpp"
 
@@ -165,19 +166,53 @@ TEST_CASE("rate-limit headers of both conventions say when to come back", "[http
     CHECK(e.retry_after() == std::chrono::seconds{60});
   }
 
-  RateLimitWindow w;
-  w.observe(HttpResponse{200, {{"ratelimit-remaining", "3"}}, ""}, now());
-  CHECK_NOTHROW(w.check("x", now()));
-  w.observe(HttpResponse{200, {{"ratelimit-remaining", "0"}, {"ratelimit-reset", std::to_string(to_unix(now()) + 120)}}, ""},
-            now());
+  Pacer pacer;
+  HttpRequest q{"GET", "https://pds.example/xrpc/app.bsky.feed.getPosts", {{"Authorization", "Bearer a"}}, ""};
+  pacer.observe(q, HttpResponse{200, {{"ratelimit-remaining", "3000"}, {"ratelimit-limit", "3000"}}, ""}, now());
+  CHECK_NOTHROW(pacer.before(q, "x", now()));
+  pacer.observe(q, HttpResponse{200, {{"ratelimit-remaining", "0"}, {"ratelimit-reset", std::to_string(to_unix(now()) + 120)}}, ""},
+                now());
   try {
-    w.check("bluesky getPosts", now() + std::chrono::seconds{20});
+    pacer.before(q, "bluesky getPosts", now() + std::chrono::seconds{20});
     FAIL("expected rate_limited");
   } catch (const Error& e) {
     CHECK(e.kind() == ErrorKind::rate_limited);
     CHECK(e.retry_after() == std::chrono::seconds{100});
   }
-  CHECK_NOTHROW(w.check("x", now() + std::chrono::seconds{121}));
+  CHECK_NOTHROW(pacer.before(q, "x", now() + std::chrono::seconds{121}));
+}
+
+TEST_CASE("pacing: a window running low is spread until the reset, per server and credentials", "[http][pacing]") {
+  Pacer pacer(std::chrono::seconds{2});
+  HttpRequest alice{"POST", "https://m.example/api/v1/statuses", {{"Authorization", "Bearer alice"}}, ""};
+  HttpRequest bob{"POST", "https://m.example/api/v1/statuses", {{"Authorization", "Bearer bob"}}, ""};
+  // 300 per window: 250 left is plenty, no pause.
+  pacer.observe(alice, HttpResponse{200, {{"X-RateLimit-Limit", "300"}, {"X-RateLimit-Remaining", "250"},
+                                          {"X-RateLimit-Reset", "2026-11-22T10:05:00Z"}}, ""}, now());
+  pacer.before(alice, "x", now());
+  CHECK(pacer.pause_for(alice).count() == 0);
+  // 4 left for 2 seconds: one call every half second.
+  pacer.observe(alice, HttpResponse{200, {{"X-RateLimit-Limit", "300"}, {"X-RateLimit-Remaining", "4"},
+                                          {"X-RateLimit-Reset", "2026-11-22T10:00:02Z"}}, ""}, now());
+  auto t0 = std::chrono::steady_clock::now();
+  pacer.before(alice, "x", now());  // takes its turn at once
+  pacer.before(alice, "x", now());  // waits its turn
+  auto waited = std::chrono::steady_clock::now() - t0;
+  CHECK(waited >= std::chrono::milliseconds(450));
+  CHECK(pacer.pause_for(alice) > std::chrono::milliseconds(300));
+  // Another account on the same server is not slowed by alice's window.
+  CHECK(pacer.pause_for(bob).count() == 0);
+  CHECK_NOTHROW(pacer.before(bob, "x", now()));
+  // A pause longer than the longest taken in place defers instead.
+  pacer.observe(alice, HttpResponse{200, {{"X-RateLimit-Remaining", "1"}, {"X-RateLimit-Reset", "600"}}, ""}, now());
+  pacer.before(alice, "x", now());
+  try {
+    pacer.before(alice, "x", now());
+    FAIL("expected rate_limited");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::rate_limited);
+    CHECK(e.retry_after() >= std::chrono::seconds{500});
+  }
 }
 
 namespace {
