@@ -600,6 +600,33 @@ TEST_CASE("publish --watch publishes when a post comes due and stops cleanly on 
   CHECK(WEXITSTATUS(status) == 0);
 }
 
+TEST_CASE("faults: dropped answers, timeouts after the post was made, 500s and 429s - each post once", "[e2e][faults]") {
+  MastodonFake fake;
+  fake.ignore_idempotency = true;  // crier alone must keep it exactly once
+  CrierHome h(CRIER_BINARY);
+  REQUIRE(h.run({"config", "set", "publish.backoff_seconds", "0"}).exit_code == 0);
+  REQUIRE(h.run({"config", "set", "http.timeout_seconds", "1"}).exit_code == 0);
+  REQUIRE(h.run({"accounts", "add", "mastodon", "--server", fake.url(), "--secret-stdin"},
+                std::string(MastodonFake::k_token) + "\n")
+              .exit_code == 0);
+  auto post = [&](const std::string& text) { return h.json({"post", text, "--no-card"})["deliveries"][0]; };
+
+  fake.drop_next_status_answer();  // the connection closes before the answer
+  CHECK(post("dropped")["result"] == "published");
+  fake.slow_next_status_answer(2500);  // made at once, answered after crier gave up
+  CHECK(post("slow")["result"] == "published");
+  fake.fail("/api/v1/statuses", 500, {}, 2);  // two 500s: this run gives up after two attempts
+  CHECK(post("five hundred")["result"] == "retry");
+  CHECK(h.json({"publish", "--due"})["deliveries"][0]["result"] == "published");
+  fake.fail("/api/v1/statuses", 429, {{"Retry-After", "0"}}, 1);
+  CHECK(post("throttled")["result"] == "published");
+
+  std::map<std::string, int> seen;
+  for (const auto& st : fake.our_statuses()) ++seen[st["content"].get<std::string>()];
+  CHECK(seen == std::map<std::string, int>{{"<p>dropped</p>", 1}, {"<p>slow</p>", 1}, {"<p>five hundred</p>", 1},
+                                           {"<p>throttled</p>", 1}});
+}
+
 TEST_CASE("mastodon: a bad token is exit 4 and an unreachable instance exit 5", "[e2e][mastodon][exit]") {
   MastodonFake fake;
   CrierHome h(CRIER_BINARY);

@@ -172,6 +172,24 @@ void MastodonFake::routes() {
     m_statuses.push_back(st);
     ++m_created;
     if (!key.empty()) m_keys[key] = st["id"];
+    if (m_drop_answer) {
+      m_drop_answer = false;
+      res.set_content_provider(1000, "application/json",
+                               [](size_t, size_t, httplib::DataSink&) { return false; });  // closes the connection
+      return;
+    }
+    if (m_slow_answer_ms > 0) {
+      int ms = m_slow_answer_ms;
+      m_slow_answer_ms = 0;
+      std::string body = st.dump();
+      res.set_content_provider(body.size(), "application/json",
+                               [body, ms](size_t offset, size_t length, httplib::DataSink& sink) {
+                                 std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+                                 sink.write(body.data() + offset, length);
+                                 return true;
+                               });
+      return;
+    }
     if (m_lose_answer) {
       m_lose_answer = false;
       res.status = 502;

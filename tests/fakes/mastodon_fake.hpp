@@ -32,6 +32,10 @@ class MastodonFake {
             std::string body = R"({"error":"injected"})");
   // The next status POST is created, but the client gets a 500 (the answer was lost).
   void lose_next_status_answer() { m_lose_answer = true; }
+  // The next status is made, then the connection is closed before the answer's body.
+  void drop_next_status_answer() { m_drop_answer = true; }
+  // The next status is made at once, and its answer is sent `ms` later (the client times out).
+  void slow_next_status_answer(int ms) { m_slow_answer_ms = ms; }
   // Every answer waits this long (for benchmarks of concurrency).
   void set_latency_ms(int ms) { m_latency_ms = ms; }
 
@@ -74,6 +78,8 @@ class MastodonFake {
   };
   std::vector<Fault> m_faults;
   bool m_lose_answer = false;
+  bool m_drop_answer = false;
+  int m_slow_answer_ms = 0;
   int m_latency_ms = 0;
   long long m_next = 117100000000000000LL;
   int m_created = 0;
