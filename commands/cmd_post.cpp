@@ -118,10 +118,28 @@ int run_schedule_at(Context& ctx, Timestamp due, PostPlan& p) {
   return 0;
 }
 
+int run_next_slot(Context& ctx, PostPlan& p) {
+  // Each account gets its own first free slot.
+  Timestamp now = ctx.clock().now();
+  std::vector<Timestamp> due;
+  for (const auto& t : p.targets) due.push_back(next_free_slot(ctx.engine(), t.account, now));
+  auto deliveries = enqueue_post(ctx.engine(), p, due, std::string(ctx.time_zone()->name()));
+  nlohmann::json list = nlohmann::json::array();
+  for (size_t i = 0; i < deliveries.size(); ++i) {
+    list.push_back(delivery_json(deliveries[i], p.targets[i].account.name()));
+    if (!ctx.global().json)
+      ctx.info("scheduled post " + std::to_string(p.post.id) + " for " + p.targets[i].account.name() + " at " +
+               format_local(due[i], ctx.time_zone()) + " (next free slot, " + format_relative(due[i], now) + ")");
+  }
+  if (ctx.global().json) ctx.print_json({{"post_id", p.post.id}, {"deliveries", list}});
+  return 0;
+}
+
 int run_post(const PostOptions& o, Context& ctx) {
   PostPlan p = plan(o, ctx);
   if (o.dry_run) return print_dry_run(p, ctx);
   Timestamp now = ctx.clock().now();
+  if (o.at == "next-slot") return run_next_slot(ctx, p);
   if (!o.at.empty()) {
     Timestamp due = parse_when(o.at, now, ctx.time_zone());
     if (due > now) return run_schedule_at(ctx, due, p);
@@ -158,23 +176,6 @@ int run_post(const PostOptions& o, Context& ctx) {
     return all_retry ? exit_code::temporary : exit_code_for(*first_error);
   }
   return exit_code::partial;
-}
-
-int run_next_slot(Context& ctx, PostPlan& p) {
-  // Each account gets its own first free slot.
-  Timestamp now = ctx.clock().now();
-  std::vector<Timestamp> due;
-  for (const auto& t : p.targets) due.push_back(next_free_slot(ctx.engine(), t.account, now));
-  auto deliveries = enqueue_post(ctx.engine(), p, due, std::string(ctx.time_zone()->name()));
-  nlohmann::json list = nlohmann::json::array();
-  for (size_t i = 0; i < deliveries.size(); ++i) {
-    list.push_back(delivery_json(deliveries[i], p.targets[i].account.name()));
-    if (!ctx.global().json)
-      ctx.info("scheduled post " + std::to_string(p.post.id) + " for " + p.targets[i].account.name() + " at " +
-               format_local(due[i], ctx.time_zone()) + " (next free slot, " + format_relative(due[i], now) + ")");
-  }
-  if (ctx.global().json) ctx.print_json({{"post_id", p.post.id}, {"deliveries", list}});
-  return 0;
 }
 
 int run_recurring(const PostOptions& o, Context& ctx, Timestamp start, PostPlan& p) {

@@ -11,6 +11,8 @@
 #include "engine/composer.hpp"
 #include "engine/inbox.hpp"
 #include "engine/publisher.hpp"
+#include "engine/schedules.hpp"
+#include "time/when.hpp"
 #include "error.hpp"
 #include "fakes/fake_transport.hpp"
 #include "fakes/temp_home.hpp"
@@ -329,4 +331,60 @@ TEST_CASE("analytics refresh snapshots posts and followers - summary adds them u
   CHECK(summary[0].likes > 0);
   REQUIRE(summary[0].followers);
   CHECK(*summary[0].followers_change >= 0);
+}
+
+TEST_CASE("concurrent publishing: every delivery once, one account's in due order", "[engine][concurrency]") {
+  World w;
+  std::vector<std::string> handles{"a", "b", "c", "d", "e"};
+  for (const auto& h : handles) w.add(h);
+  Timestamp base = w.clock.now() - 1h;
+  for (int i = 0; i < 8; ++i)
+    for (const auto& h : handles) w.queue(h + " post " + std::to_string(i), {"sandbox:" + h}, base + std::chrono::seconds{i});
+  PublishOptions o;
+  o.concurrency = 4;
+  o.make_worker = [&w] {
+    auto kit = std::make_unique<WorkerKit>();
+    kit->store = open_sqlite_store(w.dir.path() / "crier.db");
+    kit->http = std::make_unique<FakeTransport>();
+    kit->providers = std::make_unique<ProviderSet>(ProviderEnv{*kit->http, w.clock, w.config, w.dir.path()});
+    kit->engine.reset(new Engine{*kit->store, *kit->providers, w.clock, w.config, w.dir.path()});
+    return kit;
+  };
+  PublishReport r = publish_due(*w.engine, o);
+  CHECK(r.outcomes.size() == 40);
+  CHECK(r.exit_code() == 0);
+  CHECK(w.network_posts() == 40);
+  // The network's order of each account's posts is the due order.
+  auto state = nlohmann::json::parse(read_file(w.dir.path() / "sandbox/network.json"));
+  std::map<std::string, int> next;
+  for (const auto& p : state["posts"]) {
+    std::string author = p["author"];
+    CHECK(p["text"] == author + " post " + std::to_string(next[author]++));
+  }
+}
+
+TEST_CASE("recurring: the next occurrence is added when one comes due, ended by count", "[engine][schedule]") {
+  World w;
+  w.add("me");
+  ComposeRequest q;
+  q.text = "tip of the day";
+  PostPlan plan = plan_post(*w.engine, q);
+  RecurringRequest rq;
+  rq.rule = "daily 11:00";
+  rq.start = w.clock.now();
+  rq.count = 2;
+  rq.tz = resolve_time_zone("UTC");
+  RecurringPlan rp = schedule_recurring(*w.engine, plan, rq);
+  CHECK(format_utc(rp.first_at) == "2026-11-22T11:00:00Z");
+  CHECK(extend_schedules(*w.engine, w.clock.now()) == 0);  // nothing due yet
+  w.clock.set(*parse_iso8601("2026-11-22T11:00:05Z"));
+  CHECK(publish_due(*w.engine, {}).outcomes.size() == 1);
+  auto sched = w.store->find_schedule(rp.schedule.id);
+  CHECK(sched->occurrences == 2);
+  CHECK(sched->status == "ended");  // count reached: no third
+  // Three days late: the pending one is published once, late; no burst.
+  w.clock.set(*parse_iso8601("2026-11-26T12:00:00Z"));
+  CHECK(publish_due(*w.engine, {}).outcomes.size() == 1);
+  CHECK(w.network_posts() == 2);
+  CHECK_FALSE(w.store->next_due_time());
 }

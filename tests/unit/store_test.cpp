@@ -268,3 +268,80 @@ TEST_CASE("metrics: the latest snapshot per delivery, account series in order", 
   REQUIRE(series.size() == 2);
   CHECK(series.back().followers == 104);
 }
+
+TEST_CASE("leases: one account at a time, in due order, whichever process holds it", "[store][concurrency]") {
+  TempDir dir;
+  auto s1 = open_sqlite_store(dir.path() / "crier.db");
+  auto s2 = open_sqlite_store(dir.path() / "crier.db");  // a second process
+  int64_t a = s1->add_account(make_account("a"), "{}");
+  int64_t b = s1->add_account(make_account("b"), "{}");
+  queue_post(*s1, {a}, t0(), "a1");
+  queue_post(*s1, {a}, t0() + std::chrono::seconds{1}, "a2");
+  queue_post(*s1, {b}, t0() + std::chrono::seconds{2}, "b1");
+  Timestamp now = t0() + std::chrono::seconds{10};
+  auto first = s1->claim_due(now, "w1", now + std::chrono::seconds{60});
+  REQUIRE(first);
+  CHECK(first->delivery.account_id == a);
+  // a's second delivery waits while the first is held; b's goes to the other process.
+  auto second = s2->claim_due(now, "w2", now + std::chrono::seconds{60});
+  REQUIRE(second);
+  CHECK(second->delivery.account_id == b);
+  CHECK_FALSE(s2->claim_due(now, "w2", now + std::chrono::seconds{60}));
+  REQUIRE(s1->mark_published(first->delivery.id, "w1", "r1", "", now));
+  auto third = s2->claim_due(now, "w2", now + std::chrono::seconds{60});
+  REQUIRE(third);
+  CHECK(third->delivery.account_id == a);
+  CHECK(third->delivery.due_at == t0() + std::chrono::seconds{1});
+  // A lease that ran out (its worker died) frees the account: the delivery is reclaimed.
+  auto later = now + std::chrono::seconds{120};
+  auto reclaimed = s1->claim_due(later, "w3", later + std::chrono::seconds{60});
+  REQUIRE(reclaimed);
+  CHECK(reclaimed->reclaimed);
+}
+
+TEST_CASE("schedules: an occurrence is added once even when two processes race", "[store][schedule]") {
+  TempDir dir;
+  auto s1 = open_sqlite_store(dir.path() / "crier.db");
+  auto s2 = open_sqlite_store(dir.path() / "crier.db");
+  int64_t a = s1->add_account(make_account("a"), "{}");
+  Post p;
+  p.text = "daily";
+  p.created_at = t0();
+  Schedule c;
+  c.account_ids = {a};
+  c.rule = "daily 09:00";
+  c.tz = "UTC";
+  c.starts_at = t0();
+  c.max_count = 3;
+  c.created_at = t0();
+  auto make = [&](Timestamp at, const std::string& key) {
+    Delivery d;
+    d.account_id = a;
+    d.due_at = at;
+    d.idempotency_key = key;
+    d.created_at = t0();
+    return std::vector<Delivery>{d};
+  };
+  auto first = make(t0(), "k1");
+  s1->add_schedule(p, c, t0(), first, false);
+  CHECK(c.occurrences == 1);
+  CHECK(first[0].schedule_id == c.id);
+  CHECK(s1->next_due_time() == t0());
+
+  Timestamp next = t0() + std::chrono::hours{24};
+  auto d1 = make(next, "k2a");
+  auto d2 = make(next, "k2b");
+  CHECK(s1->add_occurrence(c.id, t0(), next, d1, false));
+  CHECK_FALSE(s2->add_occurrence(c.id, t0(), next, d2, false));  // the other got there first
+  DeliveryFilter f;
+  f.schedule_id = c.id;
+  auto all = s2->list_deliveries(f);
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].post_id != all[1].post_id);  // each occurrence its own post, same text
+  CHECK(s2->find_post(all[1].post_id)->text == "daily");
+  CHECK(s2->find_schedule(c.id)->last_occurrence_at == next);
+
+  CHECK(s2->cancel_schedule(c.id) == 2);
+  CHECK(s2->find_schedule(c.id)->status == "cancelled");
+  CHECK_FALSE(s1->next_due_time());
+}
