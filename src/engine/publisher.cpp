@@ -247,10 +247,11 @@ PublishReport publish_due(Engine& engine, const PublishOptions& options) {
   std::exception_ptr failure;
   std::mutex failure_mutex;
   for (int i = 0; i < threads; ++i) {
-    pool.emplace_back([&] {
+    pool.emplace_back([&, i] {
       try {
         auto kit = options.make_worker();
-        work(*kit->engine, options, owner, run);
+        // Each thread its own lease owner: an outcome is recorded only by the thread that holds it.
+        work(*kit->engine, options, owner + "#" + std::to_string(i), run);
       } catch (...) {
         std::lock_guard lock(failure_mutex);
         if (!failure) failure = std::current_exception();
