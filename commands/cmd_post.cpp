@@ -153,19 +153,19 @@ int run_post(const PostOptions& o, Context& ctx) {
   int ok = 0;
   std::optional<ErrorKind> first_error;
   for (const auto& out : report.outcomes) {
-    auto j = delivery_json(out.delivery, out.account.name());
+    auto j = delivery_json(out.delivery, out.account);
     j["result"] = out.result;
     list.push_back(j);
     if (out.result == "published") {
       ++ok;
-      if (!ctx.global().json) ctx.info("published " + out.account.name() + " " + out.delivery.remote_url);
+      if (!ctx.global().json) ctx.info("published " + out.account + " " + out.delivery.remote_url);
       continue;
     }
     if (!first_error) first_error = out.error_kind.value_or(ErrorKind::internal);
     std::string what = out.result == "retry" ? "will retry " + show_time(ctx, out.delivery.next_attempt_at)
                        : out.result == "paused" ? "paused until the account is reconnected"
                                                 : out.result;
-    ctx.err << "crier: error: " << out.account.name() << ": " << out.error << " (" << what << ")\n";
+    ctx.err << "crier: error: " << out.account << ": " << out.error << " (" << what << ")\n";
     if (!out.hint.empty()) ctx.err << "hint: " << out.hint << '\n';
   }
   if (ctx.global().json) ctx.print_json({{"post_id", p.post.id}, {"deliveries", list}});

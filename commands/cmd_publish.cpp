@@ -70,14 +70,14 @@ int report_run(const PublishReport& report, Context& ctx) {
   int counts[4] = {0, 0, 0, 0};  // published, retry, paused, failed
   nlohmann::json list = nlohmann::json::array();
   for (const auto& out : report.outcomes) {
-    auto j = delivery_json(out.delivery, out.account.name());
+    auto j = delivery_json(out.delivery, out.account);
     j["result"] = out.result;
     j["reconciled"] = out.reconciled;
     list.push_back(j);
     if (out.result == "published") {
       ++counts[0];
       if (!ctx.global().json)
-        ctx.info("published " + std::to_string(out.delivery.id) + " " + out.account.name() + " " +
+        ctx.info("published " + std::to_string(out.delivery.id) + " " + out.account + " " +
                  out.delivery.remote_url + (out.reconciled ? " (found after an interrupted attempt)" : ""));
       continue;
     }
@@ -85,7 +85,7 @@ int report_run(const PublishReport& report, Context& ctx) {
     else if (out.result == "paused") ++counts[2];
     else ++counts[3];
     std::string next = out.result == "retry" ? ", next attempt " + show_time(ctx, out.delivery.next_attempt_at) : "";
-    ctx.err << "crier: error: delivery " << out.delivery.id << " to " << out.account.name() << ": "
+    ctx.err << "crier: error: delivery " << out.delivery.id << " to " << out.account << ": "
             << out.error << " (" << out.result << next << ")\n";
     if (!out.hint.empty()) ctx.err << "hint: " << out.hint << '\n';
   }

@@ -61,7 +61,7 @@ DeliveryOutcome attempt(Engine& engine, const Lease& lease, const std::string& o
   DeliveryOutcome out;
   out.delivery = d;
   auto account = engine.store.find_account(d.account_id);
-  out.account = account.value_or(Account{});
+  if (account) out.account = account->name();
   Timestamp now = engine.clock.now();
   try {
     if (!account) throw Error(ErrorKind::permanent, "the account was removed");

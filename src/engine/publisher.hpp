@@ -40,7 +40,7 @@ struct PublishOptions {
 
 struct DeliveryOutcome {
   Delivery delivery;  // as it stands after the attempt
-  Account account;
+  std::string account;  // network:handle (not the whole Account: a run may hold 10,000 of these)
   std::string result;  // published | retry | paused | failed | dead | lost_lease
   bool reconciled = false;  // found on the network after an interrupted attempt
   std::optional<ErrorKind> error_kind;
