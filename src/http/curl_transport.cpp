@@ -63,7 +63,15 @@ const CurlApi& curl_api() {
 struct BodySink {
   std::string* body;
   size_t max;  // 0: unbounded
+  const std::function<bool(std::string_view)>* on_data;
+  const int* status;  // the status line seen by on_header
   bool overflow = false;
+  bool stopped = false;
+};
+
+struct HeaderSink {
+  Headers* headers;
+  int status = 0;
 };
 
 size_t on_body(char* data, size_t size, size_t n, void* user) {
@@ -73,13 +81,23 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
     return 0;  // makes libcurl stop with CURLE_WRITE_ERROR
   }
   sink->body->append(data, size * n);
+  if (*sink->on_data && *sink->status >= 200 && *sink->status < 300 &&
+      !(*sink->on_data)(std::string_view(data, size * n))) {
+    sink->stopped = true;
+    return 0;
+  }
   return size * n;
 }
 
 size_t on_header(char* data, size_t size, size_t n, void* user) {
-  auto* headers = static_cast<Headers*>(user);
+  auto* sink = static_cast<HeaderSink*>(user);
+  Headers* headers = sink->headers;
   std::string line(data, size * n);
-  if (line.rfind("HTTP/", 0) == 0) headers->clear();  // a new response (after 100 or a redirect)
+  if (line.rfind("HTTP/", 0) == 0) {  // a new response (after 100 or a redirect)
+    headers->clear();
+    auto sp = line.find(' ');
+    sink->status = sp == std::string::npos ? 0 : std::atoi(line.c_str() + sp + 1);
+  }
   auto colon = line.find(':');
   if (colon != std::string::npos) {
     std::string value = line.substr(colon + 1);
@@ -128,10 +146,11 @@ class CurlTransport final : public Transport {
     c.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     // Proxies come from the environment (http_proxy, https_proxy, no_proxy), libcurl's default.
     c.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    BodySink sink{&r.body, q.max_body};
+    HeaderSink header_sink{&r.headers};
+    BodySink sink{&r.body, q.max_body, &q.on_data, &header_sink.status};
     c.easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
     c.easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-    c.easy_setopt(curl, CURLOPT_HEADERDATA, &r.headers);
+    c.easy_setopt(curl, CURLOPT_HEADERDATA, &header_sink);
     char errbuf[CURL_ERROR_SIZE] = {0};
     c.easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 
@@ -141,6 +160,7 @@ class CurlTransport final : public Transport {
     c.slist_free_all(headers);
     c.easy_cleanup(curl);
 
+    if (sink.stopped) throw Error(ErrorKind::internal, "the transfer from " + redact(q.url) + " was stopped");
     if (sink.overflow)
       throw Error(ErrorKind::permanent, "the answer from " + redact(q.url) + " is larger than " +
                                             std::to_string(q.max_body) + " bytes");

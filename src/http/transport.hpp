@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +23,9 @@ struct HttpRequest {
   std::string body;
   std::chrono::milliseconds timeout{0};  // 0: the transport's default
   size_t max_body = 0;                   // 0: no limit; else a longer answer is an error
+  // Streaming: called with each piece of a 2xx answer's body as it arrives (the body is still
+  // collected in the response). Returning false stops the transfer (an error).
+  std::function<bool(std::string_view)> on_data = nullptr;
 };
 
 struct HttpResponse {

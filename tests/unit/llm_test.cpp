@@ -1,0 +1,244 @@
+// The LLM backends: what crier sends (model, messages, response format, keys in headers), and
+// how it reads answers, whole and streamed in pieces split anywhere - inside a UTF-8 sequence,
+// inside a JSON string - refusals, and errors.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "error.hpp"
+#include "fakes/fake_transport.hpp"
+#include "fakes/loopback_server.hpp"
+#include "http/transport.hpp"
+#include "llm/llm.hpp"
+#include "llm/sse.hpp"
+
+using namespace crier;
+using namespace crier::testing;
+using nlohmann::json;
+
+namespace {
+
+ChatRequest ask(bool stream, std::string* streamed = nullptr) {
+  ChatRequest r;
+  r.messages = {{"system", "You write posts."}, {"user", "A post about café ☕ culture"}};
+  r.json = true;
+  r.max_tokens = 300;
+  if (stream) r.on_text = [streamed](std::string_view s) { streamed->append(s); };
+  return r;
+}
+
+HttpResponse sse(std::string body) { return HttpResponse{200, {{"Content-Type", "text/event-stream"}}, std::move(body)}; }
+
+const std::string k_text = "Café ☕ culture, 東京 édition 👩‍💻";
+
+}  // namespace
+
+TEST_CASE("sse: events come out whole whatever the pieces", "[llm][sse]") {
+  std::string stream = ": keep-alive\r\nevent: message_start\r\ndata: {\"a\":\"é☕\"}\r\n\r\ndata: line one\ndata: line two\n\n"
+                       "data: [DONE]\n\n";
+  for (size_t cut = 1; cut <= stream.size(); ++cut) {
+    std::vector<SseEvent> got;
+    SseParser p([&](const SseEvent& e) { got.push_back(e); });
+    for (size_t i = 0; i < stream.size(); i += cut) p.feed(std::string_view(stream).substr(i, cut));
+    p.finish();
+    INFO("pieces of " << cut);
+    REQUIRE(got.size() == 3);
+    CHECK(got[0].event == "message_start");
+    CHECK(got[0].data == "{\"a\":\"é☕\"}");
+    CHECK(got[1].data == "line one\nline two");
+    CHECK(got[2].data == "[DONE]");
+  }
+}
+
+TEST_CASE("utf8 stream: pieces never end inside a character", "[llm][sse]") {
+  std::string all;
+  std::vector<std::string> pieces;
+  Utf8Stream u([&](std::string_view s) { pieces.emplace_back(s); });
+  for (char c : k_text) u.write(std::string_view(&c, 1));
+  u.flush();
+  for (const auto& p : pieces) {
+    all += p;
+    unsigned char last = static_cast<unsigned char>(p.back());
+    CHECK((last < 0x80 || (last & 0xC0) == 0x80));  // ends on ASCII or a continuation byte
+  }
+  CHECK(all == k_text);
+}
+
+TEST_CASE("openai-compatible: request, JSON mode, whole and streamed answers, usage", "[llm][openai]") {
+  FakeTransport http;
+  LlmSettings s{"openai", "https://api.openai.example/v1/", "gpt-test", "sk-secret"};
+  auto llm = make_llm_backend(http, s);
+  json answer = {{"id", "c1"},
+                 {"model", "gpt-test-2026"},
+                 {"choices", {{{"index", 0}, {"message", {{"role", "assistant"}, {"content", k_text}}}, {"finish_reason", "stop"}}}},
+                 {"usage", {{"prompt_tokens", 21}, {"completion_tokens", 9}}}};
+  http.expect("POST", "https://api.openai.example/v1/chat/completions", [](const HttpRequest& q) {
+    json b = json::parse(q.body);
+    CHECK(b["model"] == "gpt-test");
+    CHECK(b["messages"][0] == json{{"role", "system"}, {"content", "You write posts."}});
+    CHECK(b["response_format"]["type"] == "json_object");
+    CHECK(b["stream"] == false);
+    CHECK(b["max_tokens"] == 300);
+    CHECK(HttpResponse{0, q.headers, ""}.header("Authorization") == "Bearer sk-secret");
+  }, json_response(200, answer.dump()));
+  ChatResult r = llm->chat(ask(false));
+  CHECK(r.text == k_text);
+  CHECK(r.model == "gpt-test-2026");
+  CHECK(r.prompt_tokens == 21);
+  CHECK(r.completion_tokens == 9);
+  CHECK_FALSE(r.refused);
+
+  // Streamed: deltas split into 7-byte pieces by the fake (inside UTF-8 and JSON strings).
+  std::string body;
+  for (std::string piece : {"Café ☕ ", "culture, 東京", " édition 👩‍💻"})
+    body += "data: " + json{{"choices", {{{"index", 0}, {"delta", {{"content", piece}}}}}}}.dump() + "\n\n";
+  body += "data: " + json{{"choices", {{{"index", 0}, {"delta", json::object()}, {"finish_reason", "stop"}}}}}.dump() + "\n\n";
+  body += "data: " + json{{"choices", json::array()}, {"usage", {{"prompt_tokens", 21}, {"completion_tokens", 12}}}}.dump() + "\n\n";
+  body += "data: [DONE]\n\n";
+  http.expect("POST", "https://api.openai.example/v1/chat/completions", [](const HttpRequest& q) {
+    json b = json::parse(q.body);
+    CHECK(b["stream"] == true);
+    CHECK(b["stream_options"]["include_usage"] == true);
+  }, sse(body));
+  std::string streamed;
+  ChatResult st = llm->chat(ask(true, &streamed));
+  CHECK(streamed == k_text);
+  CHECK(st.text == k_text);
+  CHECK(st.finish_reason == "stop");
+  CHECK(st.completion_tokens == 12);
+}
+
+TEST_CASE("openai-compatible: refusals, errors by kind, malformed answers, ollama's /v1", "[llm][openai][errors]") {
+  FakeTransport http;
+  auto llm = make_llm_backend(http, LlmSettings{"ollama", "http://127.0.0.1:11434", "llama3.2", ""});
+  json refusal = {{"choices", {{{"message", {{"role", "assistant"}, {"content", nullptr}, {"refusal", "I can't help with that."}}},
+                                {"finish_reason", "stop"}}}}};
+  http.expect("POST", "http://127.0.0.1:11434/v1/chat/completions", [](const HttpRequest& q) {
+    CHECK_FALSE(HttpResponse{0, q.headers, ""}.header("Authorization"));  // no key, no header
+  }, json_response(200, refusal.dump()));
+  ChatResult r = llm->chat(ask(false));
+  CHECK(r.refused);
+
+  auto kind = [&](HttpResponse resp) {
+    http.expect("POST", "http://127.0.0.1:11434/v1/chat/completions", resp);
+    try {
+      llm->chat(ask(false));
+    } catch (const Error& e) {
+      return std::make_pair(e.kind(), std::string(e.what()));
+    }
+    return std::make_pair(ErrorKind::internal, std::string("no error"));
+  };
+  CHECK(kind(json_response(401, R"({"error":{"message":"Incorrect API key provided"}})")).first == ErrorKind::auth);
+  auto limited = kind(json_response(429, R"({"error":{"message":"Rate limit reached"}})", {{"Retry-After", "20"}}));
+  CHECK(limited.first == ErrorKind::rate_limited);
+  CHECK(kind(json_response(500, "{}")).first == ErrorKind::transient);
+  auto bad = kind(json_response(200, "<html>oops</html>"));
+  CHECK(bad.first == ErrorKind::permanent);
+  CHECK_THAT(bad.second, Catch::Contains("not JSON"));
+}
+
+TEST_CASE("anthropic: system apart, key and version headers, streamed events", "[llm][anthropic]") {
+  FakeTransport http;
+  auto llm = make_llm_backend(http, LlmSettings{"anthropic", "", "claude-test", "ak-secret"});
+  std::string body =
+      "event: message_start\ndata: " +
+      json{{"type", "message_start"}, {"message", {{"model", "claude-test-2026"}, {"usage", {{"input_tokens", 30}, {"output_tokens", 1}}}}}}.dump() +
+      "\n\nevent: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n";
+  for (std::string piece : {"Café ☕ culture, ", "東京 édition 👩‍💻"})
+    body += "event: content_block_delta\ndata: " +
+            json{{"type", "content_block_delta"}, {"index", 0}, {"delta", {{"type", "text_delta"}, {"text", piece}}}}.dump() + "\n\n";
+  body += "event: ping\ndata: {\"type\":\"ping\"}\n\n";
+  body += "event: message_delta\ndata: " +
+          json{{"type", "message_delta"}, {"delta", {{"stop_reason", "end_turn"}}}, {"usage", {{"output_tokens", 14}}}}.dump() +
+          "\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+  http.expect("POST", "https://api.anthropic.com/v1/messages", [](const HttpRequest& q) {
+    json b = json::parse(q.body);
+    CHECK(b["model"] == "claude-test");
+    CHECK_THAT(b["system"].get<std::string>(), Catch::StartsWith("You write posts.") && Catch::Contains("JSON"));
+    CHECK(b["messages"].size() == 1);
+    CHECK(b["messages"][0]["role"] == "user");
+    CHECK(b["stream"] == true);
+    HttpResponse h{0, q.headers, ""};
+    CHECK(h.header("x-api-key") == "ak-secret");
+    CHECK(h.header("anthropic-version") == "2023-06-01");
+  }, sse(body));
+  std::string streamed;
+  ChatResult r = llm->chat(ask(true, &streamed));
+  CHECK(streamed == k_text);
+  CHECK(r.model == "claude-test-2026");
+  CHECK(r.prompt_tokens == 30);
+  CHECK(r.completion_tokens == 14);
+  CHECK(r.finish_reason == "end_turn");
+
+  // An error event mid-stream (overloaded) is transient; a refusal is said.
+  http.expect("POST", "https://api.anthropic.com/v1/messages",
+              sse("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n"));
+  try {
+    llm->chat(ask(true, &streamed));
+    FAIL("expected transient");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::transient);
+  }
+  json refused = {{"model", "claude-test"}, {"content", json::array()}, {"stop_reason", "refusal"},
+                  {"usage", {{"input_tokens", 5}, {"output_tokens", 0}}}};
+  http.expect("POST", "https://api.anthropic.com/v1/messages", json_response(200, refused.dump()));
+  CHECK(llm->chat(ask(false)).refused);
+}
+
+TEST_CASE("gemini: contents and systemInstruction, JSON mime type, streamed chunks, safety blocks", "[llm][gemini]") {
+  FakeTransport http;
+  auto llm = make_llm_backend(http, LlmSettings{"gemini", "", "gemini-test", "gk-secret"});
+  std::string body;
+  for (std::string piece : {"Café ☕ culture", ", 東京 édition 👩‍💻"})
+    body += "data: " + json{{"candidates", {{{"content", {{"role", "model"}, {"parts", {{{"text", piece}}}}}}}}}}.dump() + "\r\n\r\n";
+  body += "data: " + json{{"candidates", {{{"content", {{"role", "model"}, {"parts", json::array()}}}, {"finishReason", "STOP"}}}},
+                          {"usageMetadata", {{"promptTokenCount", 17}, {"candidatesTokenCount", 11}}},
+                          {"modelVersion", "gemini-test-001"}}.dump() + "\r\n\r\n";
+  http.expect("POST", "https://generativelanguage.googleapis.com/v1beta/models/gemini-test:streamGenerateContent?alt=sse",
+              [](const HttpRequest& q) {
+                json b = json::parse(q.body);
+                CHECK(b["systemInstruction"]["parts"][0]["text"] == "You write posts.");
+                CHECK(b["contents"][0]["role"] == "user");
+                CHECK(b["generationConfig"]["responseMimeType"] == "application/json");
+                CHECK(b["generationConfig"]["maxOutputTokens"] == 300);
+                CHECK(HttpResponse{0, q.headers, ""}.header("x-goog-api-key") == "gk-secret");
+              },
+              sse(body));
+  std::string streamed;
+  ChatResult r = llm->chat(ask(true, &streamed));
+  CHECK(streamed == k_text);
+  CHECK(r.model == "gemini-test-001");
+  CHECK(r.prompt_tokens == 17);
+  CHECK(r.completion_tokens == 11);
+
+  json blocked = {{"promptFeedback", {{"blockReason", "SAFETY"}}}};
+  http.expect("POST", "https://generativelanguage.googleapis.com/v1beta/models/gemini-test:generateContent",
+              json_response(200, blocked.dump()));
+  CHECK(llm->chat(ask(false)).refused);
+  CHECK_THROWS_WITH(make_llm_backend(http, LlmSettings{"gpt5", "", "m", ""}), Catch::Contains("unknown LLM backend"));
+}
+
+TEST_CASE("streaming through libcurl: chunks from a loopback server arrive as they are sent", "[llm][http]") {
+  LoopbackServer server;
+  std::string body;
+  for (std::string piece : {"Café ☕ ", "culture, 東京", " édition 👩‍💻"})
+    body += "data: " + json{{"choices", {{{"index", 0}, {"delta", {{"content", piece}}}}}}}.dump() + "\n\n";
+  body += "data: [DONE]\n\n";
+  server.server().Post("/v1/chat/completions", [body](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("text/event-stream", [body](size_t offset, httplib::DataSink& sink) {
+      if (offset >= body.size()) {
+        sink.done();
+        return true;
+      }
+      sink.write(body.data() + offset, std::min<size_t>(5, body.size() - offset));  // 5 bytes at a time
+      return true;
+    });
+  });
+  std::string url = server.start();
+  auto http = make_curl_transport();
+  auto llm = make_llm_backend(*http, LlmSettings{"openai", url + "/v1", "local", ""});
+  std::string streamed;
+  ChatResult r = llm->chat(ask(true, &streamed));
+  CHECK(streamed == k_text);
+  CHECK(r.text == k_text);
+}
