@@ -37,7 +37,22 @@ ComposeRequest compose_request(const PostOptions& o, Context& ctx) {
   if (o.alts.size() > o.images.size())
     throw Error(ErrorKind::usage, "more --alt than --image", "give one --alt after each --image");
   ComposeRequest q;
-  q.text = read_text_arg(ctx, o.text);
+  if (o.text.rfind("draft:", 0) == 0) {
+    // A draft written by crier draft: its text, or its thread's parts.
+    int64_t id = 0;
+    try {
+      id = std::stoll(o.text.substr(6));
+    } catch (const std::exception&) {
+      throw Error(ErrorKind::usage, "'" + o.text + "' is not a draft id", "e.g. draft:12 (crier drafts list)");
+    }
+    auto d = ctx.existing_store() ? ctx.store().find_draft(id) : std::nullopt;
+    if (!d) throw Error(ErrorKind::not_found, "no draft " + std::to_string(id), "see: crier drafts list");
+    q.text = d->text;
+    q.parts = d->parts;
+    q.origin = "drafted";
+  } else {
+    q.text = read_text_arg(ctx, o.text);
+  }
   for (size_t i = 0; i < o.images.size(); ++i) {
     if (i >= o.alts.size())
       throw Error(ErrorKind::usage, "image '" + o.images[i] + "' has no alt text",
@@ -237,7 +252,7 @@ int run_schedule(const PostOptions& o, Context& ctx) {
 }
 
 void add_post_options(CLI::App* cmd, PostOptions& o) {
-  cmd->add_option("text", o.text, "the text, or - to read it from stdin")->required();
+  cmd->add_option("text", o.text, "the text, - to read it from stdin, or draft:ID")->required();
   cmd->add_option("--to", o.to, "accounts (network:handle or alias), repeated or comma-separated");
   cmd->add_option("--image", o.images, "attach an image (JPEG, PNG, GIF, WebP); repeat for more");
   cmd->add_option("--alt", o.alts, "alt text for the image before it; one per --image");

@@ -4,12 +4,12 @@
 
 _crier() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-  local commands="init doctor version config accounts post schedule queue slots publish cron poll inbox analytics providers completion demo"
+  local commands="init doctor version config accounts draft drafts templates post schedule queue slots publish cron poll inbox analytics providers completion demo"
   local globals="--config --db --json -q --quiet -v --verbose --no-color --help --version"
   local cmd="" verb="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      --config|--db|--to|--image|--alt|--at|--lang|--visibility|--cw|--account|--status|--kind|--limit|--since|--handle|--server|--alias|--every|--until|--count|--after|--before|--schedule|--concurrency|--poll-every) ((i++)); continue ;;
+      --config|--db|--to|--image|--alt|--at|--lang|--visibility|--cw|--account|--status|--kind|--limit|--since|--handle|--server|--alias|--every|--until|--count|--after|--before|--schedule|--concurrency|--poll-every|--from|--for|--tone|--audience|--hashtags|--variants|--template|--var|--model|--rounds) ((i++)); continue ;;
       -*) continue ;;
     esac
     if [[ -z $cmd ]]; then cmd=${COMP_WORDS[i]}; elif [[ -z $verb ]]; then verb=${COMP_WORDS[i]}; fi
@@ -35,6 +35,9 @@ _crier() {
     version) opts="" ;;
     config) verbs="get set path edit"; opts="--all" ;;
     accounts) verbs="add list remove check"; opts="--handle --server --alias --secret-stdin --paste-code --no-browser --force" ;;
+    draft) opts="--from --for --to --tone --audience --lang --hashtags --variants --template --var --thread --model --rounds --edit" ;;
+    drafts) verbs="list show edit rm"; opts="--limit" ;;
+    templates) verbs="list show" ;;
     post) opts="--to --image --alt --thread --lang --visibility --cw --no-card --at --dry-run" ;;
     schedule) opts="--to --image --alt --thread --lang --visibility --cw --no-card --at --every --until --count --next-slot --dry-run" ;;
     queue) verbs="list show cancel retry reschedule"; opts="--status --account --all --limit --after --before --schedule --series --at" ;;

@@ -1,7 +1,7 @@
 # fish completion for crier. Install: crier completion fish > ~/.config/fish/completions/crier.fish
 # Kept in step with the CLI by tests/unit/docs_test.cpp.
 
-set -l crier_commands init doctor version config accounts post schedule queue slots publish cron poll inbox analytics providers completion demo
+set -l crier_commands init doctor version config accounts draft drafts templates post schedule queue slots publish cron poll inbox analytics providers completion demo
 
 complete -c crier -f
 complete -c crier -l config -r -F -d 'config file'
@@ -17,6 +17,9 @@ complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a doctor
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a version -d 'print the version'
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a config -d 'read and change the configuration'
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a accounts -d 'connect and manage accounts'
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a draft -d 'write posts with a language model'
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a drafts -d 'list, show, edit, remove drafts'
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a templates -d 'prompt and post templates'
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a post -d 'publish now'
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a schedule -d 'queue a post for later'
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a queue -d 'list, cancel and retry deliveries'
@@ -34,6 +37,8 @@ complete -c crier -n "__fish_seen_subcommand_from config" -a "get set path edit"
 complete -c crier -n "__fish_seen_subcommand_from accounts" -a "add list remove check"
 complete -c crier -n "__fish_seen_subcommand_from queue" -a "list show cancel retry reschedule"
 complete -c crier -n "__fish_seen_subcommand_from slots" -a "set list clear"
+complete -c crier -n "__fish_seen_subcommand_from drafts" -a "list show edit rm"
+complete -c crier -n "__fish_seen_subcommand_from templates" -a "list show"
 complete -c crier -n "__fish_seen_subcommand_from cron" -a "show install"
 complete -c crier -n "__fish_seen_subcommand_from inbox" -a "list show reply ignore done"
 complete -c crier -n "__fish_seen_subcommand_from analytics" -a "summary refresh"
@@ -80,3 +85,14 @@ complete -c crier -n "__fish_seen_subcommand_from accounts" -l no-browser
 complete -c crier -n "__fish_seen_subcommand_from init accounts" -l force
 complete -c crier -n "__fish_seen_subcommand_from config" -l all
 complete -c crier -n "__fish_seen_subcommand_from demo" -l keep
+complete -c crier -n "__fish_seen_subcommand_from draft" -l from -r -F -d 'base it on a file'
+complete -c crier -n "__fish_seen_subcommand_from draft" -l for -x -a "bluesky mastodon sandbox" -d 'networks to fit'
+complete -c crier -n "__fish_seen_subcommand_from draft" -l tone -x
+complete -c crier -n "__fish_seen_subcommand_from draft" -l audience -x
+complete -c crier -n "__fish_seen_subcommand_from draft" -l hashtags -x
+complete -c crier -n "__fish_seen_subcommand_from draft" -l variants -x
+complete -c crier -n "__fish_seen_subcommand_from draft" -l template -x -a "(crier templates list -q 2>/dev/null)"
+complete -c crier -n "__fish_seen_subcommand_from draft" -l var -x -d 'NAME=VALUE'
+complete -c crier -n "__fish_seen_subcommand_from draft" -l model -x -d 'PROVIDER:MODEL'
+complete -c crier -n "__fish_seen_subcommand_from draft" -l rounds -x
+complete -c crier -n "__fish_seen_subcommand_from draft" -l edit -d 'open $EDITOR'

@@ -34,6 +34,8 @@ PostPlan plan_post(Engine& engine, const ComposeRequest& q) {
   PostPlan plan;
   plan.post.text = text;
   plan.post.thread = q.thread;
+  plan.post.parts = q.parts;
+  plan.post.origin = q.origin;
   if (!q.visibility.empty() && q.visibility != "public" && q.visibility != "unlisted" && q.visibility != "private" &&
       q.visibility != "direct")
     throw Error(ErrorKind::invalid_input, "unknown visibility '" + q.visibility + "'",

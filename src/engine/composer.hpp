@@ -27,6 +27,8 @@ struct ComposeRequest {
   std::string visibility;       // public | unlisted | private | direct
   std::string content_warning;
   bool no_card = false;         // no link preview card
+  std::vector<std::string> parts;  // a thread split beforehand (a drafted thread); else empty
+  std::string origin = "typed";    // typed | drafted | template
 };
 
 struct TargetPlan {

@@ -646,6 +646,86 @@ class SqliteStore final : public Store {
     return s.time(0);
   }
 
+  static constexpr const char* k_draft_cols =
+      "id, topic, text, parts, variants, template, backend, model, prompt_tokens, completion_tokens, latency_ms, "
+      "calls, created_at, updated_at";
+
+  static Draft read_draft(const Stmt& s) {
+    Draft d;
+    d.id = s.i64(0);
+    d.topic = s.text(1);
+    d.text = s.text(2);
+    d.parts = json::parse(s.text(3)).get<std::vector<std::string>>();
+    d.variants = s.text(4);
+    d.template_name = s.text(5);
+    d.backend = s.text(6);
+    d.model = s.text(7);
+    if (auto n = s.opt_i64(8)) d.prompt_tokens = static_cast<int>(*n);
+    if (auto n = s.opt_i64(9)) d.completion_tokens = static_cast<int>(*n);
+    d.latency_ms = s.i64(10);
+    d.calls = static_cast<int>(s.i64(11));
+    d.created_at = s.time(12);
+    d.updated_at = s.time(13);
+    return d;
+  }
+
+  void add_draft(Draft& d) override {
+    std::lock_guard lock(process_write_mutex());
+    Stmt s(m_db,
+           "INSERT INTO drafts (topic, text, parts, variants, template, backend, model, prompt_tokens, "
+           "completion_tokens, latency_ms, calls, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    auto opt = [](std::optional<int> v) { return v ? std::optional<int64_t>(*v) : std::nullopt; };
+    s.bind(1, d.topic).bind(2, d.text).bind(3, json(d.parts).dump()).bind(4, d.variants).bind(5, d.template_name);
+    s.bind(6, d.backend).bind(7, d.model).bind(8, opt(d.prompt_tokens)).bind(9, opt(d.completion_tokens));
+    s.bind(10, static_cast<int64_t>(d.latency_ms)).bind(11, d.calls).bind(12, d.created_at).bind(13, d.updated_at).run();
+    d.id = sqlite3_last_insert_rowid(m_db);
+  }
+
+  std::optional<Draft> find_draft(int64_t id) override {
+    Stmt s(m_db, std::string("SELECT ") + k_draft_cols + " FROM drafts WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return read_draft(s);
+  }
+
+  std::vector<Draft> list_drafts(int limit) override {
+    std::string sql = std::string("SELECT ") + k_draft_cols + " FROM drafts ORDER BY id DESC";
+    if (limit > 0) sql += " LIMIT " + std::to_string(limit);
+    Stmt s(m_db, sql);
+    std::vector<Draft> out;
+    while (s.step()) out.push_back(read_draft(s));
+    return out;
+  }
+
+  bool update_draft(int64_t id, const std::string& text, const std::vector<std::string>& parts, Timestamp now) override {
+    std::lock_guard lock(process_write_mutex());
+    Stmt(m_db, "UPDATE drafts SET text = ?, parts = ?, updated_at = ? WHERE id = ?")
+        .bind(1, text)
+        .bind(2, json(parts).dump())
+        .bind(3, now)
+        .bind(4, id)
+        .run();
+    return sqlite3_changes(m_db) == 1;
+  }
+
+  bool remove_draft(int64_t id) override {
+    std::lock_guard lock(process_write_mutex());
+    Stmt(m_db, "DELETE FROM drafts WHERE id = ?").bind(1, id).run();
+    return sqlite3_changes(m_db) == 1;
+  }
+
+  int64_t add_llm_call(const LlmCall& c) override {
+    std::lock_guard lock(process_write_mutex());
+    auto opt = [](std::optional<int> v) { return v ? std::optional<int64_t>(*v) : std::nullopt; };
+    Stmt s(m_db,
+           "INSERT INTO llm_calls (backend, model, purpose, prompt, response, prompt_tokens, completion_tokens, "
+           "latency_ms, status, error, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    s.bind(1, c.backend).bind(2, c.model).bind(3, c.purpose).bind(4, c.prompt).bind_text_or_null(5, c.response);
+    s.bind(6, opt(c.prompt_tokens)).bind(7, opt(c.completion_tokens)).bind(8, static_cast<int64_t>(c.latency_ms));
+    s.bind(9, c.status).bind_text_or_null(10, c.error).bind(11, c.created_at).run();
+    return sqlite3_last_insert_rowid(m_db);
+  }
+
   bool add_inbox_item(InboxItem& i) override {
     Stmt s(m_db,
            "INSERT INTO inbox_items (account_id, kind, remote_id, thread_id, parent_remote_id, "

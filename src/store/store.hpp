@@ -93,6 +93,14 @@ class Store {
   // active schedule's latest occurrence, after which the next one is to be added).
   virtual std::optional<Timestamp> next_due_time() = 0;
 
+  // --- drafts and LLM calls ---
+  virtual void add_draft(Draft& draft) = 0;
+  virtual std::optional<Draft> find_draft(int64_t id) = 0;
+  virtual std::vector<Draft> list_drafts(int limit) = 0;  // newest first; 0: all
+  virtual bool update_draft(int64_t id, const std::string& text, const std::vector<std::string>& parts, Timestamp now) = 0;
+  virtual bool remove_draft(int64_t id) = 0;
+  virtual int64_t add_llm_call(const LlmCall& call) = 0;
+
   // --- inbox ---
   // Inserts the item unless (account, remote_id) is known; returns true when inserted.
   virtual bool add_inbox_item(InboxItem& item) = 0;

@@ -91,6 +91,31 @@ struct SlotRule {
   Timestamp updated_at{};
 };
 
+// A post written with a language model, and how.
+struct Draft {
+  int64_t id = 0;
+  std::string topic;
+  std::string text;                // what `post draft:ID` sends
+  std::vector<std::string> parts;  // a thread's parts; empty for a single post
+  std::string variants = "[]";     // JSON: every variant, with its counts per network
+  std::string template_name;
+  std::string backend, model;
+  std::optional<int> prompt_tokens, completion_tokens;
+  long long latency_ms = 0;
+  int calls = 0;
+  Timestamp created_at{}, updated_at{};
+};
+
+// One call to a language model, for the record (never the API key).
+struct LlmCall {
+  std::string backend, model, purpose, prompt, response;
+  std::optional<int> prompt_tokens, completion_tokens;
+  long long latency_ms = 0;
+  std::string status = "ok";  // ok | refused | error
+  std::string error;
+  Timestamp created_at{};
+};
+
 // A delivery this worker now holds. `reclaimed` is true when an earlier worker's lease had
 // expired mid-call: the outcome of that call is unknown and must be reconciled first.
 struct Lease {

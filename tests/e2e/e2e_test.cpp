@@ -5,6 +5,7 @@
 
 #include <signal.h>
 
+#include <mutex>
 #include <thread>
 
 #include <fstream>
@@ -625,6 +626,78 @@ TEST_CASE("faults: dropped answers, timeouts after the post was made, 500s and 4
   for (const auto& st : fake.our_statuses()) ++seen[st["content"].get<std::string>()];
   CHECK(seen == std::map<std::string, int>{{"<p>dropped</p>", 1}, {"<p>slow</p>", 1}, {"<p>five hundred</p>", 1},
                                            {"<p>throttled</p>", 1}});
+}
+
+TEST_CASE("draft with an OpenAI-compatible model, shorten what does not fit, schedule the draft, publish", "[e2e][draft]") {
+  LoopbackServer llm;
+  std::string too_long = "Release day! " + std::string(320, 'x');
+  std::vector<json> asked;
+  std::mutex mutex;
+  llm.server().Post("/v1/chat/completions", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mutex);
+    json body = json::parse(req.body);
+    asked.push_back(body);
+    std::string prompt = body["messages"].back()["content"];
+    std::string content = prompt.find("Rewrite it to fit") != std::string::npos
+                              ? json{{"text", "Release day! Version 2.1 is out, faster and kinder."}}.dump()
+                              : json{{"variants", {too_long, "Version 2.1 is out: faster publishing, kinder errors."}}}.dump();
+    json answer = {{"model", "fake-model-1"},
+                   {"choices", {{{"message", {{"role", "assistant"}, {"content", content}}}, {"finish_reason", "stop"}}}},
+                   {"usage", {{"prompt_tokens", 100}, {"completion_tokens", 40}}}};
+    res.set_content(answer.dump(), "application/json");
+  });
+  std::string url = llm.start();
+  CrierHome h(CRIER_BINARY);
+  h.env["CRIER_LLM_BACKEND"] = "openai";
+  h.env["CRIER_LLM_ENDPOINT"] = url + "/v1";
+  h.env["CRIER_LLM_MODEL"] = "fake-model";
+  REQUIRE(h.run({"accounts", "add", "sandbox", "--handle", "me"}).exit_code == 0);
+
+  auto d = h.json({"draft", "crier 2.1 release", "--for", "bluesky,mastodon", "--variants", "2", "--tone", "warm",
+                   "--template", "release", "--var", "project=crier", "--var", "version=2.1"});
+  REQUIRE(d["variants"].size() == 2);
+  CHECK(d["variants"][0]["fits"] == true);
+  CHECK(d["variants"][0]["shortened"] == 1);  // sent back once: 333 graphemes is over Bluesky's 300
+  CHECK(d["variants"][0]["parts"][0] == "Release day! Version 2.1 is out, faster and kinder.");
+  CHECK(d["text"] == "Release day! Version 2.1 is out, faster and kinder.");
+  CHECK(d["model"] == "fake-model-1");
+  CHECK(d["calls"] == 2);
+  CHECK(d["prompt_tokens"] == 200);
+  REQUIRE(asked.size() == 2);
+  CHECK(asked[0]["model"] == "fake-model");
+  CHECK(asked[0]["response_format"]["type"] == "json_object");
+  std::string prompt = asked[0]["messages"].back()["content"];
+  CHECK_THAT(prompt, Catch::Contains("Announce version 2.1 of crier") && Catch::Contains("Tone: warm") &&
+                         Catch::Contains("bluesky: at most 300 graphemes") && Catch::Contains("2 different variant"));
+  CHECK_THAT(asked[1]["messages"].back()["content"].get<std::string>(), Catch::Contains("33 graphemes too long for bluesky"));
+
+  std::string id = std::to_string(d["id"].get<int64_t>());
+  CHECK(h.json({"drafts", "list"})["drafts"].size() == 1);
+  CHECK(h.json({"drafts", "show", id})["template"] == "release");
+  REQUIRE(h.run({"schedule", "draft:" + id, "--at", "in 1h"}).exit_code == 0);
+  auto pub = h.run({"publish", "--due"}, std::nullopt, {{"CRIER_NOW", "2099-01-01T00:00:00Z"}});
+  CHECK(pub.exit_code == 0);
+  CHECK(h.sandbox_state()["posts"][0]["text"] == "Release day! Version 2.1 is out, faster and kinder.");
+  CHECK(h.run({"post", "draft:999"}).exit_code == 1);
+
+  // Templates: the shipped ones, a broken one of the user's named with its line.
+  CHECK(h.json({"templates", "list"})["templates"].size() == 3);
+  write_file_atomic(h.home() / "config/crier/templates/release.mustache", "line one\n{{#open}}\nnever closed\n");
+  auto broken = h.run({"draft", "x", "--for", "bluesky", "--template", "release"});
+  CHECK(broken.exit_code == 3);
+  CHECK_THAT(broken.err, Catch::Contains("template 'release'") && Catch::Contains("line 2"));
+}
+
+TEST_CASE("draft with nothing configured and no local Ollama says how to configure a model", "[e2e][draft]") {
+  CrierHome h(CRIER_BINARY);
+  auto r = h.run({"draft", "anything", "--for", "bluesky"}, std::nullopt,
+                 {{"CRIER_LLM_BACKEND", std::nullopt}, {"CRIER_LLM_ENDPOINT", std::nullopt}, {"CRIER_LLM_MODEL", std::nullopt}});
+  CHECK(r.exit_code == 3);
+  CHECK_THAT(r.err, Catch::Contains("no language model configured") && Catch::Contains("crier config set llm.backend"));
+  auto hosted = h.run({"draft", "anything", "--for", "bluesky", "--model", "anthropic:claude-x"}, std::nullopt,
+                      {{"ANTHROPIC_API_KEY", std::nullopt}, {"CRIER_LLM_API_KEY", std::nullopt}});
+  CHECK(hosted.exit_code == 3);
+  CHECK_THAT(hosted.err, Catch::Contains("no API key for anthropic"));
 }
 
 TEST_CASE("mastodon: a bad token is exit 4 and an unreachable instance exit 5", "[e2e][mastodon][exit]") {

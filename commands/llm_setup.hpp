@@ -1,0 +1,42 @@
+// Which language model a command talks to: --model PROVIDER:MODEL, else [llm] in the config;
+// the API key from the provider's usual environment variable or llm.api_key_cmd (never stored
+// by crier, never logged).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "llm/llm.hpp"
+
+namespace crier {
+
+class Context;
+
+// Throws Error(config) when the backend is unknown or a hosted backend has no model or key.
+LlmSettings llm_settings(Context& ctx, const std::string& model_flag);
+
+// Runs `body` against the model; when nothing is configured and no local Ollama answers, says in
+// one line how to configure a model (exit 3) instead of a bare connection error.
+template <typename F>
+auto with_llm(Context& ctx, const LlmSettings& settings, bool configured, F&& body) -> decltype(body());
+
+bool llm_configured(Context& ctx, const std::string& model_flag);
+
+}  // namespace crier
+
+#include "error.hpp"
+
+namespace crier {
+template <typename F>
+auto with_llm(Context&, const LlmSettings& settings, bool configured, F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    if (configured || e.kind() != ErrorKind::network) throw;
+    throw Error(ErrorKind::config,
+                "no language model configured, and no local Ollama answers at " + settings.endpoint,
+                "start Ollama (ollama serve), or configure one: crier config set llm.backend openai && crier config "
+                "set llm.model gpt-4o-mini (key in OPENAI_API_KEY); or --model anthropic:MODEL, gemini:MODEL");
+  }
+}
+}  // namespace crier

@@ -1,0 +1,222 @@
+#include "engine/drafter.hpp"
+
+#include <algorithm>
+
+#include "error.hpp"
+#include "llm/templates.hpp"
+#include "log.hpp"
+#include "store/store.hpp"
+
+namespace crier {
+namespace {
+
+using nlohmann::json;
+
+// The JSON object in a model's answer: the whole answer, or what is between ```json fences or
+// the outer braces (small local models like to add words around it).
+std::optional<json> json_in(const std::string& text) {
+  auto j = json::parse(text, nullptr, false);
+  if (!j.is_discarded() && j.is_object()) return j;
+  size_t a = text.find('{'), b = text.rfind('}');
+  if (a == std::string::npos || b == std::string::npos || b < a) return std::nullopt;
+  j = json::parse(text.substr(a, b - a + 1), nullptr, false);
+  if (!j.is_discarded() && j.is_object()) return j;
+  return std::nullopt;
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  size_t b = 0;
+  while (b < s.size() && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  return s.substr(b);
+}
+
+// One call, recorded in llm_calls whatever happens.
+ChatResult call(Engine& engine, LlmBackend& llm, const std::string& purpose, ChatRequest q) {
+  LlmCall rec;
+  rec.backend = llm.name();
+  rec.model = llm.model();
+  rec.purpose = purpose;
+  for (const auto& m : q.messages) rec.prompt += "[" + m.role + "]\n" + m.content + "\n";
+  rec.created_at = engine.clock.now();
+  try {
+    ChatResult r = llm.chat(q);
+    rec.model = r.model;
+    rec.response = r.text;
+    rec.prompt_tokens = r.prompt_tokens;
+    rec.completion_tokens = r.completion_tokens;
+    rec.latency_ms = r.latency_ms;
+    rec.status = r.refused ? "refused" : "ok";
+    engine.store.add_llm_call(rec);
+    if (r.refused)
+      throw Error(ErrorKind::invalid_input, "the model declined: " + trimmed(r.text).substr(0, 300),
+                  "rephrase the topic, or try another model (--model)");
+    return r;
+  } catch (const Error& e) {
+    if (rec.status != "refused") {
+      rec.status = "error";
+      rec.error = e.what();
+      engine.store.add_llm_call(rec);
+    }
+    throw;
+  }
+}
+
+void add_usage(Draft& d, const ChatResult& r) {
+  ++d.calls;
+  d.latency_ms += r.latency_ms;
+  if (r.prompt_tokens) d.prompt_tokens = d.prompt_tokens.value_or(0) + *r.prompt_tokens;
+  if (r.completion_tokens) d.completion_tokens = d.completion_tokens.value_or(0) + *r.completion_tokens;
+  d.model = r.model;
+}
+
+std::vector<std::vector<std::string>> read_variants(const std::string& text, bool thread) {
+  auto j = json_in(text);
+  std::vector<std::vector<std::string>> out;
+  if (j && j->contains("variants") && (*j)["variants"].is_array()) {
+    for (const auto& v : (*j)["variants"]) {
+      std::vector<std::string> parts;
+      if (v.is_string()) parts.push_back(trimmed(v.get<std::string>()));
+      if (v.is_array())
+        for (const auto& p : v)
+          if (p.is_string()) parts.push_back(trimmed(p.get<std::string>()));
+      parts.erase(std::remove(parts.begin(), parts.end(), std::string()), parts.end());
+      if (!parts.empty()) out.push_back(parts);
+    }
+  } else if (!thread && !trimmed(text).empty() && text.find('{') == std::string::npos) {
+    out.push_back({trimmed(text)});  // plain text from a server without a JSON mode
+  }
+  return out;
+}
+
+// The worst misfit of `part` among the targets, if any: (target, check).
+std::optional<std::pair<const DraftTarget*, LengthCheck>> worst_misfit(const std::string& part,
+                                                                      const std::vector<DraftTarget>& targets) {
+  std::optional<std::pair<const DraftTarget*, LengthCheck>> worst;
+  double worst_ratio = 1.0;
+  for (const auto& t : targets) {
+    LengthCheck c = check_length(part, t.rules);
+    if (c.fits()) continue;
+    double ratio = std::max(static_cast<double>(c.length) / static_cast<double>(std::max<size_t>(c.limit, 1)),
+                            c.byte_limit ? static_cast<double>(c.bytes) / static_cast<double>(c.byte_limit) : 0.0);
+    if (!worst || ratio > worst_ratio) {
+      worst = std::make_pair(&t, c);
+      worst_ratio = ratio;
+    }
+  }
+  return worst;
+}
+
+void count(DraftVariant& v, const std::vector<DraftTarget>& targets) {
+  v.counts = json::array();
+  v.fits = true;
+  for (size_t i = 0; i < v.parts.size(); ++i)
+    for (const auto& t : targets) {
+      LengthCheck c = check_length(v.parts[i], t.rules);
+      v.fits = v.fits && c.fits();
+      v.counts.push_back({{"network", t.network}, {"part", i + 1}, {"length", c.length}, {"limit", c.limit},
+                          {"unit", c.unit}, {"bytes", c.bytes}, {"fits", c.fits()}});
+    }
+}
+
+}  // namespace
+
+DraftOutcome write_draft(Engine& engine, LlmBackend& llm, const std::filesystem::path& user_templates,
+                         const DraftRequest& q) {
+  if (q.targets.empty()) throw Error(ErrorKind::invalid_input, "no network to draft for", "give --for bluesky,mastodon or --to ACCOUNTS");
+  // A post template (not the drafting prompt itself) turns into the topic, with its variables.
+  std::string topic = q.topic;
+  if (q.template_name != "draft") {
+    topic = trimmed(render_template(load_template(q.template_name, user_templates), q.vars)) +
+            (topic.empty() ? "" : "\n" + topic);
+  }
+  if (trimmed(topic).empty() && trimmed(q.source).empty())
+    throw Error(ErrorKind::invalid_input, "nothing to draft about", "give a topic, --from FILE, or a --template");
+
+  json networks = json::array();
+  std::string strictest;
+  size_t strictest_limit = SIZE_MAX;
+  for (const auto& t : q.targets) {
+    std::string notes = t.rules.counting == Counting::mastodon ? "every link counts as 23 characters" : "";
+    if (t.rules.max_bytes) notes += (notes.empty() ? "" : ", ") + std::string("and at most ") + std::to_string(t.rules.max_bytes) + " bytes";
+    networks.push_back({{"name", t.network}, {"limit", t.rules.max_length}, {"unit", t.rules.unit}, {"notes", notes}});
+    if (t.rules.max_length < strictest_limit) {
+      strictest_limit = t.rules.max_length;
+      strictest = std::to_string(t.rules.max_length) + " " + t.rules.unit + " (" + t.network + ")";
+    }
+  }
+  json vars = {{"topic", topic},       {"source", q.source},  {"tone", q.tone},
+               {"audience", q.audience}, {"lang", q.lang},     {"hashtags", q.hashtags > 0 ? std::to_string(q.hashtags) : ""},
+               {"variants", std::to_string(q.variants)}, {"thread", q.thread}, {"networks", networks},
+               {"strictest", strictest}};
+  std::string prompt = render_template(load_template("draft", user_templates), vars);
+
+  DraftOutcome out;
+  Draft& d = out.draft;
+  d.topic = trimmed(q.topic.empty() ? topic : q.topic);
+  d.template_name = q.template_name;
+  d.backend = llm.name();
+  d.model = llm.model();
+  ChatRequest cq;
+  cq.messages = {{"system", "You are a careful social media writer. You follow length limits exactly."},
+                 {"user", prompt}};
+  cq.json = true;
+  cq.max_tokens = 600 * std::max(1, q.variants) * (q.thread ? 3 : 1);
+  cq.on_text = q.on_text;
+  ChatResult r = call(engine, llm, "draft", cq);
+  add_usage(d, r);
+  auto raw = read_variants(r.text, q.thread);
+  if (raw.empty())
+    throw Error(ErrorKind::invalid_input, "the model's answer held no usable variant: " + trimmed(r.text).substr(0, 300),
+                "try again, or another model (--model)");
+
+  TemplateInfo shorten = load_template("shorten", user_templates);
+  for (auto& parts : raw) {
+    DraftVariant v;
+    v.parts = parts;
+    for (auto& part : v.parts) {
+      for (int round = 0; round < q.max_rounds; ++round) {
+        auto misfit = worst_misfit(part, q.targets);
+        if (!misfit) break;
+        const LengthCheck& c = misfit->second;
+        bool bytes = c.length <= c.limit;
+        json sv = {{"text", part},
+                   {"limit", std::to_string(bytes ? c.byte_limit : c.limit)},
+                   {"unit", bytes ? std::string("bytes") : c.unit},
+                   {"over", std::to_string(bytes ? c.bytes - c.byte_limit : c.length - c.limit)},
+                   {"network", misfit->first->network}};
+        ChatRequest sq;
+        sq.messages = {{"user", render_template(shorten, sv)}};
+        sq.json = true;
+        sq.max_tokens = 600;
+        ChatResult sr = call(engine, llm, "shorten", sq);
+        add_usage(d, sr);
+        ++v.shortened;
+        auto j = json_in(sr.text);
+        std::string shorter = j && j->contains("text") && (*j)["text"].is_string() ? trimmed((*j)["text"].get<std::string>())
+                                                                                   : std::string();
+        if (!shorter.empty()) part = shorter;
+      }
+    }
+    count(v, q.targets);
+    out.variants.push_back(std::move(v));
+  }
+  // The draft's text: the first variant that fits everywhere, else the first (flagged).
+  auto chosen = std::find_if(out.variants.begin(), out.variants.end(), [](const DraftVariant& v) { return v.fits; });
+  const DraftVariant& pick = chosen != out.variants.end() ? *chosen : out.variants.front();
+  d.text = pick.parts.front();
+  if (pick.parts.size() > 1) {
+    d.parts = pick.parts;
+    d.text.clear();
+    for (const auto& p : pick.parts) d.text += (d.text.empty() ? "" : "\n\n") + p;
+  }
+  json all = json::array();
+  for (const auto& v : out.variants)
+    all.push_back({{"parts", v.parts}, {"fits", v.fits}, {"shortened", v.shortened}, {"counts", v.counts}});
+  d.variants = all.dump();
+  d.created_at = d.updated_at = engine.clock.now();
+  engine.store.add_draft(d);
+  return out;
+}
+
+}  // namespace crier

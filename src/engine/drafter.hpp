@@ -1,0 +1,57 @@
+// Drafting with a language model: the prompt from a template, variants checked against every
+// target network's rules as that network counts them, a variant that does not fit sent back to
+// be shortened within a bounded number of rounds (never cut off), and the draft stored with its
+// provenance: template, model, tokens, latency, and every call in llm_calls.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/engine.hpp"
+#include "llm/llm.hpp"
+#include "store/types.hpp"
+#include "text/text_rules.hpp"
+
+namespace crier {
+
+struct DraftTarget {
+  std::string network;
+  TextRules rules;
+};
+
+struct DraftRequest {
+  std::string topic;
+  std::string source;  // text to base the post on (--from FILE, stdin)
+  std::string tone, audience, lang;
+  int hashtags = 0;
+  int variants = 1;
+  int max_rounds = 3;  // shortening calls per part, at most
+  bool thread = false;
+  std::string template_name = "draft";
+  nlohmann::json vars = nlohmann::json::object();  // --var NAME=VALUE, for post templates
+  std::vector<DraftTarget> targets;
+  std::function<void(std::string_view)> on_text = nullptr;  // the model's text as it streams
+};
+
+struct DraftVariant {
+  std::vector<std::string> parts;  // one part unless a thread
+  bool fits = true;                // every part fits every target
+  int shortened = 0;               // shortening calls it took
+  nlohmann::json counts;           // [{"network", "part", "length", "limit", "unit", "bytes", "fits"}]
+};
+
+struct DraftOutcome {
+  Draft draft;  // stored; its text is the first variant that fits (or the first)
+  std::vector<DraftVariant> variants;
+};
+
+// Throws Error(invalid_input) when the model refused or gave nothing usable (its words
+// included), and the LLM's errors (auth, rate_limited, transient, ...) as they come.
+DraftOutcome write_draft(Engine& engine, LlmBackend& llm, const std::filesystem::path& user_templates,
+                         const DraftRequest& request);
+
+}  // namespace crier
