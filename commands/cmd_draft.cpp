@@ -11,6 +11,9 @@
 #include "engine/accounts.hpp"
 #include "engine/drafter.hpp"
 #include "error.hpp"
+#include "http/transport.hpp"
+#include "log.hpp"
+#include "text/html_text.hpp"
 #include "llm/templates.hpp"
 #include "llm_setup.hpp"
 #include "output/table.hpp"
@@ -23,7 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct DraftOptions {
-  std::string topic, from, tone, audience, lang, template_name = "draft", model;
+  std::string topic, from, url, tone, audience, lang, template_name = "draft", model;
   std::vector<std::string> for_networks, to, vars;
   int hashtags = 0, variants = 1, rounds = 3;
   bool thread = false, edit = false;
@@ -81,6 +84,26 @@ std::string edit_text(const std::string& text) {
   return edited;
 }
 
+// A page's readable text for --url: fetched with a time and size bound, its HTML turned into
+// text, and cut to what a prompt can carry (said, not silent).
+std::string page_text(Context& ctx, const std::string& url) {
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+    throw Error(ErrorKind::usage, "--url takes an http(s) address, not '" + url + "'");
+  HttpRequest q{"GET", url, {{"Accept", "text/html, text/plain;q=0.9"}}, "", std::chrono::seconds{10}, 2'000'000};
+  HttpResponse r = ctx.http().send(q);
+  throw_for_status(r, "fetching " + url, ctx.clock().now());
+  std::string type = r.header("Content-Type").value_or("text/html");
+  std::string text = type.find("html") != std::string::npos ? html_to_text(r.body) : r.body;
+  constexpr size_t k_max = 12000;
+  if (text.size() > k_max) {
+    size_t cut = k_max;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+    spdlog::warn("the page's text is {} bytes; the first {} go to the model", text.size(), cut);
+    text.resize(cut);
+  }
+  return "(from " + url + ")\n" + text;
+}
+
 nlohmann::json draft_json(const Draft& d) {
   auto opt = [](std::optional<int> v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
   return {{"id", d.id},          {"topic", d.topic},
@@ -117,6 +140,7 @@ int run_draft(const DraftOptions& o, Context& ctx) {
   DraftRequest q;
   q.topic = o.topic == "-" ? read_text_arg(ctx, "-") : o.topic;
   if (!o.from.empty()) q.source = o.from == "-" ? read_text_arg(ctx, "-") : read_file(o.from);
+  if (!o.url.empty()) q.source += (q.source.empty() ? "" : "\n\n") + page_text(ctx, o.url);
   q.tone = o.tone;
   q.audience = o.audience;
   q.lang = o.lang;
@@ -251,6 +275,7 @@ void add_draft(CLI::App& app, const CommandInfo& info, Runner& selected) {
   auto* cmd = app.add_subcommand(std::string(info.name), std::string(info.summary));
   cmd->add_option("topic", o->topic, "what to post about, or - to read it from stdin");
   cmd->add_option("--from", o->from, "base the post on this file's text (- for stdin)");
+  cmd->add_option("--url", o->url, "base the post on a web page's text (fetched: 10 s, 2 MB at most)");
   cmd->add_option("--for", o->for_networks, "networks to fit, e.g. bluesky,mastodon (default: your accounts')");
   cmd->add_option("--to", o->to, "accounts whose networks to fit");
   cmd->add_option("--tone", o->tone, "e.g. friendly, dry, excited");

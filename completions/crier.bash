@@ -9,7 +9,7 @@ _crier() {
   local cmd="" verb="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      --config|--db|--to|--image|--alt|--at|--lang|--visibility|--cw|--account|--status|--kind|--limit|--since|--handle|--server|--alias|--every|--until|--count|--after|--before|--schedule|--concurrency|--poll-every|--from|--for|--tone|--audience|--hashtags|--variants|--template|--var|--model|--rounds) ((i++)); continue ;;
+      --config|--db|--to|--image|--alt|--at|--lang|--visibility|--cw|--account|--status|--kind|--limit|--since|--handle|--server|--alias|--every|--until|--count|--after|--before|--schedule|--concurrency|--poll-every|--url|--from|--for|--tone|--audience|--hashtags|--variants|--template|--var|--model|--rounds) ((i++)); continue ;;
       -*) continue ;;
     esac
     if [[ -z $cmd ]]; then cmd=${COMP_WORDS[i]}; elif [[ -z $verb ]]; then verb=${COMP_WORDS[i]}; fi
@@ -35,7 +35,7 @@ _crier() {
     version) opts="" ;;
     config) verbs="get set path edit"; opts="--all" ;;
     accounts) verbs="add list remove check"; opts="--handle --server --alias --secret-stdin --paste-code --no-browser --force" ;;
-    draft) opts="--from --for --to --tone --audience --lang --hashtags --variants --template --var --thread --model --rounds --edit" ;;
+    draft) opts="--from --url --for --to --tone --audience --lang --hashtags --variants --template --var --thread --model --rounds --edit" ;;
     drafts) verbs="list show edit rm"; opts="--limit" ;;
     templates) verbs="list show" ;;
     post) opts="--to --image --alt --thread --lang --visibility --cw --no-card --at --dry-run" ;;

@@ -86,6 +86,7 @@ complete -c crier -n "__fish_seen_subcommand_from init accounts" -l force
 complete -c crier -n "__fish_seen_subcommand_from config" -l all
 complete -c crier -n "__fish_seen_subcommand_from demo" -l keep
 complete -c crier -n "__fish_seen_subcommand_from draft" -l from -r -F -d 'base it on a file'
+complete -c crier -n "__fish_seen_subcommand_from draft" -l url -x -d 'base it on a web page'
 complete -c crier -n "__fish_seen_subcommand_from draft" -l for -x -a "bluesky mastodon sandbox" -d 'networks to fit'
 complete -c crier -n "__fish_seen_subcommand_from draft" -l tone -x
 complete -c crier -n "__fish_seen_subcommand_from draft" -l audience -x

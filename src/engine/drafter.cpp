@@ -138,6 +138,11 @@ DraftOutcome write_draft(Engine& engine, LlmBackend& llm, const std::filesystem:
   size_t strictest_limit = SIZE_MAX;
   for (const auto& t : q.targets) {
     std::string notes = t.rules.counting == Counting::mastodon ? "every link counts as 23 characters" : "";
+    // A network's style notes: the template style-NETWORK, when there is one (shipped or the user's).
+    std::string network = t.network.substr(0, t.network.find(':'));
+    for (const auto& tpl : list_templates(user_templates))
+      if (tpl.name == "style-" + network)
+        notes += (notes.empty() ? "" : "; ") + trimmed(render_template(tpl, json::object()));
     if (t.rules.max_bytes) notes += (notes.empty() ? "" : ", ") + std::string("and at most ") + std::to_string(t.rules.max_bytes) + " bytes";
     networks.push_back({{"name", t.network}, {"limit", t.rules.max_length}, {"unit", t.rules.unit}, {"notes", notes}});
     if (t.rules.max_length < strictest_limit) {

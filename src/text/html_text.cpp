@@ -1,5 +1,7 @@
 #include "text/html_text.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdint>
 
 namespace crier {
@@ -72,9 +74,31 @@ std::string html_to_text(std::string_view html) {
         break;
       }
       std::string name = tag_name(html.substr(i + 1, close - i - 1));
+      // What is never shown: scripts, styles, the head's title and metadata.
+      if (name == "script" || name == "style" || name == "head" || name == "noscript" || name == "template") {
+        std::string closing = "</" + name;
+        auto it = std::search(html.begin() + static_cast<long>(close), html.end(), closing.begin(), closing.end(),
+                              [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+        size_t end = it == html.end() ? std::string_view::npos : static_cast<size_t>(it - html.begin());
+        if (end == std::string_view::npos) {
+          // not closed: nothing after it is text either
+          break;
+        }
+        i = html.find('>', end);
+        i = i == std::string_view::npos ? html.size() : i + 1;
+        continue;
+      }
       if (name == "br") out += '\n';
+      // Block elements break lines, so headings and list items do not run into each other.
+      if (out.size() && out.back() != '\n' &&
+          (name == "h1" || name == "h2" || name == "h3" || name == "h4" || name == "li" || name == "/h1" ||
+           name == "/h2" || name == "/h3" || name == "/h4" || name == "div" || name == "/div" || name == "tr")) {
+        out += '\n';
+        seen_paragraph = true;
+      }
       if (name == "p") {
-        if (seen_paragraph) out += "\n\n";
+        if (seen_paragraph)  // a blank line between paragraphs, never more
+          while (out.size() < 2 || out.compare(out.size() - 2, 2, "\n\n") != 0) out += '\n';
         seen_paragraph = true;
       }
       i = close + 1;

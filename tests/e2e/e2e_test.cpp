@@ -646,6 +646,11 @@ TEST_CASE("draft with an OpenAI-compatible model, shorten what does not fit, sch
                    {"usage", {{"prompt_tokens", 100}, {"completion_tokens", 40}}}};
     res.set_content(answer.dump(), "application/json");
   });
+  llm.server().Get("/article", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("<html><head><title>t</title><script>var x=1;</script></head><body><h1>Crier 2.1</h1>"
+                    "<p>Publishing is <b>twice as fast</b> &amp; errors say what to do.</p></body></html>",
+                    "text/html; charset=utf-8");
+  });
   std::string url = llm.start();
   CrierHome h(CRIER_BINARY);
   h.env["CRIER_LLM_BACKEND"] = "openai";
@@ -680,8 +685,15 @@ TEST_CASE("draft with an OpenAI-compatible model, shorten what does not fit, sch
   CHECK(h.sandbox_state()["posts"][0]["text"] == "Release day! Version 2.1 is out, faster and kinder.");
   CHECK(h.run({"post", "draft:999"}).exit_code == 1);
 
+  // --url: the page's text (not its markup) goes into the prompt; the network's style notes too.
+  REQUIRE(h.run({"draft", "--url", url + "/article", "--for", "mastodon"}).exit_code == 0);
+  std::string from_page = asked.back()["messages"].back()["content"];
+  CHECK_THAT(from_page, Catch::Contains("Publishing is twice as fast & errors say what to do.") &&
+                            Catch::Contains("(from " + url + "/article)") && Catch::Contains("CamelCase hashtags"));
+  CHECK(from_page.find("var x=1") == std::string::npos);
+
   // Templates: the shipped ones, a broken one of the user's named with its line.
-  CHECK(h.json({"templates", "list"})["templates"].size() == 3);
+  CHECK(h.json({"templates", "list"})["templates"].size() == 5);
   write_file_atomic(h.home() / "config/crier/templates/release.mustache", "line one\n{{#open}}\nnever closed\n");
   auto broken = h.run({"draft", "x", "--for", "bluesky", "--template", "release"});
   CHECK(broken.exit_code == 3);

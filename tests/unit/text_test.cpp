@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "text/html_text.hpp"
 #include "text/text_rules.hpp"
 
 using namespace crier;
@@ -117,4 +118,11 @@ TEST_CASE("thread splitting never cuts inside a grapheme", "[text]") {
     CHECK(is_valid_utf8(p));
     CHECK(count_graphemes(p) <= 5);
   }
+}
+
+TEST_CASE("html to text: scripts, styles and the head are not text, blocks break lines", "[text][html]") {
+  CHECK(html_to_text("<html><HEAD><title>T</title><style>p{}</style></HEAD><body><h1>Title</h1>"
+                     "<SCRIPT>var x = '<p>';</SCRIPT><p>One &amp; two</p><ul><li>a</li><li>b</li></ul></body></html>") ==
+        "Title\n\nOne & two\na\nb");
+  CHECK(html_to_text("<p>before</p><script>never closed") == "before");
 }
