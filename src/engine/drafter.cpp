@@ -1,6 +1,7 @@
 #include "engine/drafter.hpp"
 
 #include <algorithm>
+#include <thread>
 
 #include "error.hpp"
 #include "llm/templates.hpp"
@@ -31,8 +32,25 @@ std::string trimmed(std::string s) {
   return s.substr(b);
 }
 
-// One call, recorded in llm_calls whatever happens.
-ChatResult call(Engine& engine, LlmBackend& llm, const std::string& purpose, ChatRequest q) {
+ChatResult call_once(Engine& engine, LlmBackend& llm, const std::string& purpose, const ChatRequest& q);
+
+// One call, recorded in llm_calls whatever happens. A 429 or a transient failure is tried again
+// (twice at most), after the server's Retry-After when it says one (up to 30 s), as for networks.
+ChatResult call(Engine& engine, LlmBackend& llm, const std::string& purpose, const ChatRequest& q) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return call_once(engine, llm, purpose, q);
+    } catch (const Error& e) {
+      bool again = (e.kind() == ErrorKind::rate_limited || e.kind() == ErrorKind::transient) && attempt < 2;
+      auto wait = e.retry_after().value_or(std::chrono::seconds{1 << attempt});
+      if (!again || wait > std::chrono::seconds{30}) throw;
+      spdlog::warn("{}; trying again in {} s", e.what(), wait.count());
+      std::this_thread::sleep_for(wait);
+    }
+  }
+}
+
+ChatResult call_once(Engine& engine, LlmBackend& llm, const std::string& purpose, const ChatRequest& q) {
   LlmCall rec;
   rec.backend = llm.name();
   rec.model = llm.model();
@@ -179,6 +197,14 @@ DraftOutcome write_draft(Engine& engine, LlmBackend& llm, const std::filesystem:
   for (auto& parts : raw) {
     DraftVariant v;
     v.parts = parts;
+    // Asked for a thread but given one long post: split it where sentences end, for the
+    // strictest network, rather than leave it too long.
+    if (q.thread && v.parts.size() == 1 && worst_misfit(v.parts[0], q.targets)) {
+      const DraftTarget* strict = &q.targets.front();
+      for (const auto& t : q.targets)
+        if (t.rules.max_length < strict->rules.max_length) strict = &t;
+      v.parts = split_for_thread(v.parts[0], strict->rules);
+    }
     for (auto& part : v.parts) {
       for (int round = 0; round < q.max_rounds; ++round) {
         auto misfit = worst_misfit(part, q.targets);

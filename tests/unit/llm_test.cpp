@@ -5,7 +5,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sqlite3.h>
+
+#include "config/config.hpp"
+#include "engine/drafter.hpp"
 #include "error.hpp"
+#include "fakes/temp_home.hpp"
+#include "provider/provider.hpp"
+#include "store/store.hpp"
 #include "fakes/fake_transport.hpp"
 #include "fakes/loopback_server.hpp"
 #include "http/transport.hpp"
@@ -241,4 +248,136 @@ TEST_CASE("streaming through libcurl: chunks from a loopback server arrive as th
   ChatResult r = llm->chat(ask(true, &streamed));
   CHECK(streamed == k_text);
   CHECK(r.text == k_text);
+}
+
+namespace {
+// A store, a clock and an engine for the drafter, and the rows it left in llm_calls.
+struct DraftWorld {
+  crier::testing::TempDir dir;
+  FixedClock clock{*parse_iso8601("2026-11-22T10:00:00Z")};
+  Config config = Config::defaults();
+  FakeTransport unused;  // providers make no requests here
+  std::unique_ptr<Store> store = open_sqlite_store(dir.path() / "crier.db");
+  ProviderSet providers{ProviderEnv{unused, clock, config, dir.path()}};
+  Engine engine{*store, providers, clock, config, dir.path()};
+  FakeTransport http;
+  std::unique_ptr<LlmBackend> llm = make_llm_backend(http, LlmSettings{"openai", "http://llm.test/v1", "m", ""});
+
+  DraftRequest request(const std::string& topic) {
+    DraftRequest q;
+    q.topic = topic;
+    Account a;
+    a.network = "bluesky";
+    q.targets.push_back({"bluesky", providers.get("bluesky").text_rules(a)});
+    q.max_rounds = 2;
+    return q;
+  }
+  std::vector<std::string> call_statuses() {
+    std::vector<std::string> out;
+    sqlite3* db = nullptr;
+    sqlite3_open((dir.path() / "crier.db").c_str(), &db);
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(db, "SELECT purpose || ':' || status FROM llm_calls ORDER BY id", -1, &s, nullptr);
+    while (sqlite3_step(s) == SQLITE_ROW) out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return out;
+  }
+};
+
+HttpResponse says(const std::string& content) {
+  json a = {{"model", "m-1"}, {"choices", {{{"message", {{"role", "assistant"}, {"content", content}}}, {"finish_reason", "stop"}}}},
+            {"usage", {{"prompt_tokens", 10}, {"completion_tokens", 5}}}};
+  return json_response(200, a.dump());
+}
+}  // namespace
+
+TEST_CASE("drafter: every call recorded, 429 tried again, refusals said and not stored", "[llm][draft]") {
+  DraftWorld w;
+  w.http.expect("POST", "http://llm.test/v1/chat/completions", json_response(429, R"({"error":{"message":"slow down"}})", {{"Retry-After", "0"}}));
+  w.http.expect("POST", "http://llm.test/v1/chat/completions", says(R"({"variants":["Short and sweet."]})"));
+  DraftOutcome r = write_draft(w.engine, *w.llm, w.dir.path() / "templates", w.request("tea"));
+  CHECK(r.draft.text == "Short and sweet.");
+  CHECK(r.draft.calls == 1);
+  CHECK(w.store->find_draft(r.draft.id)->model == "m-1");
+  CHECK(w.call_statuses() == std::vector<std::string>{"draft:error", "draft:ok"});
+
+  json refusal = {{"choices", {{{"message", {{"role", "assistant"}, {"content", nullptr}, {"refusal", "I can't write that."}}}}}}};
+  w.http.expect("POST", "http://llm.test/v1/chat/completions", json_response(200, refusal.dump()));
+  try {
+    write_draft(w.engine, *w.llm, w.dir.path() / "templates", w.request("something bad"));
+    FAIL("expected a refusal");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::invalid_input);
+    CHECK_THAT(e.what(), Catch::Contains("declined") && Catch::Contains("I can't write that."));
+  }
+  CHECK(w.store->list_drafts(0).size() == 1);
+  CHECK(w.call_statuses().back() == "draft:refused");
+}
+
+TEST_CASE("drafter: an answer too long is sent back in bounded rounds and never cut", "[llm][draft]") {
+  DraftWorld w;
+  std::string long_one = std::string(350, 'a');
+  std::string still_long = std::string(320, 'b');
+  w.http.expect("POST", "http://llm.test/v1/chat/completions", says(json{{"variants", {long_one}}}.dump()));
+  w.http.expect("POST", "http://llm.test/v1/chat/completions", [](const HttpRequest& q) {
+    CHECK_THAT(json::parse(q.body)["messages"][0]["content"].get<std::string>(),
+               Catch::Contains("50 graphemes too long for bluesky"));
+  }, says(json{{"text", still_long}}.dump()));
+  w.http.expect("POST", "http://llm.test/v1/chat/completions", says(json{{"text", still_long}}.dump()));
+  DraftOutcome r = write_draft(w.engine, *w.llm, w.dir.path() / "templates", w.request("long"));
+  REQUIRE(r.variants.size() == 1);
+  CHECK_FALSE(r.variants[0].fits);
+  CHECK(r.variants[0].shortened == 2);          // --rounds 2: no third call
+  CHECK(r.draft.text == still_long);            // as the model wrote it: flagged, not truncated
+  CHECK(r.draft.calls == 3);
+  CHECK(r.variants[0].counts[0]["length"] == 320);
+
+  // Asked for a thread, given one long post: split where sentences end.
+  DraftRequest q = w.request("thread");
+  q.thread = true;
+  std::string text;
+  for (int i = 0; i < 12; ++i) text += "This is sentence number " + std::to_string(i) + " of a long story. ";
+  w.http.expect("POST", "http://llm.test/v1/chat/completions", says(json{{"variants", {text}}}.dump()));
+  DraftOutcome t = write_draft(w.engine, *w.llm, w.dir.path() / "templates", q);
+  CHECK(t.variants[0].fits);
+  CHECK(t.variants[0].parts.size() >= 2);
+  CHECK(t.draft.parts == t.variants[0].parts);
+}
+
+TEST_CASE("streaming through libcurl: Anthropic and Gemini events in 3-byte chunks", "[llm][http]") {
+  std::string anthropic = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"c\",\"usage\":{\"input_tokens\":3}}}\n\n";
+  for (std::string piece : {"Café ☕ culture, ", "東京 édition 👩‍💻"})
+    anthropic += "event: content_block_delta\ndata: " +
+                 json{{"type", "content_block_delta"}, {"delta", {{"type", "text_delta"}, {"text", piece}}}}.dump() + "\n\n";
+  anthropic += "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+  std::string gemini;
+  for (std::string piece : {"Café ☕ culture", ", 東京 édition 👩‍💻"})
+    gemini += "data: " + json{{"candidates", {{{"content", {{"parts", {{{"text", piece}}}}}}}}}}.dump() + "\r\n\r\n";
+
+  LoopbackServer server;
+  auto chunked = [](std::string body) {
+    return [body](const httplib::Request&, httplib::Response& res) {
+      res.set_chunked_content_provider("text/event-stream", [body](size_t offset, httplib::DataSink& sink) {
+        if (offset >= body.size()) {
+          sink.done();
+          return true;
+        }
+        sink.write(body.data() + offset, std::min<size_t>(3, body.size() - offset));
+        return true;
+      });
+    };
+  };
+  server.server().Post("/v1/messages", chunked(anthropic));
+  server.server().Post("/v1beta/models/g:streamGenerateContent", chunked(gemini));
+  std::string url = server.start();
+  auto http = make_curl_transport();
+  for (auto settings : {LlmSettings{"anthropic", url, "c", "k"}, LlmSettings{"gemini", url + "/v1beta", "g", "k"}}) {
+    INFO(settings.backend);
+    auto llm = make_llm_backend(*http, settings);
+    std::string streamed;
+    ChatResult r = llm->chat(ask(true, &streamed));
+    CHECK(streamed == k_text);
+    CHECK(r.text == k_text);
+  }
 }
