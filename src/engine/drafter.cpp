@@ -172,7 +172,7 @@ DraftOutcome write_draft(Engine& engine, LlmBackend& llm, const std::filesystem:
                {"audience", q.audience}, {"lang", q.lang},     {"hashtags", q.hashtags > 0 ? std::to_string(q.hashtags) : ""},
                {"variants", std::to_string(q.variants)}, {"thread", q.thread}, {"networks", networks},
                {"strictest", strictest}};
-  std::string prompt = render_template(load_template("draft", user_templates), vars);
+  std::string prompt = render_template(load_template(q.thread ? "thread" : "draft", user_templates), vars);
 
   DraftOutcome out;
   Draft& d = out.draft;

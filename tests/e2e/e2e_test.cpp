@@ -692,8 +692,17 @@ TEST_CASE("draft with an OpenAI-compatible model, shorten what does not fit, sch
                             Catch::Contains("(from " + url + "/article)") && Catch::Contains("CamelCase hashtags"));
   CHECK(from_page.find("var x=1") == std::string::npos);
 
+  // --edit and drafts edit: $EDITOR changes the text, which is what is saved.
+  auto edited = h.json({"draft", "tea", "--for", "bluesky", "--edit"}, {{"EDITOR", "sed -i s/Version/Release/"}});
+  CHECK(edited["text"] == "Release day! Release 2.1 is out, faster and kinder.");
+  std::string eid = std::to_string(edited["id"].get<int64_t>());
+  REQUIRE(h.run({"drafts", "edit", eid}, std::nullopt, {{"EDITOR", "sed -i s/kinder/clearer/"}, {"VISUAL", std::nullopt}}).exit_code == 0);
+  CHECK(h.json({"drafts", "show", eid})["text"] == "Release day! Release 2.1 is out, faster and clearer.");
+  REQUIRE(h.run({"drafts", "rm", eid}).exit_code == 0);
+  CHECK(h.run({"drafts", "show", eid}).exit_code == 1);
+
   // Templates: the shipped ones, a broken one of the user's named with its line.
-  CHECK(h.json({"templates", "list"})["templates"].size() == 5);
+  CHECK(h.json({"templates", "list"})["templates"].size() == 6);
   write_file_atomic(h.home() / "config/crier/templates/release.mustache", "line one\n{{#open}}\nnever closed\n");
   auto broken = h.run({"draft", "x", "--for", "bluesky", "--template", "release"});
   CHECK(broken.exit_code == 3);
