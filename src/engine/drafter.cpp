@@ -203,7 +203,14 @@ DraftOutcome write_draft(Engine& engine, LlmBackend& llm, const std::filesystem:
       const DraftTarget* strict = &q.targets.front();
       for (const auto& t : q.targets)
         if (t.rules.max_length < strict->rules.max_length) strict = &t;
-      v.parts = split_for_thread(v.parts[0], strict->rules);
+      // Room for the numbers ("12/12 "), then numbered as the prompt asked.
+      TextRules room = strict->rules;
+      room.max_length -= std::min<size_t>(room.max_length / 2, 7);
+      if (room.max_bytes) room.max_bytes -= std::min<size_t>(room.max_bytes / 2, 7);
+      auto split = split_for_thread(v.parts[0], room);
+      v.parts.clear();
+      for (size_t i = 0; i < split.size(); ++i)
+        v.parts.push_back(std::to_string(i + 1) + "/" + std::to_string(split.size()) + " " + split[i]);
     }
     for (auto& part : v.parts) {
       for (int round = 0; round < q.max_rounds; ++round) {

@@ -341,7 +341,9 @@ TEST_CASE("drafter: an answer too long is sent back in bounded rounds and never 
   w.http.expect("POST", "http://llm.test/v1/chat/completions", says(json{{"variants", {text}}}.dump()));
   DraftOutcome t = write_draft(w.engine, *w.llm, w.dir.path() / "templates", q);
   CHECK(t.variants[0].fits);
-  CHECK(t.variants[0].parts.size() >= 2);
+  REQUIRE(t.variants[0].parts.size() >= 2);
+  CHECK_THAT(t.variants[0].parts[0], Catch::StartsWith("1/"));
+  CHECK_THAT(t.variants[0].parts.back(), Catch::StartsWith(std::to_string(t.variants[0].parts.size()) + "/"));
   CHECK(t.draft.parts == t.variants[0].parts);
 }
 
