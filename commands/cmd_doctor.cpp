@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "commands.hpp"
+#include "llm_setup.hpp"
 #include "common.hpp"
 #include "engine/accounts.hpp"
 #include "error.hpp"
@@ -86,17 +87,21 @@ std::vector<Check> check_accounts(Context& ctx) {
 
 Check check_llm(Context& ctx) {
   try {
-    std::string backend = ctx.config().get("llm.backend");
-    std::string endpoint = ctx.config().get("llm.endpoint");
+    // The model crier draft would use (backend, endpoint, model, key present) and whether its
+    // server answers; the key itself is never shown.
+    LlmSettings s = llm_settings(ctx, "");
+    std::string endpoint = s.endpoint;
     while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
     HttpRequest q;
-    q.url = backend == "ollama" ? endpoint + "/api/tags" : endpoint;
+    q.url = s.backend == "ollama" ? endpoint.substr(0, endpoint.size() - (endpoint.ends_with("/v1") ? 3 : 0)) + "/api/tags"
+                                  : endpoint;
     q.timeout = std::chrono::seconds{3};
     HttpResponse r = ctx.http().send(q);
-    return {"llm", "ok", backend + " at " + endpoint + " answers (HTTP " + std::to_string(r.status) + ")"};
+    return {"llm", "ok", s.backend + ":" + s.model + " at " + endpoint + " answers (HTTP " + std::to_string(r.status) +
+                             ")" + (s.api_key.empty() ? "" : ", key set")};
   } catch (const Error& e) {
     return {"llm", "warning",
-            std::string(e.what()) + "; drafting needs a model: set llm.backend and llm.endpoint (crier config set)"};
+            std::string(e.what()) + "; drafting needs a model: set llm.backend and llm.model (crier config set)"};
   }
 }
 

@@ -53,7 +53,7 @@ std::map<std::string, int> sandbox_texts(const CrierHome& h, const std::string& 
 }  // namespace
 
 TEST_CASE("chaos: SIGKILLed overlapping publishers, a flaky network - each post exactly once", "[e2e][chaos]") {
-  const int rounds = env_int("CRIER_CHAOS_ROUNDS", 60);
+  const int rounds = env_int("CRIER_CHAOS_ROUNDS", 100);
   const int per_account = env_int("CRIER_CHAOS_POSTS", 12);
   std::mt19937 rng(static_cast<unsigned>(env_int("CRIER_CHAOS_SEED", 20261122)));
 
