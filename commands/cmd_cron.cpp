@@ -59,12 +59,8 @@ std::vector<UnitFile> systemd_units(Context& ctx, const CronOptions& o) {
           {"crier-poll.timer", timer("poll the inbox", "*-*-* *:0/" + o.poll_every + ":00")}};
 }
 
-fs::path systemd_user_dir() {
-  const char* xdg = std::getenv("XDG_CONFIG_HOME");
-  const char* home = std::getenv("HOME");
-  fs::path base = xdg && *xdg ? fs::path(xdg) : fs::path(home ? home : ".") / ".config";
-  return base / "systemd" / "user";
-}
+// $XDG_CONFIG_HOME/systemd/user: beside crier's own config dir.
+fs::path systemd_user_dir() { return config_dir().parent_path() / "systemd" / "user"; }
 
 int run_show(const CronOptions& o, Context& ctx) {
   if (o.systemd) {

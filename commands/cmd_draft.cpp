@@ -11,9 +11,6 @@
 #include "engine/accounts.hpp"
 #include "engine/drafter.hpp"
 #include "error.hpp"
-#include "http/transport.hpp"
-#include "log.hpp"
-#include "text/html_text.hpp"
 #include "llm/templates.hpp"
 #include "llm_setup.hpp"
 #include "output/table.hpp"
@@ -84,26 +81,6 @@ std::string edit_text(const std::string& text) {
   return edited;
 }
 
-// A page's readable text for --url: fetched with a time and size bound, its HTML turned into
-// text, and cut to what a prompt can carry (said, not silent).
-std::string page_text(Context& ctx, const std::string& url) {
-  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
-    throw Error(ErrorKind::usage, "--url takes an http(s) address, not '" + url + "'");
-  HttpRequest q{"GET", url, {{"Accept", "text/html, text/plain;q=0.9"}}, "", std::chrono::seconds{10}, 2'000'000};
-  HttpResponse r = ctx.http().send(q);
-  throw_for_status(r, "fetching " + url, ctx.clock().now());
-  std::string type = r.header("Content-Type").value_or("text/html");
-  std::string text = type.find("html") != std::string::npos ? html_to_text(r.body) : r.body;
-  constexpr size_t k_max = 12000;
-  if (text.size() > k_max) {
-    size_t cut = k_max;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
-    spdlog::warn("the page's text is {} bytes; the first {} go to the model", text.size(), cut);
-    text.resize(cut);
-  }
-  return "(from " + url + ")\n" + text;
-}
-
 nlohmann::json draft_json(const Draft& d) {
   auto opt = [](std::optional<int> v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
   return {{"id", d.id},          {"topic", d.topic},
@@ -140,7 +117,7 @@ int run_draft(const DraftOptions& o, Context& ctx) {
   DraftRequest q;
   q.topic = o.topic == "-" ? read_text_arg(ctx, "-") : o.topic;
   if (!o.from.empty()) q.source = o.from == "-" ? read_text_arg(ctx, "-") : read_file(o.from);
-  if (!o.url.empty()) q.source += (q.source.empty() ? "" : "\n\n") + page_text(ctx, o.url);
+  if (!o.url.empty()) q.source += (q.source.empty() ? "" : "\n\n") + page_text(ctx.http(), ctx.clock(), o.url);
   q.tone = o.tone;
   q.audience = o.audience;
   q.lang = o.lang;
@@ -161,7 +138,7 @@ int run_draft(const DraftOptions& o, Context& ctx) {
   // The model's words as they come, on a terminal (stderr, so stdout stays the result).
   bool stream = !ctx.global().json && !ctx.global().quiet && ::isatty(STDERR_FILENO) == 1;
   if (stream) q.on_text = [&ctx](std::string_view s) { ctx.err << s << std::flush; };
-  DraftOutcome r = with_llm(ctx, settings, configured, [&] { return write_draft(ctx.engine(), *llm, user_templates(), q); });
+  DraftOutcome r = with_llm(settings, configured, [&] { return write_draft(ctx.engine(), *llm, user_templates(), q); });
   if (stream) ctx.err << '\n';
   if (o.edit) {
     std::string edited = edit_text(r.draft.text);

@@ -10,8 +10,6 @@
 #include "time/recurrence.hpp"
 #include "time/when.hpp"
 
-#include <date/tz.h>
-
 namespace crier {
 namespace {
 
@@ -89,19 +87,9 @@ Delivery must_find(Store& store, int64_t id) {
 }
 
 nlohmann::json schedule_json(const Schedule& c) {
-  Recurrence r = parse_recurrence(c.rule);
+  Recurrence r = schedule_rule(c);
   nlohmann::json next = nlohmann::json::array();
-  if (c.status == "active" && c.last_occurrence_at) {
-    const date::time_zone* tz = resolve_time_zone(c.tz);
-    Timestamp after = *c.last_occurrence_at;
-    if (c.until && (!r.until || *c.until < *r.until)) r.until = c.until;
-    for (int i = c.occurrences; i < c.max_count.value_or(1 << 30) && next.size() < 3; ++i) {
-      auto t = next_occurrence(r, c.starts_at, tz, after);
-      if (!t) break;
-      next.push_back(format_utc(*t));
-      after = *t;
-    }
-  }
+  for (Timestamp t : upcoming_occurrences(c, 3)) next.push_back(format_utc(t));
   return {{"id", c.id},
           {"rule", c.rule},
           {"rrule", r.to_rrule()},

@@ -21,19 +21,14 @@ struct SlotsOptions {
 };
 
 nlohmann::json slots_json(Context& ctx, const Account& a, const SlotRule& s) {
-  nlohmann::json next = nlohmann::json::array();
-  Timestamp after = ctx.clock().now();
-  // The next three free ones, as --next-slot would pick them one after another.
+  Recurrence r = parse_recurrence(s.rule);
+  nlohmann::json next_free = nullptr;  // the slot --next-slot would take now
   try {
-    next.push_back(format_utc(next_free_slot(ctx.engine(), a, after)));
+    next_free = format_utc(next_free_slot(ctx.engine(), a, ctx.clock().now()));
   } catch (const Error&) {
   }
-  return {{"account", a.name()},
-          {"rule", s.rule},
-          {"rrule", parse_recurrence(s.rule).to_rrule()},
-          {"description", parse_recurrence(s.rule).describe()},
-          {"timezone", s.tz},
-          {"next_free", next.empty() ? nlohmann::json(nullptr) : next[0]}};
+  return {{"account", a.name()}, {"rule", s.rule},       {"rrule", r.to_rrule()},
+          {"description", r.describe()}, {"timezone", s.tz}, {"next_free", next_free}};
 }
 
 int run_set(const SlotsOptions& o, Context& ctx) {

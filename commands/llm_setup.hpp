@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "error.hpp"
 #include "llm/llm.hpp"
 
 namespace crier {
@@ -15,20 +16,12 @@ class Context;
 // Throws Error(config) when the backend is unknown or a hosted backend has no model or key.
 LlmSettings llm_settings(Context& ctx, const std::string& model_flag);
 
+bool llm_configured(Context& ctx, const std::string& model_flag);
+
 // Runs `body` against the model; when nothing is configured and no local Ollama answers, says in
 // one line how to configure a model (exit 3) instead of a bare connection error.
 template <typename F>
-auto with_llm(Context& ctx, const LlmSettings& settings, bool configured, F&& body) -> decltype(body());
-
-bool llm_configured(Context& ctx, const std::string& model_flag);
-
-}  // namespace crier
-
-#include "error.hpp"
-
-namespace crier {
-template <typename F>
-auto with_llm(Context&, const LlmSettings& settings, bool configured, F&& body) -> decltype(body()) {
+auto with_llm(const LlmSettings& settings, bool configured, F&& body) -> decltype(body()) {
   try {
     return body();
   } catch (const Error& e) {
@@ -39,4 +32,5 @@ auto with_llm(Context&, const LlmSettings& settings, bool configured, F&& body) 
                 "set llm.model gpt-4o-mini (key in OPENAI_API_KEY); or --model anthropic:MODEL, gemini:MODEL");
   }
 }
+
 }  // namespace crier

@@ -36,12 +36,6 @@ bool id_less(const std::string& a, const std::string& b) {
   return a.size() != b.size() ? a.size() < b.size() : a < b;
 }
 
-std::string trim(std::string s) {
-  s.erase(0, s.find_first_not_of(" \t\n\r"));
-  while (!s.empty() && std::string(" \t\n\r").find(s.back()) != std::string::npos) s.pop_back();
-  return s;
-}
-
 Timestamp parse_time(const json& j) {
   if (!j.is_string()) return Timestamp{};
   return parse_iso8601(j.get<std::string>()).value_or(Timestamp{});
@@ -155,7 +149,7 @@ class MastodonProvider final : public Provider {
       const json* found = nullptr;
       for (const auto& st : statuses) {
         bool same_parent = parent.empty() || str(st, "in_reply_to_id") == parent;
-        if (same_parent && trim(html_to_text(str(st, "content"))) == trim(part.text)) {
+        if (same_parent && trim_whitespace(html_to_text(str(st, "content"))) == trim_whitespace(part.text)) {
           found = &st;
           break;
         }
@@ -355,7 +349,7 @@ class MastodonProvider final : public Provider {
     std::string url = server + "/oauth/authorize?" +
                       form_encode({{"client_id", str(client, "client_id")}, {"scope", "read write"},
                                    {"redirect_uri", redirect}, {"response_type", "code"}, {"state", sign_in.state()}});
-    std::string code = trim(sign_in.code_for(url));
+    std::string code = trim_whitespace(sign_in.code_for(url));
     if (code.empty()) throw Error(ErrorKind::auth, "no authorization code given");
     FormFields grant{{"grant_type", "authorization_code"}, {"code", code}, {"client_id", str(client, "client_id")},
                      {"client_secret", str(client, "client_secret")}, {"redirect_uri", redirect},

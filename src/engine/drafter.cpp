@@ -4,6 +4,8 @@
 #include <thread>
 
 #include "error.hpp"
+#include "http/transport.hpp"
+#include "text/html_text.hpp"
 #include "llm/templates.hpp"
 #include "log.hpp"
 #include "store/store.hpp"
@@ -23,13 +25,6 @@ std::optional<json> json_in(const std::string& text) {
   j = json::parse(text.substr(a, b - a + 1), nullptr, false);
   if (!j.is_discarded() && j.is_object()) return j;
   return std::nullopt;
-}
-
-std::string trimmed(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t b = 0;
-  while (b < s.size() && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  return s.substr(b);
 }
 
 ChatResult call_once(Engine& engine, LlmBackend& llm, const std::string& purpose, const ChatRequest& q);
@@ -67,7 +62,7 @@ ChatResult call_once(Engine& engine, LlmBackend& llm, const std::string& purpose
     rec.status = r.refused ? "refused" : "ok";
     engine.store.add_llm_call(rec);
     if (r.refused)
-      throw Error(ErrorKind::invalid_input, "the model declined: " + trimmed(r.text).substr(0, 300),
+      throw Error(ErrorKind::invalid_input, "the model declined: " + trim_whitespace(r.text).substr(0, 300),
                   "rephrase the topic, or try another model (--model)");
     return r;
   } catch (const Error& e) {
@@ -94,15 +89,15 @@ std::vector<std::vector<std::string>> read_variants(const std::string& text, boo
   if (j && j->contains("variants") && (*j)["variants"].is_array()) {
     for (const auto& v : (*j)["variants"]) {
       std::vector<std::string> parts;
-      if (v.is_string()) parts.push_back(trimmed(v.get<std::string>()));
+      if (v.is_string()) parts.push_back(trim_whitespace(v.get<std::string>()));
       if (v.is_array())
         for (const auto& p : v)
-          if (p.is_string()) parts.push_back(trimmed(p.get<std::string>()));
+          if (p.is_string()) parts.push_back(trim_whitespace(p.get<std::string>()));
       parts.erase(std::remove(parts.begin(), parts.end(), std::string()), parts.end());
       if (!parts.empty()) out.push_back(parts);
     }
-  } else if (!thread && !trimmed(text).empty() && text.find('{') == std::string::npos) {
-    out.push_back({trimmed(text)});  // plain text from a server without a JSON mode
+  } else if (!thread && !trim_whitespace(text).empty() && text.find('{') == std::string::npos) {
+    out.push_back({trim_whitespace(text)});  // plain text from a server without a JSON mode
   }
   return out;
 }
@@ -139,16 +134,34 @@ void count(DraftVariant& v, const std::vector<DraftTarget>& targets) {
 
 }  // namespace
 
+std::string page_text(Transport& http, const Clock& clock, const std::string& url) {
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+    throw Error(ErrorKind::usage, "--url takes an http(s) address, not '" + url + "'");
+  HttpRequest q{"GET", url, {{"Accept", "text/html, text/plain;q=0.9"}}, "", std::chrono::seconds{10}, 2'000'000};
+  HttpResponse r = http.send(q);
+  throw_for_status(r, "fetching " + url, clock.now());
+  std::string type = r.header("Content-Type").value_or("text/html");
+  std::string text = type.find("html") != std::string::npos ? html_to_text(r.body) : r.body;
+  constexpr size_t k_max = 12000;
+  if (text.size() > k_max) {
+    size_t cut = k_max;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+    spdlog::warn("the page's text is {} bytes; the first {} go to the model", text.size(), cut);
+    text.resize(cut);
+  }
+  return "(from " + url + ")\n" + text;
+}
+
 DraftOutcome write_draft(Engine& engine, LlmBackend& llm, const std::filesystem::path& user_templates,
                          const DraftRequest& q) {
   if (q.targets.empty()) throw Error(ErrorKind::invalid_input, "no network to draft for", "give --for bluesky,mastodon or --to ACCOUNTS");
   // A post template (not the drafting prompt itself) turns into the topic, with its variables.
   std::string topic = q.topic;
   if (q.template_name != "draft") {
-    topic = trimmed(render_template(load_template(q.template_name, user_templates), q.vars)) +
+    topic = trim_whitespace(render_template(load_template(q.template_name, user_templates), q.vars)) +
             (topic.empty() ? "" : "\n" + topic);
   }
-  if (trimmed(topic).empty() && trimmed(q.source).empty())
+  if (trim_whitespace(topic).empty() && trim_whitespace(q.source).empty())
     throw Error(ErrorKind::invalid_input, "nothing to draft about", "give a topic, --from FILE, or a --template");
 
   json networks = json::array();
@@ -160,7 +173,7 @@ DraftOutcome write_draft(Engine& engine, LlmBackend& llm, const std::filesystem:
     std::string network = t.network.substr(0, t.network.find(':'));
     for (const auto& tpl : list_templates(user_templates))
       if (tpl.name == "style-" + network)
-        notes += (notes.empty() ? "" : "; ") + trimmed(render_template(tpl, json::object()));
+        notes += (notes.empty() ? "" : "; ") + trim_whitespace(render_template(tpl, json::object()));
     if (t.rules.max_bytes) notes += (notes.empty() ? "" : ", ") + std::string("and at most ") + std::to_string(t.rules.max_bytes) + " bytes";
     networks.push_back({{"name", t.network}, {"limit", t.rules.max_length}, {"unit", t.rules.unit}, {"notes", notes}});
     if (t.rules.max_length < strictest_limit) {
@@ -176,7 +189,7 @@ DraftOutcome write_draft(Engine& engine, LlmBackend& llm, const std::filesystem:
 
   DraftOutcome out;
   Draft& d = out.draft;
-  d.topic = trimmed(q.topic.empty() ? topic : q.topic);
+  d.topic = trim_whitespace(q.topic.empty() ? topic : q.topic);
   d.template_name = q.template_name;
   d.backend = llm.name();
   d.model = llm.model();
@@ -190,7 +203,7 @@ DraftOutcome write_draft(Engine& engine, LlmBackend& llm, const std::filesystem:
   add_usage(d, r);
   auto raw = read_variants(r.text, q.thread);
   if (raw.empty())
-    throw Error(ErrorKind::invalid_input, "the model's answer held no usable variant: " + trimmed(r.text).substr(0, 300),
+    throw Error(ErrorKind::invalid_input, "the model's answer held no usable variant: " + trim_whitespace(r.text).substr(0, 300),
                 "try again, or another model (--model)");
 
   TemplateInfo shorten = load_template("shorten", user_templates);
@@ -231,7 +244,7 @@ DraftOutcome write_draft(Engine& engine, LlmBackend& llm, const std::filesystem:
         add_usage(d, sr);
         ++v.shortened;
         auto j = json_in(sr.text);
-        std::string shorter = j && j->contains("text") && (*j)["text"].is_string() ? trimmed((*j)["text"].get<std::string>())
+        std::string shorter = j && j->contains("text") && (*j)["text"].is_string() ? trim_whitespace((*j)["text"].get<std::string>())
                                                                                    : std::string();
         if (!shorter.empty()) part = shorter;
       }

@@ -18,6 +18,8 @@
 
 namespace crier {
 
+class Transport;
+
 struct DraftTarget {
   std::string network;
   TextRules rules;
@@ -48,6 +50,11 @@ struct DraftOutcome {
   Draft draft;  // stored; its text is the first variant that fits (or the first)
   std::vector<DraftVariant> variants;
 };
+
+// A web page's readable text for --url: fetched within 10 s and 2 MB, its HTML turned into
+// text, and cut (with a warning, at a character boundary) to 12,000 bytes a prompt can carry.
+// Throws Error(usage) for an address that is not http(s), and the fetch's errors.
+std::string page_text(Transport& http, const Clock& clock, const std::string& url);
 
 // Throws Error(invalid_input) when the model refused or gave nothing usable (its words
 // included), and the LLM's errors (auth, rate_limited, transient, ...) as they come.

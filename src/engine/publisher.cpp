@@ -163,7 +163,7 @@ struct RunState {
   std::condition_variable changed;
   int in_flight = 0;
   int claimed = 0;
-  int retried = 0;  // outcomes replaced by a later attempt (so the waiters' count still moves)
+  int finished = 0;  // attempts ended: a waiter looks again when this moves
   bool done = false;
   std::vector<int64_t> seen;
   PublishReport report;
@@ -196,10 +196,8 @@ void work(Engine& engine, const PublishOptions& options, const std::string& owne
         run.changed.notify_all();
         return;
       }
-      size_t before = run.report.outcomes.size() + static_cast<size_t>(run.retried);
-      run.changed.wait(lock, [&] {
-        return run.done || run.report.outcomes.size() + static_cast<size_t>(run.retried) != before;
-      });
+      int before = run.finished;
+      run.changed.wait(lock, [&] { return run.done || run.finished != before; });
       continue;
     }
     bool again;
@@ -212,6 +210,7 @@ void work(Engine& engine, const PublishOptions& options, const std::string& owne
     DeliveryOutcome out = attempt(engine, *lease, owner);
     std::unique_lock lock(run.mutex);
     --run.in_flight;
+    ++run.finished;
     // One outcome per delivery: a second attempt in the same run replaces the first.
     auto same = std::find_if(run.report.outcomes.begin(), run.report.outcomes.end(),
                              [&](const DeliveryOutcome& o) { return o.delivery.id == out.delivery.id; });
@@ -219,7 +218,6 @@ void work(Engine& engine, const PublishOptions& options, const std::string& owne
       bool reconciled = same->reconciled || out.reconciled;
       *same = std::move(out);
       same->reconciled = reconciled;
-      ++run.retried;
     } else {
       run.report.outcomes.push_back(std::move(out));
     }

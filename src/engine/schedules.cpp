@@ -30,13 +30,28 @@ std::vector<Delivery> deliveries_at(Engine& engine, const std::vector<int64_t>& 
   return out;
 }
 
-Recurrence rule_of(const Schedule& c) {
+}  // namespace
+
+Recurrence schedule_rule(const Schedule& c) {
   Recurrence r = parse_recurrence(c.rule);
   if (c.until && (!r.until || *c.until < *r.until)) r.until = c.until;
   return r;
 }
 
-}  // namespace
+std::vector<Timestamp> upcoming_occurrences(const Schedule& c, int n) {
+  std::vector<Timestamp> out;
+  if (c.status != "active" || !c.last_occurrence_at) return out;
+  Recurrence r = schedule_rule(c);
+  const date::time_zone* tz = resolve_time_zone(c.tz);
+  Timestamp after = *c.last_occurrence_at;
+  for (int i = c.occurrences; i < c.max_count.value_or(1 << 30) && static_cast<int>(out.size()) < n; ++i) {
+    auto t = next_occurrence(r, c.starts_at, tz, after);
+    if (!t) break;
+    out.push_back(*t);
+    after = *t;
+  }
+  return out;
+}
 
 RecurringPlan schedule_recurring(Engine& engine, PostPlan& plan, const RecurringRequest& q) {
   Recurrence rule = parse_recurrence(q.rule);
@@ -51,7 +66,7 @@ RecurringPlan schedule_recurring(Engine& engine, PostPlan& plan, const Recurring
     throw Error(ErrorKind::invalid_input, "--count must be at least 1");
   c.created_at = engine.clock.now();
   for (const auto& t : plan.targets) c.account_ids.push_back(t.account.id);
-  auto first = next_occurrence(rule_of(c), q.start, q.tz, q.start - std::chrono::seconds{1});
+  auto first = next_occurrence(schedule_rule(c), q.start, q.tz, q.start - std::chrono::seconds{1});
   if (!first)
     throw Error(ErrorKind::invalid_input, "the rule '" + q.rule + "' has no occurrence after " +
                                               format_local(q.start, q.tz) +
@@ -74,7 +89,7 @@ int extend_schedules(Engine& engine, Timestamp now) {
         continue;
       }
       const date::time_zone* tz = resolve_time_zone(c.tz);
-      auto next = next_occurrence(rule_of(c), c.starts_at, tz, std::max(*c.last_occurrence_at, now));
+      auto next = next_occurrence(schedule_rule(c), c.starts_at, tz, std::max(*c.last_occurrence_at, now));
       std::vector<int64_t> accounts;
       for (int64_t id : c.account_ids)
         if (engine.store.find_account(id)) accounts.push_back(id);

@@ -12,6 +12,7 @@
 #include "engine/composer.hpp"
 #include "engine/engine.hpp"
 #include "store/types.hpp"
+#include "time/recurrence.hpp"
 
 namespace date {
 class time_zone;
@@ -36,6 +37,12 @@ struct RecurringPlan {
 // Checks the rule and stores the schedule with its first occurrence. Throws
 // Error(invalid_input) for a rule not understood or one with no occurrence ahead.
 RecurringPlan schedule_recurring(Engine& engine, PostPlan& plan, const RecurringRequest& request);
+
+// The schedule's rule with its --until applied.
+Recurrence schedule_rule(const Schedule& schedule);
+// The next `n` occurrences an active schedule will add after its latest, within its count and
+// until; empty for an ended or cancelled one.
+std::vector<Timestamp> upcoming_occurrences(const Schedule& schedule, int n);
 
 // Adds the next occurrence of every active schedule whose latest one is due at `now`, and ends
 // the schedules with none left. Safe with several processes at once. Returns how many were added.

@@ -12,16 +12,10 @@
 
 #include "error.hpp"
 #include "http/transport.hpp"
+#include "text/text_rules.hpp"
 
 namespace crier {
 namespace {
-
-std::string trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t b = 0;
-  while (b < s.size() && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  return s.substr(b);
-}
 
 void send_all(int fd, const std::string& data) {
   size_t off = 0;
@@ -161,7 +155,7 @@ std::string LoopbackRedirect::wait_for_code(int paste_fd, std::chrono::milliseco
         paste_fd = -1;  // end of input: keep waiting for the browser alone
       } else if (c != '\n') {
         pasted += c;
-      } else if (!trim(pasted).empty()) {
+      } else if (!trim_whitespace(pasted).empty()) {
         return code_from_pasted(pasted, m_state);
       }
     }
@@ -169,7 +163,7 @@ std::string LoopbackRedirect::wait_for_code(int paste_fd, std::chrono::milliseco
 }
 
 std::string code_from_pasted(const std::string& pasted_in, const std::string& state) {
-  std::string pasted = trim(pasted_in);
+  std::string pasted = trim_whitespace(pasted_in);
   if (pasted.find("code=") == std::string::npos) return pasted;
   if (pasted.find('?') == std::string::npos) pasted = "?" + pasted;  // "code=...&state=..." alone
   std::string st = query_param(pasted, "state");

@@ -6,6 +6,13 @@
 
 namespace crier {
 
+std::string trim_whitespace(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\n\r");
+  if (b == std::string_view::npos) return {};
+  size_t e = s.find_last_not_of(" \t\n\r");
+  return std::string(s.substr(b, e - b + 1));
+}
+
 size_t count_graphemes(std::string_view s) {
   size_t count = 0;
   utf8proc_int32_t prev = -1;

@@ -35,6 +35,9 @@ struct ByteSpan {
   size_t end = 0;    // exclusive
 };
 
+// Without leading and trailing spaces, tabs and line breaks.
+std::string trim_whitespace(std::string_view s);
+
 size_t count_graphemes(std::string_view utf8);
 size_t count_codepoints(std::string_view utf8);
 // True when `utf8` is well-formed UTF-8.
