@@ -68,8 +68,15 @@ Transport& Context::http() {
   return *m_http;
 }
 
+Pacer& Context::pacer() {
+  if (!m_pacer)
+    m_pacer = std::make_unique<Pacer>(std::chrono::seconds{10},
+                                      std::chrono::seconds{config().get_int("publish.max_wait_seconds")});
+  return *m_pacer;
+}
+
 ProviderSet& Context::providers() {
-  if (!m_pacer) m_pacer = std::make_unique<Pacer>();
+  pacer();
   if (!m_providers)
     m_providers = std::make_unique<ProviderSet>(ProviderEnv{http(), clock(), config(), data_dir(), m_pacer.get()});
   return *m_providers;
@@ -88,8 +95,7 @@ std::function<std::unique_ptr<WorkerKit>()> Context::worker_factory() {
   const Clock& c = clock();
   const Config& conf = config();
   auto timeout = std::chrono::seconds{conf.get_int("http.timeout_seconds")};
-  if (!m_pacer) m_pacer = std::make_unique<Pacer>();
-  Pacer* pacer = m_pacer.get();
+  Pacer* pacer = &this->pacer();
   return [path, dir, &c, &conf, timeout, pacer] {
     auto kit = std::make_unique<WorkerKit>();
     kit->store = open_sqlite_store(path);

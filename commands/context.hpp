@@ -58,6 +58,7 @@ class Context {
   Store* existing_store();
   const Clock& clock();
   Transport& http();
+  Pacer& pacer();
   ProviderSet& providers();
   Engine& engine();
   const Style& style();

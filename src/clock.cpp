@@ -13,6 +13,10 @@ Timestamp SystemClock::now() const {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
+PreciseTimestamp SystemClock::now_precise() const {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
 std::unique_ptr<Clock> clock_from_environment() {
   const char* pinned = std::getenv("CRIER_NOW");
   if (pinned == nullptr || *pinned == '\0') return std::make_unique<SystemClock>();
@@ -24,6 +28,8 @@ std::unique_ptr<Clock> clock_from_environment() {
 }
 
 std::string format_utc(Timestamp t) { return date::format("%Y-%m-%dT%H:%M:%SZ", t); }
+
+std::string format_utc_ms(PreciseTimestamp t) { return date::format("%Y-%m-%dT%H:%M:%SZ", t); }
 
 std::optional<Timestamp> parse_iso8601(std::string_view text) {
   // date (T or space) time [.fraction] (Z | ±hh:mm | ±hhmm)

@@ -12,15 +12,20 @@ namespace crier {
 
 using Timestamp = std::chrono::sys_seconds;
 
+using PreciseTimestamp = std::chrono::sys_time<std::chrono::milliseconds>;
+
 class Clock {
  public:
   virtual ~Clock() = default;
   virtual Timestamp now() const = 0;
+  // Now with milliseconds, for timestamps written into records (a pinned clock: its second).
+  virtual PreciseTimestamp now_precise() const { return now(); }
 };
 
 class SystemClock final : public Clock {
  public:
   Timestamp now() const override;
+  PreciseTimestamp now_precise() const override;
 };
 
 class FixedClock final : public Clock {
@@ -40,6 +45,8 @@ std::unique_ptr<Clock> clock_from_environment();
 
 // "2026-12-01T09:00:00Z".
 std::string format_utc(Timestamp t);
+// "2026-12-01T09:00:00.123Z".
+std::string format_utc_ms(PreciseTimestamp t);
 // Parses "2026-12-01T09:00:00Z" / "+01:00" offsets / fractional seconds; nullopt when invalid.
 std::optional<Timestamp> parse_iso8601(std::string_view text);
 

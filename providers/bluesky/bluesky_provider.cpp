@@ -23,7 +23,11 @@ std::string str(const json& j, const char* key) {
   return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
 }
 
-std::string now_iso(const Clock& clock) { return format_utc(clock.now()).insert(19, ".000"); }
+// createdAt of the i-th part of a post made now: real milliseconds, and each part a millisecond
+// after the one before, so an AppView that orders by createdAt lists a thread in its order.
+std::string created_at_iso(PreciseTimestamp base, size_t part) {
+  return format_utc_ms(base + std::chrono::milliseconds{static_cast<long long>(part)});
+}
 
 // at://did/collection/rkey -> rkey
 std::string rkey_of(const std::string& uri) { return uri.substr(uri.find_last_of('/') + 1); }
@@ -96,14 +100,23 @@ class BlueskyProvider final : public Provider {
   PublishResult publish(Session& s, const PublishRequest& q) override {
     PublishResult result;
     json root, parent;
+    PreciseTimestamp base = m_clock.now_precise();
     for (size_t i = 0; i < q.parts.size(); ++i) {
       std::string rkey = bluesky::tid_for(q.idempotency_key, q.created_at, static_cast<unsigned>(i));
-      json record = post_record(s, q.parts[i]);
-      if (!q.lang.empty()) record["langs"] = json::array({q.lang});
-      if (q.link_card && !record.contains("embed"))
-        if (auto card = link_card(s, q.parts[i].text)) record["embed"] = *card;
-      if (i > 0) record["reply"] = {{"root", root}, {"parent", parent}};
-      json ref = create_post(s, rkey, record);
+      json ref;
+      if (i < q.already.size()) {
+        // A thread cut short: the parts before are there (reconcile found them at their keys).
+        auto existing = get_post(s, rkey);
+        if (!existing) throw Error(ErrorKind::transient, "bluesky: part " + std::to_string(i + 1) + " went missing");
+        ref = *existing;
+      } else {
+        json record = post_record(s, q.parts[i], created_at_iso(base, i));
+        if (!q.lang.empty()) record["langs"] = json::array({q.lang});
+        if (q.link_card && !record.contains("embed"))
+          if (auto card = link_card(s, q.parts[i].text)) record["embed"] = *card;
+        if (i > 0) record["reply"] = {{"root", root}, {"parent", parent}};
+        ref = create_post(s, rkey, record);
+      }
       if (i == 0) root = ref;
       parent = ref;
       result.parts.push_back({ref["uri"], web_url(s.account.handle, ref["uri"])});
@@ -112,12 +125,15 @@ class BlueskyProvider final : public Provider {
   }
 
   std::optional<PublishResult> reconcile(Session& s, const PublishRequest& q) override {
+    // Exact: every part of a delivery has its own record key, derived from the delivery's
+    // idempotency key, so what is at the key can only be this delivery's.
     PublishResult result;
     for (size_t i = 0; i < q.parts.size(); ++i) {
       auto ref = get_post(s, bluesky::tid_for(q.idempotency_key, q.created_at, static_cast<unsigned>(i)));
-      if (!ref) return std::nullopt;  // publishing again rewrites only the missing parts
+      if (!ref) break;  // publishing again writes only the missing parts
       result.parts.push_back({(*ref)["uri"], web_url(s.account.handle, (*ref)["uri"])});
     }
+    if (result.parts.empty()) return std::nullopt;
     return result;
   }
 
@@ -156,13 +172,15 @@ class BlueskyProvider final : public Provider {
     if (to.kind == "dm") {
       json body = {{"convoId", to.thread_id}, {"message", {{"text", text}}}};
       json r = chat(s, "POST", "chat.bsky.convo.sendMessage", "", body);
+      if (str(r, "id").empty())
+        throw Error(ErrorKind::transient, "bluesky sendMessage: the answer has no message id; whether it was sent is unknown");
       return {str(r, "id"), ""};
     }
     if (!meta.is_object() || str(meta, "cid").empty())
       throw Error(ErrorKind::permanent, "cannot reply: the post's content id is unknown", "poll again, then reply");
     json parent = {{"uri", to.remote_id}, {"cid", meta["cid"]}};
     json root = meta.contains("root") ? meta["root"] : parent;
-    json record = post_record(s, {text, {}});
+    json record = post_record(s, {text, {}}, created_at_iso(m_clock.now_precise(), 0));
     record["reply"] = {{"root", root}, {"parent", parent}};
     json ref = create_post(s, bluesky::tid_for(key, to.created_at + std::chrono::seconds{1}, 0), record);
     return {ref["uri"], web_url(s.account.handle, ref["uri"])};
@@ -272,7 +290,7 @@ class BlueskyProvider final : public Provider {
     return xrpc(s, method, nsid, query, body, {{"atproto-proxy", m_chat_service}});
   }
 
-  json post_record(Session& s, const OutgoingPart& part) {
+  json post_record(Session& s, const OutgoingPart& part, const std::string& created_at) {
     auto rt = bluesky::build_rich_text(part.text, [&](const std::string& handle) -> std::optional<std::string> {
       try {
         json r = xrpc(s, "GET", "com.atproto.identity.resolveHandle", "handle=" + url_encode(handle), {});
@@ -283,7 +301,7 @@ class BlueskyProvider final : public Provider {
         return std::nullopt;  // no such handle: leave the text plain
       }
     });
-    json record = {{"$type", "app.bsky.feed.post"}, {"text", rt.text}, {"createdAt", now_iso(m_clock)}};
+    json record = {{"$type", "app.bsky.feed.post"}, {"text", rt.text}, {"createdAt", created_at}};
     if (!rt.facets.empty()) record["facets"] = rt.facets;
     if (!part.media.empty()) {
       json images = json::array();
@@ -353,6 +371,9 @@ class BlueskyProvider final : public Provider {
     json body = {{"repo", did(s)}, {"collection", "app.bsky.feed.post"}, {"rkey", rkey}, {"record", record}};
     try {
       json r = xrpc(s, "POST", "com.atproto.repo.createRecord", "", body);
+      if (str(r, "uri").rfind("at://", 0) != 0 || str(r, "cid").empty())
+        // Made or not? The record at the key says; the engine reconciles.
+        throw Error(ErrorKind::transient, "bluesky createRecord: the answer has no record uri and cid");
       return {{"uri", str(r, "uri")}, {"cid", str(r, "cid")}};
     } catch (const Error& e) {
       // However the server words "that key is taken", the record at the key is the answer.
@@ -366,6 +387,8 @@ class BlueskyProvider final : public Provider {
     try {
       json r = xrpc(s, "GET", "com.atproto.repo.getRecord",
                     "repo=" + url_encode(did(s)) + "&collection=app.bsky.feed.post&rkey=" + rkey, {});
+      if (str(r, "uri").rfind("at://", 0) != 0 || str(r, "cid").empty())
+        throw Error(ErrorKind::transient, "bluesky getRecord: the answer has no record uri and cid");
       return json{{"uri", str(r, "uri")}, {"cid", str(r, "cid")}};
     } catch (const Error& e) {
       // A record that is not there is 400 RecordNotFound (some servers: 404).

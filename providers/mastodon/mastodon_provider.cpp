@@ -1,6 +1,7 @@
 #include "providers/mastodon/mastodon_provider.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -122,8 +123,9 @@ class MastodonProvider final : public Provider {
 
   PublishResult publish(Session& s, const PublishRequest& q) override {
     PublishResult result;
-    std::string parent;
-    for (size_t i = 0; i < q.parts.size(); ++i) {
+    result.parts = q.already;  // a thread cut short continues after what is there
+    std::string parent = q.already.empty() ? "" : q.already.back().remote_id;
+    for (size_t i = q.already.size(); i < q.parts.size(); ++i) {
       std::string visibility = q.visibility.empty() ? setting(s, "visibility", "public") : q.visibility;
       FormFields form{{"status", q.parts[i].text}, {"visibility", visibility}};
       if (!q.content_warning.empty()) form.emplace_back("spoiler_text", q.content_warning);
@@ -139,25 +141,26 @@ class MastodonProvider final : public Provider {
   }
 
   std::optional<PublishResult> reconcile(Session& s, const PublishRequest& q) override {
-    // Mastodon cannot be asked "what did this Idempotency-Key create", so look at the account's
-    // latest statuses for the parts' text, in order, each replying to the one before.
+    // Mastodon cannot be asked what an Idempotency-Key made. So look at the account's latest
+    // statuses for what this delivery can have made, and nothing else: created since its first
+    // attempt began, the same text, spoiler and number of images, answering the part before it
+    // (the first part: nothing), and not another delivery's. Of several, the oldest. Nothing
+    // found: publishing again is safe for about an hour, as the server still honours the key.
     std::string path = "/api/v1/accounts/" + setting(s, "account_id", "") + "/statuses?limit=40";
     json statuses = get_json(s.account.server, token(s), path, "mastodon account statuses");
+    if (!statuses.is_array())
+      throw Error(ErrorKind::transient, "mastodon account statuses: the answer is not a list of statuses");
     PublishResult result;
     std::string parent;
     for (const auto& part : q.parts) {
       const json* found = nullptr;
-      for (const auto& st : statuses) {
-        bool same_parent = parent.empty() || str(st, "in_reply_to_id") == parent;
-        if (same_parent && trim_whitespace(html_to_text(str(st, "content"))) == trim_whitespace(part.text)) {
-          found = &st;
-          break;
-        }
-      }
-      if (found == nullptr) return std::nullopt;
+      for (auto it = statuses.rbegin(); it != statuses.rend() && found == nullptr; ++it)
+        if (could_be(*it, part, parent, q)) found = &*it;
+      if (found == nullptr) break;
       parent = str(*found, "id");
       result.parts.push_back({parent, str(*found, "url")});
     }
+    if (result.parts.empty()) return std::nullopt;
     return result;
   }
 
@@ -245,6 +248,49 @@ class MastodonProvider final : public Provider {
   }
 
  private:
+  // Whether `st` can be this part of the request, made by this delivery.
+  static bool could_be(const json& st, const OutgoingPart& part, const std::string& parent, const PublishRequest& q) {
+    if (!st.is_object() || str(st, "id").empty() || !st.value("reblog", json()).is_null()) return false;
+    auto created = parse_iso8601(str(st, "created_at"));
+    if (!created || *created < q.not_before) return false;
+    if (str(st, "in_reply_to_id") != parent) return false;
+    const json& media = st.value("media_attachments", json::array());
+    if (!media.is_array() || media.size() != part.media.size()) return false;
+    if (str(st, "spoiler_text") != q.content_warning) return false;
+    if (comparable_text(html_to_text(str(st, "content"))) != comparable_text(part.text)) return false;
+    return !q.taken || !q.taken(str(st, "id"));
+  }
+
+  // Text as Mastodon shows it back: whitespace runs as one space, and a mention of another
+  // server's account rendered as @user.
+  static std::string comparable_text(const std::string& text) {
+    std::string out;
+    bool space = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+      char c = text[i];
+      if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+        space = !out.empty();
+        continue;
+      }
+      if (space) out += ' ';
+      space = false;
+      out += c;
+      if (c == '@' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\n' || text[i - 1] == '(')) {
+        // @user@domain -> @user
+        size_t j = i + 1;
+        while (j < text.size() && (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_')) out += text[j++];
+        if (j < text.size() && text[j] == '@') {
+          ++j;
+          while (j < text.size() && (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '.' || text[j] == '-'))
+            ++j;
+          while (text[j - 1] == '.') --j;  // a sentence's full stop is not the domain's
+        }
+        i = j - 1;
+      }
+    }
+    return out;
+  }
+
   static Headers auth(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 
   static std::string token(const Session& s) {
@@ -281,7 +327,13 @@ class MastodonProvider final : public Provider {
     h.emplace_back("Idempotency-Key", key);
     HttpResponse r = call(HttpRequest{"POST", s.account.server + "/api/v1/statuses", h, form_encode(form)},
                           "mastodon post status");
-    return parse_json(r, "mastodon post status");
+    json status = json::parse(r.body, nullptr, false);
+    // A 2xx that is not a status with an id may still have made one: unknown, not published.
+    if (!status.is_object() || str(status, "id").empty())
+      throw Error(ErrorKind::transient,
+                  "mastodon post status: the answer (HTTP " + std::to_string(r.status) +
+                      ") is not a status with an id; whether it was made is unknown");
+    return status;
   }
 
   std::string upload(Session& s, const MediaItem& m) {

@@ -112,12 +112,13 @@ class SandboxProvider final : public Provider {
   std::optional<PublishResult> reconcile(Session& s, const PublishRequest& q) override {
     verify(s);
     PublishResult result;
+    // Exact: the sandbox keeps each part's idempotency key.
     for (size_t i = 0; i < q.parts.size(); ++i) {
       auto p = m_network.find_by_key(s.account.handle, part_key(q.idempotency_key, i));
-      // A thread cut short is finished by publishing again: each part's key dedups.
-      if (!p) return std::nullopt;
+      if (!p) break;  // a thread cut short is finished by publishing again: each part's key dedups
       result.parts.push_back({p->id, post_url(s.account.handle, p->id)});
     }
+    if (result.parts.empty()) return std::nullopt;
     return result;
   }
 

@@ -19,6 +19,8 @@ constexpr std::array k_keys{
               "first retry delay; doubles with each attempt, with jitter"},
     ConfigKey{"publish.lease_seconds", KeyType::integer, "300", "",
               "how long a worker holds a delivery before others may reconcile it"},
+    ConfigKey{"publish.max_wait_seconds", KeyType::integer, "3600", "",
+              "longest wait a network's Retry-After or rate-limit reset is believed for"},
     ConfigKey{"publish.concurrency", KeyType::integer, "8", "CRIER_CONCURRENCY",
               "deliveries of different accounts published at once (one account: one at a time)"},
     ConfigKey{"http.timeout_seconds", KeyType::integer, "30", "CRIER_HTTP_TIMEOUT",

@@ -113,6 +113,9 @@ ReplyOutcome reply_to_item(Engine& engine, int64_t id, const std::string& text) 
   // The same answer to the same item is one reply, however often it is retried.
   std::string key = "crier-reply-" + std::to_string(id) + "-" + std::to_string(fnv1a(body) % 1000000007ull);
   ReplyOutcome out{*item, provider.reply(session, to, body, key)};
+  if (out.sent.remote_id.empty())
+    throw Error(ErrorKind::transient, account->network + " answered the reply without its id; whether it was sent is unknown",
+                "send the same reply again: it carries the same idempotency key, so the network keeps one");
   engine.store.set_inbox_status(id, "replied", out.sent.remote_id);
   out.item.status = "replied";
   out.item.reply_remote_id = out.sent.remote_id;

@@ -25,19 +25,32 @@ namespace {
 
 using namespace std::chrono;
 
-seconds backoff(const Config& config, int attempts, std::optional<seconds> retry_after) {
+// A remote post can carry a time a little before our clock's "the attempt began": the
+// network's clock is not ours. Reconcile looks back this much further.
+constexpr auto k_clock_margin = minutes{2};
+
+// A wait the network asked for, bounded by publish.max_wait_seconds: a Retry-After of 999999999
+// seconds must not park a post until 2058.
+seconds bounded_wait(const Config& config, seconds wait, const std::string& who) {
+  seconds cap{config.get_int("publish.max_wait_seconds")};
+  if (wait <= cap) return wait;
+  spdlog::warn("{}: the network asked to wait {} s; waiting {} s at most (publish.max_wait_seconds)", who,
+               wait.count(), cap.count());
+  return cap;
+}
+
+seconds backoff(const Config& config, int attempts, std::optional<seconds> retry_after, const std::string& who) {
   static thread_local std::mt19937 rng{std::random_device{}()};
   double base = static_cast<double>(config.get_int("publish.backoff_seconds"));
   double delay = base * std::pow(2.0, std::max(0, attempts - 1));
   delay = std::min(delay, 6.0 * 3600.0);
   delay *= std::uniform_real_distribution<double>(0.8, 1.2)(rng);
   auto s = seconds{static_cast<long long>(delay)};
-  if (retry_after && *retry_after > s) s = *retry_after;
+  if (retry_after && *retry_after > s) s = bounded_wait(config, *retry_after, who);
   return s;
 }
 
-PublishRequest request_for(Engine& engine, const Delivery& d, const Account& account,
-                           Provider& provider) {
+PublishRequest request_for(Engine& engine, const Delivery& d, const Account& account, Provider& provider) {
   auto post = engine.store.find_post(d.post_id);
   if (!post) throw Error(ErrorKind::internal, "delivery " + std::to_string(d.id) + " has no post");
   PublishRequest q;
@@ -53,80 +66,185 @@ PublishRequest request_for(Engine& engine, const Delivery& d, const Account& acc
   auto parts = parts_for(*post, provider.text_rules(account));
   for (size_t i = 0; i < parts.size(); ++i)
     q.parts.push_back({parts[i], i == 0 ? post->media : std::vector<MediaItem>{}});
+  q.not_before = d.first_attempt_at.value_or(engine.clock.now()) - k_clock_margin;
+  Store& store = engine.store;
+  int64_t account_id = d.account_id, id = d.id;
+  q.taken = [&store, account_id, id](const std::string& remote_id) {
+    auto other = store.delivery_by_remote_id(account_id, remote_id);
+    return other.has_value() && *other != id;
+  };
   return q;
+}
+
+// A provider's answer is trusted only when it is whole: as many parts as were asked for, each
+// with an id. Anything else means the network may have made the post and crier cannot say
+// which: the outcome is unknown (transient), and the next attempt reconciles.
+void check_result(const PublishResult& r, const PublishRequest& q, const std::string& network, const char* what) {
+  if (r.parts.size() != q.parts.size())
+    throw Error(ErrorKind::transient, network + " " + what + " gave " + std::to_string(r.parts.size()) + " of " +
+                                          std::to_string(q.parts.size()) + " parts; the outcome is unknown");
+  for (const auto& p : r.parts)
+    if (p.remote_id.empty())
+      throw Error(ErrorKind::transient,
+                  network + " " + what + " answered without the post's id; whether it was made is unknown");
+}
+
+std::vector<RemotePart> remote_parts(const PublishResult& r) {
+  std::vector<RemotePart> out;
+  for (const auto& p : r.parts) out.push_back({p.remote_id, p.url});
+  return out;
+}
+
+// What one attempt has in hand, so a failure can still look on the network.
+struct AttemptState {
+  std::optional<Account> account;
+  Provider* provider = nullptr;
+  std::optional<Session> session;
+  std::optional<PublishRequest> request;
+  bool unknown = false;   // an earlier attempt's outcome is unknown
+  bool resolved = false;  // a reconcile finished in this attempt
+};
+
+// Looks on the network (reconcile), and finishes a thread cut short. Returns the whole result,
+// or nullopt when nothing of it is there.
+std::optional<PublishResult> look_and_finish(AttemptState& st, bool finish) {
+  auto found = st.provider->reconcile(*st.session, *st.request);
+  st.resolved = true;
+  if (!found || found->parts.empty()) return std::nullopt;
+  for (const auto& p : found->parts)
+    if (p.remote_id.empty())
+      throw Error(ErrorKind::transient, st.account->network + " reconcile found a post without an id");
+  if (found->parts.size() > st.request->parts.size())
+    throw Error(ErrorKind::internal, st.account->network + " reconcile found more parts than were sent");
+  if (found->parts.size() == st.request->parts.size() || !finish) return found;
+  spdlog::info("{}: {} of {} parts are on the network; publishing the rest", st.account->name(),
+               found->parts.size(), st.request->parts.size());
+  st.request->already = found->parts;
+  auto rest = st.provider->publish(*st.session, *st.request);
+  st.request->already.clear();
+  return rest;
+}
+
+DeliveryOutcome record_published(Engine& engine, DeliveryOutcome out, const PublishResult& result,
+                                 const std::string& owner) {
+  Timestamp now = engine.clock.now();
+  if (!engine.store.mark_published(out.delivery.id, owner, remote_parts(result), now)) {
+    out.result = "lost_lease";
+    out.error = "the lease expired before the outcome was recorded; the next run reconciles";
+    return out;
+  }
+  out.result = "published";
+  out.delivery.status = DeliveryStatus::published;
+  out.delivery.remote_id = result.parts.at(0).remote_id;
+  out.delivery.remote_url = result.parts.at(0).url;
+  out.delivery.remote_parts = remote_parts(result);
+  out.delivery.published_at = now;
+  out.delivery.outcome_unknown = false;
+  return out;
+}
+
+DeliveryOutcome record_failure(Engine& engine, AttemptState& st, DeliveryOutcome out, const Error& e,
+                               const std::string& owner) {
+  const Delivery& d = out.delivery;
+  std::string who = out.account.empty() ? "delivery " + std::to_string(d.id) : out.account;
+  out.error_kind = e.kind();
+  out.error = e.what();
+  out.hint = e.hint();
+  AttemptFailure f;
+  f.error_kind = std::string(to_string(e.kind()));
+  f.error = e.what();
+  // Unknown stays unknown until a reconcile finishes; a timeout or a 5xx makes it unknown anew.
+  f.outcome_unknown = (st.unknown && !st.resolved) || e.kind() == ErrorKind::transient;
+  Timestamp now = engine.clock.now();
+  int max_attempts = static_cast<int>(engine.config.get_int("publish.max_attempts"));
+  if (e.kind() == ErrorKind::auth) {
+    // Pause the account: its deliveries wait (queued) until it is reconnected. Not the post's fault.
+    engine.store.set_account_status(d.account_id, "auth_failed");
+    f.status = DeliveryStatus::queued;
+    f.counted = false;
+    out.result = "paused";
+    if (out.hint.empty() && st.account)
+      out.hint = "reconnect: crier accounts add " + st.account->network + " --handle " + st.account->handle;
+  } else if (e.kind() == ErrorKind::rate_limited) {
+    // A wait is not an attempt. The whole account waits (no other delivery of it is claimed
+    // before the reset), and this delivery goes first when it ends.
+    seconds wait = e.retry_after() ? bounded_wait(engine.config, *e.retry_after(), who)
+                                   : backoff(engine.config, 1, std::nullopt, who);
+    f.status = DeliveryStatus::queued;
+    f.counted = false;
+    f.next_attempt_at = now + wait;
+    engine.store.set_rate_limited(d.account_id, f.next_attempt_at);
+    out.result = "retry";
+  } else if (is_retryable(e.kind()) && d.attempts < max_attempts) {
+    f.status = DeliveryStatus::queued;
+    f.next_attempt_at = now + backoff(engine.config, d.attempts, e.retry_after(), who);
+    out.result = "retry";
+  } else if (is_retryable(e.kind())) {
+    // Before giving up, look: the post may be on the network after all.
+    if (f.outcome_unknown && st.provider && st.session && st.request) {
+      try {
+        if (auto found = look_and_finish(st, true)) {
+          check_result(*found, *st.request, st.account->network, "reconcile");
+          out.reconciled = true;
+          out.error_kind.reset();
+          out.error.clear();
+          out.hint.clear();
+          return record_published(engine, std::move(out), *found, owner);
+        }
+        f.outcome_unknown = false;  // looked: it is not there
+      } catch (const Error& again) {
+        spdlog::warn("{}: could not look for the post before giving up: {}", who, again.what());
+      }
+    }
+    f.status = DeliveryStatus::dead;
+    out.result = "dead";
+    if (f.outcome_unknown) {
+      f.error += " (whether the network made the post is unknown)";
+      out.hint = "crier queue retry " + std::to_string(d.id) + " looks on the network before sending again";
+    }
+  } else {
+    f.status = DeliveryStatus::failed;
+    out.result = "failed";
+  }
+  engine.store.mark_unsuccessful(d.id, owner, f);
+  out.delivery.status = f.status;
+  out.delivery.next_attempt_at = f.next_attempt_at;
+  out.delivery.last_error = f.error;
+  out.delivery.last_error_kind = f.error_kind;
+  out.delivery.outcome_unknown = f.outcome_unknown;
+  if (!f.counted) out.delivery.attempts = std::max(0, out.delivery.attempts - 1);
+  return out;
 }
 
 DeliveryOutcome attempt(Engine& engine, const Lease& lease, const std::string& owner) {
   const Delivery& d = lease.delivery;
   DeliveryOutcome out;
   out.delivery = d;
-  auto account = engine.store.find_account(d.account_id);
-  if (account) out.account = account->name();
-  Timestamp now = engine.clock.now();
+  AttemptState st;
+  st.account = engine.store.find_account(d.account_id);
+  if (st.account) out.account = st.account->name();
+  // The outcome of an earlier attempt is unknown when its worker died mid-call (the lease was
+  // reclaimed) or it ended so that the network may have made the post (a 5xx, a timeout, an
+  // answer without an id). Then look before sending again: a network's idempotency key would
+  // catch the resend, but not every network has one, and none keeps it forever.
+  st.unknown = lease.reclaimed || d.outcome_unknown;
   try {
-    if (!account) throw Error(ErrorKind::permanent, "the account was removed");
-    Provider& provider = engine.providers.get(account->network);
-    Session session = open_session(engine, *account);
-    PublishRequest q = request_for(engine, d, *account, provider);
+    if (!st.account) throw Error(ErrorKind::permanent, "the account was removed");
+    st.provider = &engine.providers.get(st.account->network);
+    st.session = open_session(engine, *st.account);
+    st.request = request_for(engine, d, *st.account, *st.provider);
     std::optional<PublishResult> result;
-    // The outcome of the last attempt is unknown when its worker died mid-call (the lease was
-    // reclaimed) or when it ended in a transient error (a 5xx or a timeout may come after the
-    // network made the post). Then look before sending again: a network's idempotency key
-    // would catch the resend, but not every network has one, and none keeps it forever.
-    bool unknown = lease.reclaimed || d.last_error_kind == to_string(ErrorKind::transient);
-    if (unknown) {
+    if (st.unknown) {
       spdlog::info("delivery {}: the last attempt's outcome is unknown; reconciling with {}", d.id,
-                   account->network);
-      result = provider.reconcile(session, q);
+                   st.account->network);
+      result = look_and_finish(st, true);
       out.reconciled = result.has_value();
     }
-    if (!result) result = provider.publish(session, q);
-    const auto& root = result->parts.at(0);
-    now = engine.clock.now();
-    if (!engine.store.mark_published(d.id, owner, root.remote_id, root.url, now)) {
-      out.result = "lost_lease";
-      out.error = "the lease expired before the outcome was recorded; the next run reconciles";
-      return out;
-    }
-    out.result = "published";
-    out.delivery.status = DeliveryStatus::published;
-    out.delivery.remote_id = root.remote_id;
-    out.delivery.remote_url = root.url;
-    out.delivery.published_at = now;
-    return out;
+    if (!result) result = st.provider->publish(*st.session, *st.request);
+    check_result(*result, *st.request, st.account->network, out.reconciled ? "reconcile" : "publish");
+    return record_published(engine, std::move(out), *result, owner);
   } catch (const Error& e) {
-    out.error_kind = e.kind();
-    out.error = e.what();
-    out.hint = e.hint();
-    std::string kind(to_string(e.kind()));
-    now = engine.clock.now();
-    int max_attempts = static_cast<int>(engine.config.get_int("publish.max_attempts"));
-    if (e.kind() == ErrorKind::auth) {
-      // Pause the account: its deliveries wait (queued) until it is reconnected.
-      engine.store.set_account_status(d.account_id, "auth_failed");
-      engine.store.mark_unsuccessful(d.id, owner, DeliveryStatus::queued, kind, e.what(), std::nullopt);
-      out.result = "paused";
-      out.delivery.status = DeliveryStatus::queued;
-      if (out.hint.empty() && account)
-        out.hint = "reconnect: crier accounts add " + account->network + " --handle " + account->handle;
-    } else if (is_retryable(e.kind()) && d.attempts < max_attempts) {
-      Timestamp next = now + backoff(engine.config, d.attempts, e.retry_after());
-      engine.store.mark_unsuccessful(d.id, owner, DeliveryStatus::queued, kind, e.what(), next);
-      out.result = "retry";
-      out.delivery.status = DeliveryStatus::queued;
-      out.delivery.next_attempt_at = next;
-    } else if (is_retryable(e.kind())) {
-      engine.store.mark_unsuccessful(d.id, owner, DeliveryStatus::dead, kind, e.what(), std::nullopt);
-      out.result = "dead";
-      out.delivery.status = DeliveryStatus::dead;
-    } else {
-      engine.store.mark_unsuccessful(d.id, owner, DeliveryStatus::failed, kind, e.what(), std::nullopt);
-      out.result = "failed";
-      out.delivery.status = DeliveryStatus::failed;
-    }
-    out.delivery.last_error = e.what();
-    out.delivery.last_error_kind = kind;
-    return out;
+    return record_failure(engine, st, std::move(out), e, owner);
   }
 }
 

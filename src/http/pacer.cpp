@@ -73,6 +73,7 @@ void Pacer::observe(const HttpRequest& q, const HttpResponse& r, Timestamp now) 
   if (!remaining) return;
   auto limit = header_number(r, "X-RateLimit-Limit", "RateLimit-Limit");
   auto reset = rate_limit_wait(r, now);
+  if (reset && *reset > m_max_wait) reset = m_max_wait;
   std::lock_guard lock(m_mutex);
   Window& w = m_windows[key_for(q)];
   if (*remaining == 0) {

@@ -24,8 +24,12 @@ namespace crier {
 
 class Pacer {
  public:
-  // The longest pause taken in place; a longer one defers the work instead.
-  explicit Pacer(std::chrono::milliseconds max_pause = std::chrono::seconds{10}) : m_max_pause(max_pause) {}
+  // max_pause: the longest pause taken in place; a longer one defers the work instead.
+  // max_wait: the longest a reset time from the network is believed for (a server that says
+  // "come back in 30 years" is waited for this long, then asked again).
+  explicit Pacer(std::chrono::milliseconds max_pause = std::chrono::seconds{10},
+                 std::chrono::seconds max_wait = std::chrono::hours{1})
+      : m_max_pause(max_pause), m_max_wait(max_wait) {}
 
   // Before sending `request`: sleeps as long as pacing asks. Throws Error(rate_limited) with
   // retry_after when the window is used up or the pause would be longer than max_pause.
@@ -45,6 +49,7 @@ class Pacer {
   static std::string key_for(const HttpRequest& request);
 
   std::chrono::milliseconds m_max_pause;
+  std::chrono::seconds m_max_wait;
   mutable std::mutex m_mutex;
   std::map<std::string, Window> m_windows;
 };

@@ -87,6 +87,11 @@ struct OutgoingPart {
   std::vector<MediaItem> media;
 };
 
+struct PublishedPart {
+  std::string remote_id;
+  std::string url;
+};
+
 struct PublishRequest {
   // Stable for the delivery across retries and processes: the network's own dedup, or the
   // provider's reconcile, keys on it.
@@ -97,12 +102,19 @@ struct PublishRequest {
   std::string visibility;           // public | unlisted | private | direct ("" = account default)
   std::string content_warning;      // shown before the text where the network has one
   bool link_card = true;            // build a preview of the first link where the network needs one
+
+  // For reconcile: what this delivery can have made, and nothing else.
+  // The earliest time one of its posts can carry: when its first attempt began, less a margin
+  // for the network's clock. A post made before that belongs to another delivery.
+  Timestamp not_before{};
+  // True when `remote_id` is already recorded as another delivery's post on this account.
+  std::function<bool(const std::string& remote_id)> taken = nullptr;
+  // For publish: the parts of a thread cut short that reconcile found on the network, in
+  // order. The provider publishes only the rest, the first of them replying to the last of
+  // these, and returns all parts. Empty: publish everything.
+  std::vector<PublishedPart> already;
 };
 
-struct PublishedPart {
-  std::string remote_id;
-  std::string url;
-};
 
 struct PublishResult {
   std::vector<PublishedPart> parts;  // parts[0] is the root
@@ -157,9 +169,16 @@ class Provider {
   // Throws Error(auth) when the stored credentials no longer work.
   virtual void verify(Session& session) = 0;
 
+  // Every part of the result has a remote id: a 2xx answer without one (not the documented
+  // object) is Error(transient), since the post may exist - the engine then reconciles.
   virtual PublishResult publish(Session& session, const PublishRequest& request) = 0;
-  // Looks on the network for what a publish with this idempotency key created. nullopt when
-  // nothing was published (safe to publish again); the result when it was.
+  // Looks on the network for what a publish of this request made, accepting only what this
+  // delivery can have made: its idempotency key where the network keeps one, else a post
+  // created at or after request.not_before with the request's own content (text, images, the
+  // post it answers) that request.taken() does not claim for another delivery. Never a guess:
+  // when in doubt, answer nullopt and let the network's idempotency key catch the resend.
+  // nullopt when none of it is there (publish again); the parts found, in order, when some or
+  // all are (fewer than requested: a thread cut short, finished by publish with `already`).
   virtual std::optional<PublishResult> reconcile(Session& session, const PublishRequest& request) = 0;
 
   // Items after `cursor` ("" for the first poll), oldest first.

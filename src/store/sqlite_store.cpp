@@ -132,7 +132,7 @@ void transaction(sqlite3* db, const std::function<void()>& body) {
 constexpr const char* k_delivery_cols =
     "id, post_id, account_id, status, due_at, tz, attempts, next_attempt_at, lease_owner, "
     "lease_until, idempotency_key, remote_id, remote_url, last_error, last_error_kind, "
-    "published_at, created_at, schedule_id";
+    "published_at, created_at, schedule_id, first_attempt_at, last_attempt_at, outcome_unknown, remote_parts";
 
 Delivery read_delivery(const Stmt& s) {
   Delivery d;
@@ -154,6 +154,12 @@ Delivery read_delivery(const Stmt& s) {
   d.published_at = s.opt_time(15);
   d.created_at = s.time(16);
   d.schedule_id = s.opt_i64(17);
+  d.first_attempt_at = s.opt_time(18);
+  d.last_attempt_at = s.opt_time(19);
+  d.outcome_unknown = s.i64(20) != 0;
+  auto parts = json::parse(s.text(21), nullptr, false);
+  if (parts.is_array())
+    for (const auto& p : parts) d.remote_parts.push_back({p.value("id", ""), p.value("url", "")});
   return d;
 }
 
@@ -179,7 +185,7 @@ Schedule read_schedule(const Stmt& s) {
 }
 
 constexpr const char* k_account_cols =
-    "id, network, handle, server, COALESCE(alias, ''), status, settings, created_at";
+    "id, network, handle, server, COALESCE(alias, ''), status, settings, created_at, rate_limited_until";
 
 Account read_account(const Stmt& s) {
   Account a;
@@ -191,6 +197,7 @@ Account read_account(const Stmt& s) {
   a.status = s.text(5);
   a.settings = s.text(6);
   a.created_at = s.time(7);
+  a.rate_limited_until = s.opt_time(8);
   return a;
 }
 
@@ -565,7 +572,8 @@ class SqliteStore final : public Store {
       // Two simple queries rather than one with OR, so each walks the (status, due_at) index
       // in order and stops at the first match: claiming stays cheap with 10,000 queued.
       std::string common =
-          " AND (SELECT status FROM accounts a WHERE a.id = d.account_id) = 'active'"
+          " AND EXISTS (SELECT 1 FROM accounts a WHERE a.id = d.account_id AND a.status = 'active'"
+          " AND (a.rate_limited_until IS NULL OR a.rate_limited_until <= ?1))"
           // one at a time per account, whichever process holds it
           " AND NOT EXISTS (SELECT 1 FROM deliveries b WHERE b.account_id = d.account_id"
           " AND b.status = 'publishing' AND b.lease_until >= ?1 AND b.id != d.id)";
@@ -590,56 +598,78 @@ class SqliteStore final : public Store {
       l.reclaimed = l.delivery.status == DeliveryStatus::publishing;
       Stmt u(m_db,
              "UPDATE deliveries SET status = 'publishing', lease_owner = ?, lease_until = ?, "
-             "attempts = attempts + 1 WHERE id = ?");
-      u.bind(1, owner).bind(2, lease_until).bind(3, l.delivery.id).run();
+             "attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, ?), last_attempt_at = ? "
+             "WHERE id = ?");
+      u.bind(1, owner).bind(2, lease_until).bind(3, now).bind(4, now).bind(5, l.delivery.id).run();
       l.delivery.status = DeliveryStatus::publishing;
       l.delivery.lease_owner = owner;
       l.delivery.lease_until = lease_until;
       l.delivery.attempts += 1;
+      if (!l.delivery.first_attempt_at) l.delivery.first_attempt_at = now;
+      l.delivery.last_attempt_at = now;
       lease = std::move(l);
     });
     return lease;
   }
 
-  bool mark_published(int64_t id, const std::string& owner, const std::string& remote_id,
-                      const std::string& remote_url, Timestamp now) override {
+  bool mark_published(int64_t id, const std::string& owner, const std::vector<RemotePart>& parts,
+                      Timestamp now) override {
+    if (parts.empty() || parts[0].id.empty())
+      throw Error(ErrorKind::internal, "delivery " + std::to_string(id) + ": published without a remote id");
+    json all = json::array();
+    for (const auto& p : parts) all.push_back({{"id", p.id}, {"url", p.url}});
     std::lock_guard lock(process_write_mutex());  // see transaction()
     Stmt(m_db,
-         "UPDATE deliveries SET status = 'published', remote_id = ?, remote_url = ?, "
+         "UPDATE deliveries SET status = 'published', remote_id = ?, remote_url = ?, remote_parts = ?, "
          "published_at = ?, lease_owner = NULL, lease_until = NULL, last_error = NULL, "
-         "last_error_kind = NULL, next_attempt_at = NULL "
+         "last_error_kind = NULL, next_attempt_at = NULL, outcome_unknown = 0 "
          "WHERE id = ? AND status = 'publishing' AND lease_owner = ?")
-        .bind(1, remote_id)
-        .bind_text_or_null(2, remote_url)
-        .bind(3, now)
-        .bind(4, id)
-        .bind(5, owner)
-        .run();
-    return sqlite3_changes(m_db) == 1;
-  }
-
-  bool mark_unsuccessful(int64_t id, const std::string& owner, DeliveryStatus status,
-                         const std::string& error_kind, const std::string& error,
-                         std::optional<Timestamp> next_attempt_at) override {
-    std::lock_guard lock(process_write_mutex());  // see transaction()
-    Stmt(m_db,
-         "UPDATE deliveries SET status = ?, last_error_kind = ?, last_error = ?, "
-         "next_attempt_at = ?, lease_owner = NULL, lease_until = NULL "
-         "WHERE id = ? AND status = 'publishing' AND lease_owner = ?")
-        .bind(1, to_string(status))
-        .bind(2, error_kind)
-        .bind(3, error)
-        .bind(4, next_attempt_at)
+        .bind(1, parts[0].id)
+        .bind_text_or_null(2, parts[0].url)
+        .bind(3, all.dump())
+        .bind(4, now)
         .bind(5, id)
         .bind(6, owner)
         .run();
     return sqlite3_changes(m_db) == 1;
   }
 
+  bool mark_unsuccessful(int64_t id, const std::string& owner, const AttemptFailure& f) override {
+    std::lock_guard lock(process_write_mutex());  // see transaction()
+    Stmt(m_db,
+         "UPDATE deliveries SET status = ?, last_error_kind = ?, last_error = ?, "
+         "next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, outcome_unknown = ?, "
+         "attempts = CASE WHEN ? THEN attempts ELSE MAX(attempts - 1, 0) END "
+         "WHERE id = ? AND status = 'publishing' AND lease_owner = ?")
+        .bind(1, to_string(f.status))
+        .bind(2, f.error_kind)
+        .bind(3, f.error)
+        .bind(4, f.next_attempt_at)
+        .bind(5, f.outcome_unknown ? 1 : 0)
+        .bind(6, f.counted ? 1 : 0)
+        .bind(7, id)
+        .bind(8, owner)
+        .run();
+    return sqlite3_changes(m_db) == 1;
+  }
+
+  void set_rate_limited(int64_t account_id, std::optional<Timestamp> until) override {
+    std::lock_guard lock(process_write_mutex());  // see transaction()
+    // Only ever later: two workers that met the same limit do not shorten each other's wait.
+    Stmt(m_db,
+         "UPDATE accounts SET rate_limited_until = CASE WHEN ?1 IS NULL THEN NULL "
+         "ELSE MAX(COALESCE(rate_limited_until, 0), ?1) END WHERE id = ?2")
+        .bind(1, until)
+        .bind(2, account_id)
+        .run();
+  }
+
   std::optional<Timestamp> next_due_time() override {
     Stmt s(m_db,
            "SELECT MIN(t) FROM ("
-           " SELECT MAX(due_at, COALESCE(next_attempt_at, 0)) AS t FROM deliveries WHERE status = 'queued'"
+           " SELECT MAX(d.due_at, COALESCE(d.next_attempt_at, 0), COALESCE(a.rate_limited_until, 0)) AS t"
+           " FROM deliveries d JOIN accounts a ON a.id = d.account_id"
+           " WHERE d.status = 'queued' AND a.status = 'active'"
            " UNION ALL SELECT lease_until FROM deliveries WHERE status = 'publishing'"
            " UNION ALL SELECT last_occurrence_at FROM schedules WHERE status = 'active')");
     if (!s.step() || s.is_null(0)) return std::nullopt;

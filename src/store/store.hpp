@@ -76,21 +76,26 @@ class Store {
   virtual bool clear_slots(int64_t account_id) = 0;
 
   // Takes a lease on the next due delivery: queued and due (and past next_attempt_at), or
-  // publishing with an expired lease. Only deliveries of active accounts with no other delivery
+  // publishing with an expired lease. Sets first_attempt_at (once) and last_attempt_at to now
+  // and counts the attempt. Only deliveries of active accounts that are not rate limited at
+  // `now`, with no other delivery
   // under a live lease (one at a time per account, in due order, across processes); optionally
   // only one post's. One transaction, so concurrent workers never hold the same delivery.
   virtual std::optional<Lease> claim_due(Timestamp now, const std::string& owner,
                                          Timestamp lease_until,
                                          std::optional<int64_t> post_id = std::nullopt) = 0;
   // Outcomes. Each applies only while `owner` still holds the lease; returns false otherwise.
-  virtual bool mark_published(int64_t id, const std::string& owner, const std::string& remote_id,
-                              const std::string& remote_url, Timestamp now) = 0;
-  // status: queued (retry at next_attempt_at), failed or dead.
-  virtual bool mark_unsuccessful(int64_t id, const std::string& owner, DeliveryStatus status,
-                                 const std::string& error_kind, const std::string& error,
-                                 std::optional<Timestamp> next_attempt_at) = 0;
-  // Earliest time something becomes due (queued due_at / next_attempt_at, a lease expiry, or an
-  // active schedule's latest occurrence, after which the next one is to be added).
+  // `parts` holds every part published, root first (remote_id/remote_url are the root's); it
+  // must not be empty. Clears outcome_unknown.
+  virtual bool mark_published(int64_t id, const std::string& owner, const std::vector<RemotePart>& parts,
+                              Timestamp now) = 0;
+  virtual bool mark_unsuccessful(int64_t id, const std::string& owner, const AttemptFailure& failure) = 0;
+  // The network rate limited the account until `until` (nullopt: clears it). Moves the time
+  // only later. claim_due skips the account's deliveries until then.
+  virtual void set_rate_limited(int64_t account_id, std::optional<Timestamp> until) = 0;
+  // Earliest time something becomes due (queued due_at / next_attempt_at / the account's rate
+  // limit, of active accounts; a lease expiry; or an active schedule's latest occurrence, after
+  // which the next one is to be added).
   virtual std::optional<Timestamp> next_due_time() = 0;
 
   // --- drafts and LLM calls ---

@@ -19,6 +19,8 @@ struct Account {
   std::string status = "active";  // active | auth_failed | paused
   std::string settings = "{}";    // JSON, provider-specific, never secret
   Timestamp created_at{};
+  // The network rate limited this account: nothing of it is claimed before this time.
+  std::optional<Timestamp> rate_limited_until;
 
   std::string name() const { return network + ":" + handle; }
 };
@@ -40,6 +42,12 @@ struct Post {
   std::string origin = "typed";
   std::string status = "ready";
   Timestamp created_at{};
+};
+
+// One part of a published post (the root, or a later part of a thread) on the network.
+struct RemotePart {
+  std::string id;
+  std::string url;
 };
 
 enum class DeliveryStatus { queued, publishing, published, failed, dead, cancelled };
@@ -65,6 +73,12 @@ struct Delivery {
   std::optional<Timestamp> published_at;
   Timestamp created_at{};
   std::optional<int64_t> schedule_id;  // the recurring schedule that made it, if any
+  std::optional<Timestamp> first_attempt_at;  // when the first attempt began (reconcile's lower bound)
+  std::optional<Timestamp> last_attempt_at;   // when the latest attempt began
+  // An attempt may have reached the network without crier learning what it made: the next one
+  // reconciles first. Cleared only by a finished reconcile (or a recorded outcome).
+  bool outcome_unknown = false;
+  std::vector<RemotePart> remote_parts;  // every part of what was published, root first
 };
 
 // A recurring post: the content (a template post), its accounts and its rule.
@@ -114,6 +128,19 @@ struct LlmCall {
   std::string status = "ok";  // ok | refused | error
   std::string error;
   Timestamp created_at{};
+};
+
+// How an attempt that did not publish ended, for Store::mark_unsuccessful.
+struct AttemptFailure {
+  DeliveryStatus status = DeliveryStatus::queued;  // queued (retry at next_attempt_at), failed or dead
+  std::string error_kind;
+  std::string error;
+  std::optional<Timestamp> next_attempt_at;
+  // false: the attempt never reached the network, or the network only said "not now" (a rate
+  // limit); it does not count towards publish.max_attempts (the claim's increment is undone).
+  bool counted = true;
+  // true: the network may have made the post; the next attempt reconciles first.
+  bool outcome_unknown = false;
 };
 
 // A delivery this worker now holds. `reclaimed` is true when an earlier worker's lease had

@@ -5,6 +5,7 @@
 
 #include <signal.h>
 
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -505,6 +506,79 @@ TEST_CASE("a 502 after the post was made is reconciled, not resent - even withou
   CHECK(post["deliveries"][0]["result"] == "published");
   CHECK(fake.our_statuses().size() == 1);
   CHECK(h.json({"queue", "list", "--all"})["deliveries"][0]["remote_id"] == fake.our_statuses()[0]["id"]);
+}
+
+namespace {
+
+// A home with one Mastodon account on `fake`, retrying at once.
+void mastodon_ready(CrierHome& h, MastodonFake& fake) {
+  REQUIRE(h.run({"config", "set", "publish.backoff_seconds", "0"}).exit_code == 0);
+  REQUIRE(h.run({"accounts", "add", "mastodon", "--server", fake.url(), "--secret-stdin"},
+                std::string(MastodonFake::k_token) + "\n")
+              .exit_code == 0);
+}
+
+std::map<std::string, int> status_texts(MastodonFake& fake) {
+  std::map<std::string, int> seen;
+  for (const auto& st : fake.our_statuses()) ++seen[st["content"].get<std::string>()];
+  return seen;
+}
+
+}  // namespace
+
+TEST_CASE("the same text twice: reconcile never takes the first post for the second", "[e2e][exactly-once]") {
+  // Recurring posts repeat their text by design. A reconcile by text alone recorded the second
+  // delivery as the first's post, and the second post was never made.
+  MastodonFake fake;
+  fake.ignore_idempotency = true;
+  CrierHome h(CRIER_BINARY);
+  mastodon_ready(h, fake);
+  fake.add_own_status("Office hours", 3 * 3600);  // posted by hand this morning
+  auto first = h.json({"post", "Office hours", "--no-card"})["deliveries"][0];
+  REQUIRE(first["result"] == "published");
+  fake.fail("/api/v1/statuses", 502, {}, 1);  // the second attempt dies before anything is made
+  REQUIRE(h.run({"config", "set", "publish.max_attempts", "1"}).exit_code == 0);
+  auto second = h.json({"post", "Office hours", "--no-card"})["deliveries"][0];
+  CHECK(second["result"] == "dead");
+  CHECK(h.run({"queue", "retry", std::to_string(second["id"].get<int>())}).exit_code == 0);
+  auto again = h.json({"publish", "--due"})["deliveries"][0];
+  CHECK(again["result"] == "published");
+  CHECK(again["remote_id"] != first["remote_id"]);
+  CHECK(status_texts(fake)["<p>Office hours</p>"] == 3);
+}
+
+TEST_CASE("a 200 that is not a status is not published: looked for, then recorded once", "[e2e][exactly-once]") {
+  MastodonFake fake;
+  fake.ignore_idempotency = true;
+  CrierHome h(CRIER_BINARY);
+  mastodon_ready(h, fake);
+  REQUIRE(h.run({"config", "set", "publish.max_attempts", "1"}).exit_code == 0);
+  int n = 0;
+  for (std::string body : {"[1,2,3]", R"({"id": 42})", "{}", "<html>Welcome!</html>"}) {
+    INFO(body);
+    std::string text = "garbled " + std::to_string(++n);
+    fake.garble_next_status_answer(body, body[0] == '<' ? "text/html" : "application/json");
+    auto d = h.json({"post", text, "--no-card"})["deliveries"][0];
+    // Made, but the answer says nothing: with one attempt allowed, crier looks before giving up.
+    CHECK(d["result"] == "published");
+    CHECK(d["remote_id"] != nullptr);
+    CHECK(d["remote_id"] != "");
+    CHECK(status_texts(fake)["<p>" + text + "</p>"] == 1);
+  }
+}
+
+TEST_CASE("a rate limit between an unknown outcome and the retry does not make it publish blind", "[e2e][exactly-once]") {
+  MastodonFake fake;
+  fake.ignore_idempotency = true;
+  CrierHome h(CRIER_BINARY);
+  mastodon_ready(h, fake);
+  fake.drop_next_status_answer();                                  // made; the answer is lost
+  fake.fail("/api/v1/accounts/", 429, {{"Retry-After", "0"}}, 1);  // the reconcile is throttled
+  auto d = h.json({"post", "look before you leap", "--no-card"})["deliveries"][0];
+  CHECK(d["result"] == "retry");
+  auto again = h.json({"publish", "--due"})["deliveries"][0];
+  CHECK(again["result"] == "published");
+  CHECK(status_texts(fake)["<p>look before you leap</p>"] == 1);
 }
 
 TEST_CASE("recurring posts, slots, queue show and reschedule, across a DST change", "[e2e][schedule]") {

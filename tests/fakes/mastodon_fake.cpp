@@ -190,6 +190,11 @@ void MastodonFake::routes() {
                                });
       return;
     }
+    if (m_garble) {
+      m_garble = false;
+      res.set_content(m_garbled_body, m_garbled_type);
+      return;
+    }
     if (m_lose_answer) {
       m_lose_answer = false;
       res.status = 502;
@@ -296,6 +301,19 @@ std::string MastodonFake::add_dm(const std::string& acct, const std::string& tex
   json st = make_status(account, text, "direct", "", "");
   m_statuses.push_back(st);
   m_conversations.push_back({{"id", next_id()}, {"unread", true}, {"accounts", json::array({account})}, {"last_status", st}});
+  return st["id"];
+}
+
+std::string MastodonFake::add_own_status(const std::string& text, int age_seconds, const std::string& in_reply_to,
+                                         int images, const std::string& spoiler) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  json st = make_status(m_me, text, "public", in_reply_to, in_reply_to.empty() ? "" : m_me["id"].get<std::string>());
+  auto when = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) -
+              std::chrono::seconds{age_seconds};
+  st["created_at"] = format_utc(when);
+  st["spoiler_text"] = spoiler;
+  for (int i = 0; i < images; ++i) st["media_attachments"].push_back({{"id", next_id()}, {"type", "image"}});
+  m_statuses.push_back(st);
   return st["id"];
 }
 

@@ -36,6 +36,17 @@ class MastodonFake {
   void drop_next_status_answer() { m_drop_answer = true; }
   // The next status is made at once, and its answer is sent `ms` later (the client times out).
   void slow_next_status_answer(int ms) { m_slow_answer_ms = ms; }
+  // The next status is made, and the client gets a 200 with this body instead of the status
+  // (not what the API documents: a list, a number id, an empty object, an HTML page).
+  void garble_next_status_answer(std::string body, std::string content_type = "application/json") {
+    std::lock_guard<std::mutex> l(m_mutex);
+    m_garbled_body = std::move(body);
+    m_garbled_type = std::move(content_type);
+    m_garble = true;
+  }
+  // A status of ours made elsewhere (another client, by hand), `age_seconds` ago; returns its id.
+  std::string add_own_status(const std::string& text, int age_seconds, const std::string& in_reply_to = "",
+                             int images = 0, const std::string& spoiler = "");
   // Every answer waits this long (for benchmarks of concurrency).
   void set_latency_ms(int ms) { m_latency_ms = ms; }
 
@@ -77,6 +88,8 @@ class MastodonFake {
     std::string body;
   };
   std::vector<Fault> m_faults;
+  std::string m_garbled_body, m_garbled_type;
+  bool m_garble = false;
   bool m_lose_answer = false;
   bool m_drop_answer = false;
   int m_slow_answer_ms = 0;

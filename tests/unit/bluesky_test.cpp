@@ -348,3 +348,40 @@ TEST_CASE("bluesky: the first link gets a card with its thumb, unless --no-card 
   CHECK_FALSE(r.parts.empty());  // the post went out, without a card
   CHECK_FALSE(b.fake.our_posts().back()["value"].contains("embed"));
 }
+
+TEST_CASE("bluesky: each part of a thread has its own createdAt, strictly later, with milliseconds", "[bluesky]") {
+  // With one createdAt for all parts (".000"), the AppView listed a thread out of order.
+  Bluesky b;
+  Session s = b.session();
+  PublishRequest q{"crier-order", {{"one", {}}, {"two", {}}, {"three", {}}}, *parse_iso8601("2026-11-22T09:00:00Z")};
+  b.provider->publish(s, q);
+  auto creates = b.sent("com.atproto.repo.createRecord");
+  REQUIRE(creates.size() == 3);
+  std::vector<std::string> times;
+  for (const auto& c : creates) times.push_back(json::parse(c.body)["record"]["createdAt"]);
+  CHECK(times[0] == "2026-11-22T10:00:00.000Z");  // the pinned clock's second
+  CHECK(times[1] == "2026-11-22T10:00:00.001Z");
+  CHECK(times[2] == "2026-11-22T10:00:00.002Z");
+  SystemClock real;
+  auto precise = format_utc_ms(real.now_precise());
+  CHECK(precise.size() == std::string("2026-11-22T10:00:00.000Z").size());
+}
+
+TEST_CASE("bluesky: a thread cut short is finished without writing its first parts again", "[bluesky][exactly-once]") {
+  Bluesky b;
+  Session s = b.session();
+  PublishRequest q{"crier-cut", {{"one", {}}, {"two", {}}}, *parse_iso8601("2026-11-22T09:00:00Z")};
+  PublishRequest first = q;
+  first.parts.pop_back();
+  b.provider->publish(s, first);  // part one made, then the worker died
+  auto found = b.provider->reconcile(s, q);
+  REQUIRE(found);
+  REQUIRE(found->parts.size() == 1);
+  q.already = found->parts;
+  auto r = b.provider->publish(s, q);
+  REQUIRE(r.parts.size() == 2);
+  CHECK(r.parts[0].remote_id == found->parts[0].remote_id);
+  CHECK(b.sent("com.atproto.repo.createRecord").size() == 2);  // one before, one now
+  auto second = json::parse(b.sent("com.atproto.repo.createRecord").at(1).body);
+  CHECK(second["record"]["reply"]["root"]["uri"] == found->parts[0].remote_id);
+}

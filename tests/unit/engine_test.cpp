@@ -388,3 +388,103 @@ TEST_CASE("recurring: the next occurrence is added when one comes due, ended by 
   CHECK(w.network_posts() == 2);
   CHECK_FALSE(w.store->next_due_time());
 }
+
+TEST_CASE("waiting on a rate limit costs no attempts: the account waits as a whole", "[engine][rate-limit]") {
+  World w;
+  w.add("me");
+  w.config.set_override("publish.max_attempts", "1");  // one counted attempt would kill a post
+  for (auto text : {"one", "two", "three"}) w.queue(text, {}, w.clock.now());
+  {
+    FaultGuard fault("publish=rate_limited");  // the network says: come back in 120 s
+    w.rebuild();
+    auto r = publish_due(*w.engine, {});
+    REQUIRE(r.outcomes.size() == 1);  // the others are not claimed while the account waits
+    CHECK(r.outcomes[0].result == "retry");
+    CHECK(r.exit_code() == 75);
+    for (const auto& d : w.store->list_deliveries({})) {
+      CHECK(d.status == DeliveryStatus::queued);
+      CHECK(d.attempts == 0);
+    }
+    CHECK(w.store->find_account(1)->rate_limited_until == w.clock.now() + 120s);
+    CHECK(w.store->next_due_time() == w.clock.now() + 120s);  // --watch sleeps until the reset
+    w.clock.advance(60s);
+    CHECK(publish_due(*w.engine, {}).outcomes.empty());
+    w.clock.advance(61s);
+    auto again = publish_due(*w.engine, {});  // still limited: waits again, still no attempt spent
+    CHECK(again.outcomes.size() == 1);
+    CHECK(w.store->list_deliveries({}).at(0).status == DeliveryStatus::queued);
+  }
+  w.rebuild();
+  w.clock.advance(121s);
+  auto r = publish_due(*w.engine, {});
+  CHECK(r.outcomes.size() == 3);
+  for (const auto& o : r.outcomes) CHECK(o.result == "published");
+  CHECK(w.network_posts() == 3);
+}
+
+TEST_CASE("a Retry-After is believed up to publish.max_wait_seconds", "[engine][rate-limit]") {
+  World w;
+  w.add("me");
+  w.config.set_override("publish.max_wait_seconds", "60");
+  w.queue("hello", {}, w.clock.now());
+  FaultGuard fault("publish=rate_limited");  // 120 s
+  w.rebuild();
+  auto r = publish_due(*w.engine, {});
+  CHECK(*r.outcomes.at(0).delivery.next_attempt_at == w.clock.now() + 60s);
+}
+
+TEST_CASE("a delivery whose outcome is unknown is looked for before it is declared dead", "[engine][exactly-once]") {
+  World w;
+  w.add("me");
+  w.config.set_override("publish.max_attempts", "1");
+  w.queue("hello", {}, w.clock.now());
+  FaultGuard fault("publish=lost_response");  // made on the network, answer lost
+  w.rebuild();
+  auto r = publish_due(*w.engine, {});
+  REQUIRE(r.outcomes.size() == 1);
+  CHECK(r.outcomes[0].result == "published");
+  CHECK(r.outcomes[0].reconciled);
+  CHECK(w.store->list_deliveries({}).at(0).status == DeliveryStatus::published);
+  CHECK(w.network_posts() == 1);
+}
+
+TEST_CASE("an unknown outcome stays unknown until a reconcile finishes, whatever fails in between", "[engine][exactly-once]") {
+  World w;
+  w.add("me");
+  w.queue("hello", {}, w.clock.now());
+  {
+    FaultGuard fault("publish=lost_response");
+    w.rebuild();
+    CHECK(publish_due(*w.engine, {}).outcomes.at(0).result == "retry");
+  }
+  CHECK(w.store->list_deliveries({}).at(0).outcome_unknown);
+  {
+    FaultGuard fault("verify=rate_limited");  // the next attempt's reconcile is rate limited
+    w.rebuild();
+    w.clock.advance(1h);
+    CHECK(publish_due(*w.engine, {}).outcomes.at(0).result == "retry");
+  }
+  auto d = w.store->list_deliveries({}).at(0);
+  CHECK(d.last_error_kind == "rate_limited");
+  CHECK(d.outcome_unknown);  // still: nobody has looked yet
+  w.rebuild();
+  w.clock.advance(1h);
+  auto r = publish_due(*w.engine, {});
+  CHECK(r.outcomes.at(0).result == "published");
+  CHECK(r.outcomes.at(0).reconciled);  // looked first, did not send blind
+  CHECK(w.network_posts() == 1);
+}
+
+TEST_CASE("a published thread keeps every part's id", "[engine]") {
+  World w;
+  w.add("me");
+  std::string text;
+  for (int i = 0; i < 60; ++i) text += "This sentence is one of many. ";
+  w.queue(text, {}, w.clock.now(), true);
+  auto r = publish_due(*w.engine, {});
+  auto d = w.store->list_deliveries({}).at(0);
+  REQUIRE(d.remote_parts.size() >= 2);
+  CHECK(d.remote_parts[0].id == d.remote_id);
+  CHECK(d.remote_parts[1].id != d.remote_id);
+  CHECK(w.network_posts() == d.remote_parts.size());
+}

@@ -2,6 +2,7 @@
 // the real server sends (recorded traffic).
 #include <catch2/catch.hpp>
 
+#include <set>
 #include <thread>
 
 #include <httplib.h>
@@ -365,4 +366,84 @@ TEST_CASE("Link headers and query parameters", "[http]") {
   CHECK(query_param("http://x/?types%5B%5D=mention", "types%5B%5D") == "mention");
   CHECK(link_header_url(link, "last").empty());
   CHECK(form_encode({{"status", "héllo & bye"}, {"media_ids[]", "1"}}) == "status=h%C3%A9llo%20%26%20bye&media_ids%5B%5D=1");
+}
+
+TEST_CASE("mastodon: reconcile accepts only what this delivery can have made", "[mastodon][exactly-once]") {
+  Mastodon m;
+  Session s = m.session();
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  PublishRequest q{"crier-office", {{"Office hours", {}}}};
+  q.not_before = now - std::chrono::minutes{2};  // the first attempt began just now
+  std::set<std::string> taken;
+  q.taken = [&](const std::string& id) { return taken.count(id) > 0; };
+
+  SECTION("an older post with the same text is another delivery's, or the user's own") {
+    m.fake.add_own_status("Office hours", 3600);
+    CHECK_FALSE(m.provider->reconcile(s, q));
+  }
+  SECTION("a post recorded for another delivery is not this one's") {
+    taken.insert(m.fake.add_own_status("Office hours", 5));
+    CHECK_FALSE(m.provider->reconcile(s, q));
+  }
+  SECTION("the content must be this delivery's: images, the post it answers, the spoiler, the text") {
+    m.fake.add_own_status("Office hours", 5, "", 1);
+    m.fake.add_own_status("Office hours", 5, m.fake.add_own_status("something else", 5));
+    m.fake.add_own_status("Office hours", 5, "", 0, "cw");
+    m.fake.add_own_status("Office hours!", 5);
+    CHECK_FALSE(m.provider->reconcile(s, q));
+  }
+  SECTION("the oldest match not taken is the answer") {
+    std::string first = m.fake.add_own_status("Office  hours\n", 30);  // whitespace as Mastodon renders it
+    m.fake.add_own_status("Office hours", 5);
+    auto found = m.provider->reconcile(s, q);
+    REQUIRE(found);
+    CHECK(found->parts.at(0).remote_id == first);
+    taken.insert(first);
+    CHECK(m.provider->reconcile(s, q)->parts.at(0).remote_id != first);
+  }
+  SECTION("a remote mention reads back as @user") {
+    PublishRequest mq = q;
+    mq.parts = {{"thanks @bob@example.social.", {}}};
+    m.fake.add_own_status("thanks @bob.", 5);
+    CHECK(m.provider->reconcile(s, mq));
+  }
+}
+
+TEST_CASE("mastodon: a thread cut short is found in part and finished, not posted again", "[mastodon][exactly-once]") {
+  Mastodon m;
+  Session s = m.session();
+  m.fake.ignore_idempotency = true;
+  PublishRequest q{"crier-thread", {{"part one", {}}, {"part two", {}}, {"part three", {}}}};
+  std::string one = m.fake.add_own_status("part one", 1);
+  std::string two = m.fake.add_own_status("part two", 1, one);
+  auto found = m.provider->reconcile(s, q);
+  REQUIRE(found);
+  REQUIRE(found->parts.size() == 2);
+  CHECK(found->parts[1].remote_id == two);
+  q.already = found->parts;
+  auto r = m.provider->publish(s, q);
+  REQUIRE(r.parts.size() == 3);
+  CHECK(r.parts[0].remote_id == one);
+  auto posts = m.sent("POST", "/api/v1/statuses");
+  REQUIRE(posts.size() == 1);  // only the missing part
+  CHECK_THAT(posts[0].body, Catch::Contains("in_reply_to_id=" + two));
+  CHECK(m.fake.our_statuses().size() == 3);
+}
+
+TEST_CASE("mastodon: a 2xx that is not a status with an id is an unknown outcome, never published", "[mastodon][exactly-once]") {
+  for (std::string body : {"[1,2,3]", R"({"id": 123456})", "{}", "<html><body>Welcome</body></html>", ""}) {
+    DYNAMIC_SECTION("answer " << body) {
+      Mastodon m;
+      Session s = m.session();
+      m.fake.garble_next_status_answer(body, body[0] == '<' ? "text/html" : "application/json");
+      try {
+        m.provider->publish(s, {"crier-garbled", {{"garbled", {}}}});
+        FAIL("a garbled answer was taken as published");
+      } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::transient);
+        CHECK_THAT(e.what(), Catch::Contains("unknown"));
+      }
+      CHECK(m.fake.statuses_created() == 1);
+    }
+  }
 }
