@@ -7,7 +7,9 @@
 
 #include "error.hpp"
 #include "log.hpp"
+#include "output/safe_text.hpp"
 #include "output/style.hpp"
+#include "redact.hpp"
 
 namespace crier {
 namespace {
@@ -45,9 +47,16 @@ std::string lower_first(std::string s) {
   return s;
 }
 
+// One line (two with a hint): what failed may quote a server, a file or the user, so newlines
+// and control characters in it are shown, not obeyed, and known secrets are redacted.
 void print_error(std::ostream& err, const std::string& message, const std::string& hint) {
-  err << "crier: error: " << message << '\n';
-  if (!hint.empty()) err << "hint: " << hint << '\n';
+  auto line = [](const std::string& s) {
+    std::string one = s;
+    std::replace(one.begin(), one.end(), '\n', ' ');
+    return terminal_safe(redact_known(one));
+  };
+  err << "crier: error: " << line(message) << '\n';
+  if (!hint.empty()) err << "hint: " << line(hint) << '\n';
 }
 
 std::string command_path(const CLI::App* app) {

@@ -12,6 +12,7 @@
 #include "error.hpp"
 #include "output/table.hpp"
 #include "process.hpp"
+#include "redact.hpp"
 #include "sign_in.hpp"
 
 namespace crier {
@@ -58,6 +59,7 @@ int run_add(const AccountsOptions& o, Context& ctx) {
       std::getline(ctx.in, answer);
       if (tty) ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
       ctx.err << '\n';
+      remember_secret(answer);
       return answer;
     };
   }

@@ -48,6 +48,7 @@ int run_get(const ConfigOptions& o, Context& ctx) {
 }
 
 int run_set(const ConfigOptions& o, Context& ctx) {
+  ctx.may_create_config();
   validate_config_value(o.key, o.value);
   auto path = ctx.config_path();
   std::error_code ec;
@@ -79,6 +80,7 @@ std::string shell_quote(const std::string& s) {
 }
 
 int run_edit(Context& ctx) {
+  ctx.may_create_config();
   auto path = ctx.config_path();
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) write_file_atomic(path, default_config_text());

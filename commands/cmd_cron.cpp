@@ -24,19 +24,55 @@ struct CronOptions {
 const char* k_begin = "# >>> crier (crier cron install) >>>";
 const char* k_end = "# <<< crier <<<";
 
+enum class Format { crontab, systemd };
+
+// A word for /bin/sh, which runs a crontab's command: single quotes, a quote inside as '\''.
+// cron itself reads the line first: a newline ends the entry and '%' is one, so a path with
+// either cannot be written there.
+std::string cron_word(const std::string& s) {
+  for (char c : s)
+    if (c == '\n' || c == '\r' || c == '%' || static_cast<unsigned char>(c) < 0x20)
+      throw Error(ErrorKind::invalid_input,
+                  "cannot write the path '" + s + "' into a crontab (it has a newline, a control character or '%')",
+                  "move the file to a plainer path, or use systemd timers: crier cron install --systemd");
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// A word for systemd's ExecStart=: double quotes with C escapes; '%' (specifiers) doubled and
+// '$' (variables) doubled, so the path is taken as written. A newline cannot be written.
+std::string systemd_word(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '\n' || c == '\r' || static_cast<unsigned char>(c) < 0x20)
+      throw Error(ErrorKind::invalid_input, "cannot write the path '" + s + "' into a systemd unit (it has a newline "
+                                            "or a control character)",
+                  "move the file to a plainer path");
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '%') out += '%';
+    if (c == '$') out += '$';
+    out += c;
+  }
+  return out + "\"";
+}
+
 // The command line cron or systemd runs: this binary, with the config and database this
-// invocation used when they are not the defaults.
-std::string crier_command(Context& ctx, const std::string& args) {
-  std::string cmd = "'" + self_executable() + "'";
+// invocation used when they are not the defaults, each path quoted for the format.
+std::string crier_command(Context& ctx, const std::string& args, Format f) {
+  auto word = [f](const std::string& p) { return f == Format::crontab ? cron_word(p) : systemd_word(p); };
+  std::string cmd = word(self_executable());
   if (!ctx.global().config_path.empty() || std::getenv("CRIER_CONFIG"))
-    cmd += " --config '" + fs::absolute(ctx.config_path()).string() + "'";
-  if (!ctx.global().db_path.empty() || std::getenv("CRIER_DB")) cmd += " --db '" + fs::absolute(ctx.db_path()).string() + "'";
+    cmd += " --config " + word(fs::absolute(ctx.config_path()).string());
+  if (!ctx.global().db_path.empty() || std::getenv("CRIER_DB"))
+    cmd += " --db " + word(fs::absolute(ctx.db_path()).string());
   return cmd + " " + args;
 }
 
 std::string crontab_block(Context& ctx, const CronOptions& o) {
-  return std::string(k_begin) + "\n" + "* * * * * " + crier_command(ctx, "publish --due -q") + "\n" + "*/" +
-         o.poll_every + " * * * * " + crier_command(ctx, "poll -q") + "\n" + k_end + "\n";
+  return std::string(k_begin) + "\n" + "* * * * * " + crier_command(ctx, "publish --due -q", Format::crontab) +
+         "\n" + "*/" + o.poll_every + " * * * * " + crier_command(ctx, "poll -q", Format::crontab) + "\n" + k_end +
+         "\n";
 }
 
 struct UnitFile {
@@ -46,7 +82,8 @@ struct UnitFile {
 
 std::vector<UnitFile> systemd_units(Context& ctx, const CronOptions& o) {
   auto service = [&](const std::string& what, const std::string& args) {
-    return "[Unit]\nDescription=crier: " + what + "\n\n[Service]\nType=oneshot\nExecStart=" + crier_command(ctx, args) +
+    return "[Unit]\nDescription=crier: " + what + "\n\n[Service]\nType=oneshot\nExecStart=" +
+           crier_command(ctx, args, Format::systemd) +
            "\n";
   };
   auto timer = [](const std::string& what, const std::string& calendar) {

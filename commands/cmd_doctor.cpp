@@ -3,6 +3,8 @@
 
 #include <sys/stat.h>
 
+#include <type_traits>
+
 #include "commands.hpp"
 #include "llm_setup.hpp"
 #include "common.hpp"
@@ -34,19 +36,37 @@ Check check_config(Context& ctx) {
   }
 }
 
+// A check that fails in a way nobody foresaw (a corrupt row, a bug) is reported as that check's
+// error; doctor goes on with the others.
+template <typename F>
+auto guarded(const std::string& name, F&& check) -> decltype(check()) {
+  try {
+    return check();
+  } catch (const std::exception& e) {
+    if constexpr (std::is_same_v<decltype(check()), Check>)
+      return Check{name, "error", e.what()};
+    else
+      return {Check{name, "error", e.what()}};
+  }
+}
+
 Check check_store(Context& ctx) {
   try {
     auto path = ctx.db_path();
     Store* store = ctx.existing_store();
     if (store == nullptr) return {"database", "warning", "none yet at " + path.string() + " (crier init creates it)"};
     std::string integrity = store->integrity_check();
-    if (integrity != "ok") return {"database", "error", "integrity check: " + integrity};
+    if (integrity != "ok")
+      return {"database", "error", "corrupt: " + integrity.substr(0, 200) + "; keep a copy of " + path.string() +
+                                       " and restore a backup"};
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
       return {"database", "error", path.string() + " is readable by others; run: chmod 600 " + path.string()};
     return {"database", "ok", path.string() + " (schema " + std::to_string(store->schema_version()) + ")"};
   } catch (const Error& e) {
-    return {"database", "error", e.what()};
+    std::string what = e.what();
+    bool corrupt = what.find("malformed") != std::string::npos || what.find("not a crier database") != std::string::npos;
+    return {"database", "error", (corrupt ? "corrupt: " : "") + what};
   }
 }
 
@@ -106,9 +126,11 @@ Check check_llm(Context& ctx) {
 }
 
 int run_doctor(Context& ctx) {
-  std::vector<Check> checks{check_config(ctx), check_store(ctx), check_clock(ctx)};
-  for (auto& c : check_accounts(ctx)) checks.push_back(c);
-  checks.push_back(check_llm(ctx));
+  std::vector<Check> checks{guarded("config", [&] { return check_config(ctx); }),
+                            guarded("database", [&] { return check_store(ctx); }),
+                            guarded("clock", [&] { return check_clock(ctx); })};
+  for (auto& c : guarded("accounts", [&] { return check_accounts(ctx); })) checks.push_back(c);
+  checks.push_back(guarded("llm", [&] { return check_llm(ctx); }));
   bool failed = std::any_of(checks.begin(), checks.end(), [](const Check& c) { return c.status == "error"; });
   if (ctx.global().json) {
     nlohmann::json list = nlohmann::json::array();

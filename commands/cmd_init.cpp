@@ -14,6 +14,7 @@ struct InitOptions {
 };
 
 int run_init(const InitOptions& o, Context& ctx) {
+  ctx.may_create_config();
   auto config_path = ctx.config_path();
   std::error_code ec;
   bool existed = std::filesystem::exists(config_path, ec);

@@ -12,9 +12,21 @@ namespace crier {
 namespace fs = std::filesystem;
 
 Context::Context(std::ostream& o, std::ostream& e, std::istream& i, GlobalOptions global)
-    : out(o), err(e), in(i), m_global(std::move(global)) {}
+    : raw_out(o),
+      raw_err(e),
+      m_out_buf(o),
+      m_err_buf(e),
+      m_out(&m_out_buf),
+      m_err(&m_err_buf),
+      out(m_out),
+      err(m_err),
+      in(i),
+      m_global(std::move(global)) {}
 
-Context::~Context() = default;
+Context::~Context() {
+  m_out.flush();
+  m_err.flush();
+}
 
 fs::path Context::config_path() const {
   if (!m_global.config_path.empty()) return m_global.config_path;
@@ -24,7 +36,9 @@ fs::path Context::config_path() const {
 
 Config& Context::config() {
   if (!m_config) {
-    m_config = Config::load(config_path());
+    // A config the user named (--config, CRIER_CONFIG) must be there, unless this command makes it.
+    bool named = !m_global.config_path.empty() || (std::getenv("CRIER_CONFIG") && *std::getenv("CRIER_CONFIG"));
+    m_config = Config::load(config_path(), named && !m_may_create_config);
     if (!m_global.db_path.empty()) m_config->set_override("store.path", m_global.db_path);
     for (const auto& w : m_config->warnings()) spdlog::warn("{}", w);
   }
@@ -43,7 +57,8 @@ fs::path Context::data_dir() {
 }
 
 Store& Context::store() {
-  if (!m_store) m_store = open_sqlite_store(db_path());
+  // crier's own path: a link planted at the name is refused; a path the user named is theirs.
+  if (!m_store) m_store = open_sqlite_store(db_path(), -1, !config().get("store.path").empty());
   return *m_store;
 }
 
@@ -98,7 +113,7 @@ std::function<std::unique_ptr<WorkerKit>()> Context::worker_factory() {
   Pacer* pacer = &this->pacer();
   return [path, dir, &c, &conf, timeout, pacer] {
     auto kit = std::make_unique<WorkerKit>();
-    kit->store = open_sqlite_store(path);
+    kit->store = open_sqlite_store(path, -1, true);  // the main thread has checked the path
     CurlOptions o;
     o.timeout = timeout;
     kit->http = make_curl_transport(o);
@@ -115,8 +130,9 @@ const Style& Context::style() {
       setting = config().get("general.color");
     } catch (const std::exception&) {
     }
-    bool is_stdout = &out == &std::cout;
+    bool is_stdout = &raw_out == &std::cout;
     m_style.emplace(is_stdout && want_color(setting, m_global.no_color, STDOUT_FILENO));
+    m_out_buf.allow_style(m_style->enabled());
   }
   return *m_style;
 }
@@ -130,6 +146,9 @@ void Context::info(const std::string& line) {
   if (!m_global.quiet) out << line << '\n';
 }
 
-void Context::print_json(const nlohmann::json& j) { out << j.dump(2) << '\n'; }
+void Context::print_json(const nlohmann::json& j) {
+  out.flush();
+  raw_out << json_safe(redact_known(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace))) << '\n';
+}
 
 }  // namespace crier

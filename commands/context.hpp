@@ -17,6 +17,7 @@
 #include "engine/publisher.hpp"
 #include "http/pacer.hpp"
 #include "http/transport.hpp"
+#include "output/safe_text.hpp"
 #include "output/style.hpp"
 #include "provider/provider.hpp"
 #include "store/store.hpp"
@@ -43,12 +44,28 @@ class Context {
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
 
+  // The streams as given (the terminal, a pipe, a test's buffer): for JSON (print_json) and
+  // for progress lines that redraw themselves.
+  std::ostream& raw_out;
+  std::ostream& raw_err;
+
+ private:
+  SafeOutput m_out_buf;
+  SafeOutput m_err_buf;
+  std::ostream m_out;
+  std::ostream m_err;
+
+ public:
+  // Human output: known secrets redacted, control characters from the outside made visible.
   std::ostream& out;
   std::ostream& err;
   std::istream& in;
   const GlobalOptions& global() const { return m_global; }
 
   Config& config();
+  // This command writes the config file (init, config set|edit): a --config that does not
+  // exist yet is fine. Call before config().
+  void may_create_config() { m_may_create_config = true; }
   std::filesystem::path config_path() const;
   std::filesystem::path db_path();
   std::filesystem::path data_dir();
@@ -81,6 +98,7 @@ class Context {
 
  private:
   GlobalOptions m_global;
+  bool m_may_create_config = false;
   std::optional<Config> m_config;
   std::unique_ptr<Store> m_store;
   std::unique_ptr<Clock> m_clock;

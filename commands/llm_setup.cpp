@@ -5,6 +5,7 @@
 #include "context.hpp"
 #include "error.hpp"
 #include "process.hpp"
+#include "redact.hpp"
 
 namespace crier {
 namespace {
@@ -71,6 +72,7 @@ LlmSettings llm_settings(Context& ctx, const std::string& model_flag) {
   } else if (s.backend == "gemini") {
     s.api_key = env("GEMINI_API_KEY").empty() ? env("GOOGLE_API_KEY") : env("GEMINI_API_KEY");
   }
+  remember_secret(s.api_key);
   bool hosted = s.endpoint.rfind("https://", 0) == 0;
   if (hosted && s.api_key.empty())
     throw Error(ErrorKind::config, "no API key for " + s.backend + " at " + s.endpoint,

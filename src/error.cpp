@@ -5,7 +5,7 @@
 
 namespace crier {
 namespace {
-constexpr std::array<std::pair<ErrorKind, std::string_view>, 11> k_names{{
+constexpr std::array<std::pair<ErrorKind, std::string_view>, 12> k_names{{
     {ErrorKind::usage, "usage"},
     {ErrorKind::invalid_input, "invalid_input"},
     {ErrorKind::config, "config"},
@@ -16,6 +16,7 @@ constexpr std::array<std::pair<ErrorKind, std::string_view>, 11> k_names{{
     {ErrorKind::transient, "transient"},
     {ErrorKind::network, "network"},
     {ErrorKind::permanent, "permanent"},
+    {ErrorKind::temporary, "temporary"},
     {ErrorKind::internal, "internal"},
 }};
 }  // namespace
@@ -45,6 +46,7 @@ int exit_code_for(ErrorKind kind) {
     case ErrorKind::transient:
       return exit_code::network;
     case ErrorKind::rate_limited:
+    case ErrorKind::temporary:
       return exit_code::temporary;
     case ErrorKind::not_found:
     case ErrorKind::unsupported:
@@ -57,7 +59,7 @@ int exit_code_for(ErrorKind kind) {
 
 bool is_retryable(ErrorKind kind) {
   return kind == ErrorKind::transient || kind == ErrorKind::network ||
-         kind == ErrorKind::rate_limited;
+         kind == ErrorKind::rate_limited || kind == ErrorKind::temporary;
 }
 
 }  // namespace crier

@@ -21,6 +21,7 @@ enum class ErrorKind {
   transient,      // worth retrying: 5xx, timeouts, connection resets
   network,        // the server could not be reached at all
   permanent,      // the network refused this for good (4xx validation), message from server
+  temporary,      // a local resource is unavailable for now (disk full, database busy): try later
   internal,       // a bug or an unexpected local failure (disk, database)
 };
 
@@ -41,7 +42,7 @@ inline constexpr int temporary = 75;
 
 int exit_code_for(ErrorKind kind);
 
-// True for the kinds a retry may cure (transient, network, rate_limited).
+// True for the kinds a retry may cure (transient, network, rate_limited, temporary).
 bool is_retryable(ErrorKind kind);
 
 class Error : public std::runtime_error {

@@ -36,6 +36,19 @@ fs::path data_dir() { return xdg("XDG_DATA_HOME", ".local/share") / "crier"; }
 fs::path default_config_path() { return config_dir() / "config.toml"; }
 fs::path default_db_path() { return data_dir() / "crier.db"; }
 
+namespace {
+
+// A full disk or quota is temporary (try later, nothing is lost); anything else is a failure.
+[[noreturn]] void write_failed(const fs::path& path, int err) {
+  std::string msg = "cannot write '" + path.string() + "': " + std::strerror(err);
+  if (err == ENOSPC || err == EDQUOT)
+    throw Error(ErrorKind::temporary, msg, "free some space and run the command again; nothing was lost");
+  if (err == EROFS) throw Error(ErrorKind::config, msg, "the file system is read-only");
+  throw Error(ErrorKind::internal, msg);
+}
+
+}  // namespace
+
 void write_file_atomic(const fs::path& path, std::string_view content, fs::perms mode) {
   std::error_code ec;
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
@@ -43,10 +56,9 @@ void write_file_atomic(const fs::path& path, std::string_view content, fs::perms
   static std::atomic<unsigned> counter{0};
   fs::path tmp = path;
   tmp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                  static_cast<mode_t>(mode));
-  if (fd < 0)
-    throw Error(ErrorKind::internal, "cannot write '" + path.string() + "': " + std::strerror(errno));
+  // A new file only (never through a link someone left at the name), with its mode from birth.
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, static_cast<mode_t>(mode));
+  if (fd < 0) write_failed(path, errno);
   const char* p = content.data();
   size_t left = content.size();
   while (left > 0) {
@@ -56,17 +68,22 @@ void write_file_atomic(const fs::path& path, std::string_view content, fs::perms
       int saved = errno;
       ::close(fd);
       ::unlink(tmp.c_str());
-      throw Error(ErrorKind::internal, "cannot write '" + path.string() + "': " + std::strerror(saved));
+      write_failed(path, saved);
     }
     p += n;
     left -= static_cast<size_t>(n);
   }
-  ::fsync(fd);
-  ::close(fd);
+  int synced = ::fsync(fd), sync_errno = errno;
+  int closed = ::close(fd);
+  if (synced != 0 || closed != 0) {
+    int saved = synced != 0 ? sync_errno : errno;
+    ::unlink(tmp.c_str());
+    write_failed(path, saved);
+  }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int saved = errno;
     ::unlink(tmp.c_str());
-    throw Error(ErrorKind::internal, "cannot write '" + path.string() + "': " + std::strerror(saved));
+    write_failed(path, saved);
   }
 }
 

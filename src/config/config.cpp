@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include <date/tz.h>
 #include <toml++/toml.h>
 
 #include "config/config_keys.hpp"
@@ -49,6 +50,20 @@ void collect(const toml::table& table, const std::string& prefix, const fs::path
                   "'" + key + "' at " + where(path, node.source()) +
                       " must be a string, integer or boolean",
                   "fix the file, or run: crier config edit");
+    // The TOML type must be the key's: timezone = 42 is a mistake, not "42".
+    if (spec) {
+      bool right = spec->type == KeyType::string    ? node.is_string()
+                   : spec->type == KeyType::integer ? node.is_integer()
+                                                    : node.is_boolean();
+      const char* want = spec->type == KeyType::string ? "a string (in quotes)"
+                         : spec->type == KeyType::integer ? "an integer" : "true or false";
+      if (!right)
+        throw Error(ErrorKind::config, "'" + key + "' at " + where(path, node.source()) + " must be " + want,
+                    "fix the file, or run: crier config set " + key + " VALUE");
+    } else if (!node.is_string()) {
+      throw Error(ErrorKind::config, "'" + key + "' at " + where(path, node.source()) + " must be a string (in quotes)",
+                  "fix the file, or run: crier config edit");
+    }
     if (spec) {
       try {
         validate_config_value(key, *value);
@@ -65,11 +80,19 @@ void collect(const toml::table& table, const std::string& prefix, const fs::path
 
 Config Config::defaults() { return Config{}; }
 
-Config Config::load(const fs::path& path) {
+Config Config::load(const fs::path& path, bool must_exist) {
   Config c;
   c.m_path = path;
   std::error_code ec;
-  if (!fs::exists(path, ec)) return c;
+  if (fs::is_directory(path, ec))
+    throw Error(ErrorKind::config, "the config '" + path.string() + "' is a directory, not a file",
+                "name the file, e.g. --config " + (path / "config.toml").string());
+  if (!fs::exists(path, ec)) {
+    if (must_exist)
+      throw Error(ErrorKind::config, "the config file '" + path.string() + "' does not exist",
+                  "create it with: crier --config " + path.string() + " init (or leave out --config)");
+    return c;
+  }
   c.m_file_exists = true;
   std::string text = read_file(path);
   toml::table table;
@@ -92,7 +115,14 @@ std::string Config::get(std::string_view key) const {
   if (auto it = m_overrides.find(key); it != m_overrides.end()) return it->second;
   if (!spec->env.empty()) {
     std::string env(spec->env);
-    if (const char* v = std::getenv(env.c_str()); v != nullptr && *v != '\0') return v;
+    if (const char* v = std::getenv(env.c_str()); v != nullptr && *v != '\0') {
+      try {
+        validate_config_value(key, v);
+      } catch (const Error& e) {
+        throw Error(ErrorKind::config, env + ": " + e.what(), "fix or unset " + env);
+      }
+      return v;
+    }
   }
   if (auto it = m_file.find(key); it != m_file.end()) return it->second;
   return std::string(spec->default_value);
@@ -151,18 +181,34 @@ void validate_config_value(std::string_view key, std::string_view value) {
                  "'" + std::string(key) + "' must be " + want + ", not '" + v + "'");
   };
   if (spec->type == KeyType::integer) {
+    std::string range = "an integer from " + std::to_string(spec->min) + " to " + std::to_string(spec->max);
+    long long n = 0;
     try {
       size_t used = 0;
-      long long n = std::stoll(v, &used);
-      if (used != v.size() || n < 0) throw bad("a non-negative integer");
+      n = std::stoll(v, &used);
+      if (used != v.size()) throw bad(range);
     } catch (const std::logic_error&) {
-      throw bad("a non-negative integer");
+      throw bad(range);
     }
+    if (n < spec->min || n > spec->max) throw bad(range);
   } else if (spec->type == KeyType::boolean) {
     if (v != "true" && v != "false") throw bad("true or false");
   }
   if (key == "general.color" && v != "auto" && v != "always" && v != "never")
     throw bad("auto, always or never");
+  if (key == "llm.backend" && v != "ollama" && v != "openai" && v != "anthropic" && v != "gemini")
+    throw bad("ollama, openai, anthropic or gemini");
+  if (key == "general.timezone" && !v.empty()) {
+    try {
+      (void)date::locate_zone(v);
+    } catch (const std::exception&) {
+      throw Error(ErrorKind::invalid_input, "'" + std::string(key) + "': unknown time zone '" + v + "'",
+                  "use an IANA name such as Europe/Berlin or America/New_York (see /usr/share/zoneinfo)");
+    }
+  }
+  for (char c : v)
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\t')
+      throw bad("text without control characters");
 }
 
 std::string default_config_text() { return std::string(embedded_file("src/config/default_config.toml")); }

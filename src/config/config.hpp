@@ -12,9 +12,10 @@ namespace crier {
 
 class Config {
  public:
-  // Loads `path`. A missing file is fine (defaults apply); a broken one throws Error(config)
-  // naming the file, line and column. Unknown keys become warnings().
-  static Config load(const std::filesystem::path& path);
+  // Loads `path`. A missing file is fine (defaults apply) unless must_exist (a path the user
+  // named); a directory, a broken file, a value of the wrong type or out of range throws
+  // Error(config) naming the file, line and column. Unknown keys become warnings().
+  static Config load(const std::filesystem::path& path, bool must_exist = false);
   // A config with only defaults and the environment (for tests).
   static Config defaults();
 

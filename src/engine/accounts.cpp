@@ -4,6 +4,7 @@
 
 #include "config/config.hpp"
 #include "error.hpp"
+#include "redact.hpp"
 #include "store/store.hpp"
 
 namespace crier {
@@ -90,7 +91,9 @@ std::vector<Account> resolve_targets(Store& store, const Config& config,
 AddAccountResult add_account(Engine& engine, const std::string& network,
                              const ConnectRequest& request, const std::string& alias) {
   Provider& provider = engine.providers.get(network);
+  remember_secret(request.secret);
   Connected c = provider.connect(request);
+  remember_secrets_in(c.secret);
   if (auto existing = engine.store.find_account(network, c.handle)) {
     engine.store.set_secret(existing->id, c.secret, engine.clock.now());
     engine.store.set_account_status(existing->id, "active");
@@ -116,10 +119,14 @@ Session open_session(Engine& engine, const Account& account) {
     throw Error(ErrorKind::auth, "no credentials stored for '" + account.name() + "'",
                 "reconnect: crier accounts add " + account.network + " --handle " + account.handle);
   s.secret = *secret;
+  remember_secrets_in(s.secret);
   Store& store = engine.store;
   const Clock& clock = engine.clock;
   int64_t id = account.id;
-  s.save_secret = [&store, &clock, id](const std::string& data) { store.set_secret(id, data, clock.now()); };
+  s.save_secret = [&store, &clock, id](const std::string& data) {
+    remember_secrets_in(data);
+    store.set_secret(id, data, clock.now());
+  };
   return s;
 }
 

@@ -182,18 +182,21 @@ DeliveryOutcome record_failure(Engine& engine, AttemptState& st, DeliveryOutcome
   } else if (is_retryable(e.kind())) {
     // Before giving up, look: the post may be on the network after all.
     if (f.outcome_unknown && st.provider && st.session && st.request) {
+      std::optional<PublishResult> found;
       try {
-        if (auto found = look_and_finish(st, true)) {
-          check_result(*found, *st.request, st.account->network, "reconcile");
-          out.reconciled = true;
-          out.error_kind.reset();
-          out.error.clear();
-          out.hint.clear();
-          return record_published(engine, std::move(out), *found, owner);
-        }
-        f.outcome_unknown = false;  // looked: it is not there
+        found = look_and_finish(st, true);
+        if (found) check_result(*found, *st.request, st.account->network, "reconcile");
+        else f.outcome_unknown = false;  // looked: it is not there
       } catch (const Error& again) {
+        found.reset();
         spdlog::warn("{}: could not look for the post before giving up: {}", who, again.what());
+      }
+      if (found) {
+        out.reconciled = true;
+        out.error_kind.reset();
+        out.error.clear();
+        out.hint.clear();
+        return record_published(engine, std::move(out), *found, owner);
       }
     }
     f.status = DeliveryStatus::dead;
@@ -228,12 +231,12 @@ DeliveryOutcome attempt(Engine& engine, const Lease& lease, const std::string& o
   // answer without an id). Then look before sending again: a network's idempotency key would
   // catch the resend, but not every network has one, and none keeps it forever.
   st.unknown = lease.reclaimed || d.outcome_unknown;
+  std::optional<PublishResult> result;
   try {
     if (!st.account) throw Error(ErrorKind::permanent, "the account was removed");
     st.provider = &engine.providers.get(st.account->network);
     st.session = open_session(engine, *st.account);
     st.request = request_for(engine, d, *st.account, *st.provider);
-    std::optional<PublishResult> result;
     if (st.unknown) {
       spdlog::info("delivery {}: the last attempt's outcome is unknown; reconciling with {}", d.id,
                    st.account->network);
@@ -242,10 +245,12 @@ DeliveryOutcome attempt(Engine& engine, const Lease& lease, const std::string& o
     }
     if (!result) result = st.provider->publish(*st.session, *st.request);
     check_result(*result, *st.request, st.account->network, out.reconciled ? "reconcile" : "publish");
-    return record_published(engine, std::move(out), *result, owner);
   } catch (const Error& e) {
     return record_failure(engine, st, std::move(out), e, owner);
   }
+  // Outside the try: a store that cannot record the outcome is not a failed publish. The error
+  // ends the run, the lease runs out, and the next run reconciles.
+  return record_published(engine, std::move(out), *result, owner);
 }
 
 }  // namespace

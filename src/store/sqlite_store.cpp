@@ -1,6 +1,11 @@
 // The SQLite store. The only file in crier that includes sqlite3.h.
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <functional>
 #include <mutex>
@@ -8,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "redact.hpp"
 #include "store/store.hpp"
 
 namespace crier {
@@ -48,6 +54,10 @@ class Stmt {
   Stmt& bind(int i, const std::optional<T>& v) {
     return v ? bind(i, *v) : bind_null(i);
   }
+  // Text that can carry what a server or a model sent (errors, inbox items, settings): known
+  // secrets are redacted on the way in, so the store's non-secret tables never hold one.
+  Stmt& bind_outside(int i, const std::string& v) { return bind(i, redact_known(v)); }
+  Stmt& bind_outside_or_null(int i, const std::string& v) { return v.empty() ? bind_null(i) : bind_outside(i, v); }
   // Binds NULL for an empty string (optional text columns).
   Stmt& bind_text_or_null(int i, const std::string& v) { return v.empty() ? bind_null(i) : bind(i, v); }
 
@@ -86,7 +96,9 @@ class Stmt {
     std::string msg = std::string("database ") + what + " failed: " + sqlite3_errmsg(m_db);
     if ((code & 0xff) == SQLITE_CONSTRAINT) throw Error(ErrorKind::invalid_input, msg);
     if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
-      throw Error(ErrorKind::transient, msg, "another crier is busy with the database; try again");
+      throw Error(ErrorKind::temporary, msg, "another crier is busy with the database; try again");
+    if ((code & 0xff) == SQLITE_FULL)
+      throw Error(ErrorKind::temporary, msg, "the disk is full: free some space and run the command again");
     throw Error(ErrorKind::internal, msg);
   }
   sqlite3* m_db;
@@ -100,8 +112,11 @@ void exec(sqlite3* db, const std::string& sql) {
     sqlite3_free(err);
     int code = sqlite3_extended_errcode(db) & 0xff;
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-      throw Error(ErrorKind::transient, "database is busy: " + msg,
+      throw Error(ErrorKind::temporary, "database is busy: " + msg,
                   "another crier is busy with the database; try again");
+    if (code == SQLITE_FULL)
+      throw Error(ErrorKind::temporary, "database error: " + msg,
+                  "the disk is full: free some space and run the command again");
     throw Error(ErrorKind::internal, "database error: " + msg);
   }
 }
@@ -283,7 +298,7 @@ class SqliteStore final : public Store {
              "INSERT INTO accounts (network, handle, server, alias, status, settings, created_at) "
              "VALUES (?,?,?,?,?,?,?)");
       s.bind(1, a.network).bind(2, a.handle).bind(3, a.server).bind_text_or_null(4, a.alias);
-      s.bind(5, a.status).bind(6, a.settings).bind(7, a.created_at).run();
+      s.bind(5, a.status).bind_outside(6, a.settings).bind(7, a.created_at).run();
       id = sqlite3_last_insert_rowid(m_db);
       Stmt sec(m_db, "INSERT INTO secrets (account_id, data, updated_at) VALUES (?,?,?)");
       sec.bind(1, id).bind(2, secret).bind(3, a.created_at).run();
@@ -643,7 +658,7 @@ class SqliteStore final : public Store {
          "WHERE id = ? AND status = 'publishing' AND lease_owner = ?")
         .bind(1, to_string(f.status))
         .bind(2, f.error_kind)
-        .bind(3, f.error)
+        .bind_outside(3, f.error)
         .bind(4, f.next_attempt_at)
         .bind(5, f.outcome_unknown ? 1 : 0)
         .bind(6, f.counted ? 1 : 0)
@@ -705,7 +720,8 @@ class SqliteStore final : public Store {
            "INSERT INTO drafts (topic, text, parts, variants, template, backend, model, prompt_tokens, "
            "completion_tokens, latency_ms, calls, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
     auto opt = [](std::optional<int> v) { return v ? std::optional<int64_t>(*v) : std::nullopt; };
-    s.bind(1, d.topic).bind(2, d.text).bind(3, json(d.parts).dump()).bind(4, d.variants).bind(5, d.template_name);
+    s.bind(1, d.topic).bind_outside(2, d.text).bind_outside(3, json(d.parts).dump()).bind_outside(4, d.variants);
+    s.bind(5, d.template_name);
     s.bind(6, d.backend).bind(7, d.model).bind(8, opt(d.prompt_tokens)).bind(9, opt(d.completion_tokens));
     s.bind(10, static_cast<int64_t>(d.latency_ms)).bind(11, d.calls).bind(12, d.created_at).bind(13, d.updated_at).run();
     d.id = sqlite3_last_insert_rowid(m_db);
@@ -750,9 +766,9 @@ class SqliteStore final : public Store {
     Stmt s(m_db,
            "INSERT INTO llm_calls (backend, model, purpose, prompt, response, prompt_tokens, completion_tokens, "
            "latency_ms, status, error, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
-    s.bind(1, c.backend).bind(2, c.model).bind(3, c.purpose).bind(4, c.prompt).bind_text_or_null(5, c.response);
+    s.bind(1, c.backend).bind(2, c.model).bind(3, c.purpose).bind_outside(4, c.prompt).bind_outside_or_null(5, c.response);
     s.bind(6, opt(c.prompt_tokens)).bind(7, opt(c.completion_tokens)).bind(8, static_cast<int64_t>(c.latency_ms));
-    s.bind(9, c.status).bind_text_or_null(10, c.error).bind(11, c.created_at).run();
+    s.bind(9, c.status).bind_outside_or_null(10, c.error).bind(11, c.created_at).run();
     return sqlite3_last_insert_rowid(m_db);
   }
 
@@ -762,9 +778,9 @@ class SqliteStore final : public Store {
            "delivery_id, author, author_name, text, url, created_at, fetched_at, status, meta) "
            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (account_id, remote_id) DO NOTHING");
     s.bind(1, i.account_id).bind(2, i.kind).bind(3, i.remote_id).bind_text_or_null(4, i.thread_id);
-    s.bind_text_or_null(5, i.parent_remote_id).bind(6, i.delivery_id).bind(7, i.author);
-    s.bind_text_or_null(8, i.author_name).bind(9, i.text).bind_text_or_null(10, i.url);
-    s.bind(11, i.created_at).bind(12, i.fetched_at).bind(13, i.status).bind(14, i.meta).run();
+    s.bind_text_or_null(5, i.parent_remote_id).bind(6, i.delivery_id).bind_outside(7, i.author);
+    s.bind_outside_or_null(8, i.author_name).bind_outside(9, i.text).bind_outside_or_null(10, i.url);
+    s.bind(11, i.created_at).bind(12, i.fetched_at).bind(13, i.status).bind_outside(14, i.meta).run();
     if (sqlite3_changes(m_db) != 1) return false;
     i.id = sqlite3_last_insert_rowid(m_db);
     return true;
@@ -906,23 +922,87 @@ std::optional<DeliveryStatus> delivery_status_from_string(std::string_view s) {
   return std::nullopt;
 }
 
-std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path, int target_version) {
+namespace {
+
+// What went wrong when opening, in words that lead to the right fix: a full disk or a
+// read-only file system is not a broken database, and moving the file away would not help.
+Error open_error(const std::filesystem::path& path, int code, const std::string& detail) {
+  std::string where = "'" + path.string() + "'";
+  switch (code & 0xff) {
+    case SQLITE_FULL:
+      return Error(ErrorKind::temporary, "the disk holding the database " + where + " is full",
+                   "free some space and run the command again; nothing was lost");
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      return Error(ErrorKind::config, "cannot write the database " + where + ": " + detail,
+                   "crier needs to write it: check the file's permissions and that its file system is writable");
+    case SQLITE_CANTOPEN:
+      return Error(ErrorKind::config, "cannot open the database " + where + ": " + detail,
+                   "check the path (--db, CRIER_DB or store.path) and its directory's permissions");
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Error(ErrorKind::temporary, "the database " + where + " is busy: " + detail,
+                   "another crier holds it; try again in a moment");
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+      return Error(ErrorKind::config, where + " is not a crier database (or it is damaged): " + detail,
+                   "point --db at another file; if it was crier's, keep a copy and run crier doctor");
+    default:
+      return Error(ErrorKind::config, where + " is not a usable crier database: " + detail,
+                   "point --db at another file, or move this one away");
+  }
+}
+
+// crier creates its database itself, mode 0600 from birth and never through a link left at
+// the name; a file that is there already is used as it is (its mode is the owner's business,
+// crier never changes it), and must be a regular file: not a directory, a device or a socket.
+void prepare_db_file(const std::filesystem::path& path, bool follow_symlinks) {
+  struct stat st {};
+  if (!follow_symlinks && ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
+    throw Error(ErrorKind::config, "the database '" + path.string() + "' is a symbolic link",
+                "crier keeps its own database as a plain file; remove the link, or name the target with --db");
+  if (::stat(path.c_str(), &st) == 0) {
+    if (!S_ISREG(st.st_mode))
+      throw Error(ErrorKind::config, "the database '" + path.string() + "' is not a regular file",
+                  "point --db at a database file (it is created when missing)");
+    return;
+  }
+  if (errno != ENOENT)
+    throw Error(ErrorKind::config, "cannot open the database '" + path.string() + "': " + std::strerror(errno),
+                "check the path (--db, CRIER_DB or store.path) and its directory's permissions");
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return;
+  }
+  int err = errno;
+  if (err == EEXIST)  // a link to nowhere: sqlite would create its target
+    throw Error(ErrorKind::config, "the database '" + path.string() + "' is a link to a file that does not exist",
+                "remove the link, or name a file with --db");
+  if (err == ENOSPC || err == EDQUOT) throw open_error(path, SQLITE_FULL, std::strerror(err));
+  if (err == EROFS || err == EACCES) throw open_error(path, SQLITE_READONLY, std::strerror(err));
+  throw open_error(path, SQLITE_CANTOPEN, std::strerror(err));
+}
+
+}  // namespace
+
+std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path, int target_version,
+                                         bool follow_symlinks) {
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  // Create the file ourselves with mode 0600 so the secrets in it are never world-readable,
-  // not even for the moment between sqlite creating it and a chmod.
+  prepare_db_file(path, follow_symlinks);
+  // The journal files (-wal, -shm) take the database's mode; a tight umask covers the moment
+  // before that, too.
   mode_t old = ::umask(077);
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   ::umask(old);
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    int code = db ? sqlite3_extended_errcode(db) : rc;
     sqlite3_close_v2(db);
-    throw Error(ErrorKind::config, "cannot open database '" + path.string() + "': " + msg,
-                "check the path (--db, CRIER_DB or store.path) and its directory's permissions");
+    throw open_error(path, code, msg);
   }
-  ::chmod(path.c_str(), 0600);
   auto store = std::make_unique<SqliteStore>(db);
   sqlite3_busy_timeout(db, 10000);
   try {
@@ -931,10 +1011,8 @@ std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path, int 
     exec(db, "PRAGMA synchronous = NORMAL");
     store->migrate(target_version);
   } catch (const Error& e) {
-    if (e.kind() == ErrorKind::internal)
-      throw Error(ErrorKind::config,
-                  "'" + path.string() + "' is not a usable crier database: " + e.what(),
-                  "point --db at another file, or move this one away");
+    if (e.kind() == ErrorKind::internal || e.kind() == ErrorKind::temporary)
+      throw open_error(path, sqlite3_extended_errcode(db), e.what());
     throw;
   }
   return store;

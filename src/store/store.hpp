@@ -130,10 +130,12 @@ class Store {
 };
 
 // Opens (creating when missing, mode 0600) and migrates the SQLite database at `path`.
-// Throws Error(config) when the file is not a crier database or is from a newer crier.
-// target_version < 0 migrates to the latest; tests pass an earlier version.
-std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path,
-                                         int target_version = -1);
+// Never changes the mode of a file that is there already. Throws Error(config) when the file is
+// not a regular file, not a crier database or from a newer crier, Error(temporary) when its
+// disk is full or it is busy. target_version < 0 migrates to the latest; tests pass an earlier
+// version. follow_symlinks false (crier's own default path): a link at the name is refused.
+std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path, int target_version = -1,
+                                         bool follow_symlinks = true);
 
 // The migrations compiled into the binary, in order; migration i brings the schema to i+1.
 std::vector<std::string_view> embedded_migrations();

@@ -348,15 +348,103 @@ TEST_CASE("config get, set, path - bad values refused", "[e2e][config]") {
   CHECK(h.run({"config", "set", "publish.max_attempts", "lots"}).exit_code == 2);
   CHECK(h.run({"config", "set", "no.such", "1"}).exit_code == 2);
   CHECK(h.run({"config", "get", "no.such"}).exit_code == 2);
-  // A time zone that does not exist is a config error when it is used.
-  h.run({"config", "set", "general.timezone", "Mars/Base"});
-  auto r = h.run({"schedule", "x", "--at", "tomorrow 9am"}, std::nullopt, {{"CRIER_TIMEZONE", std::nullopt}});
-  CHECK(r.exit_code == 3);
-  CHECK_THAT(r.err, Catch::Contains("Mars/Base"));
+  // config set refuses what loading would refuse, and leaves the file as it was.
+  std::string before = read_file(h.config_file());
+  for (auto [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"general.timezone", "Mars/Olympus"}, {"http.timeout_seconds", "0"}, {"publish.concurrency", "100000"},
+           {"llm.backend", "skynet"}, {"general.color", "sometimes"}}) {
+    INFO(key << " = " << value);
+    auto r = h.run({"config", "set", key, value});
+    CHECK(r.exit_code == 2);
+    check_one_error(r);
+  }
+  CHECK(read_file(h.config_file()) == before);
+  // A file edited by hand: a wrong type, an unknown zone or an out-of-range number is an error
+  // with file:line:column, for every command.
+  for (std::string bad : {"[general]\ntimezone = 42\n", "[general]\ntimezone = \"Mars/Base\"\n",
+                          "[http]\ntimeout_seconds = 0\n", "[publish]\nmax_attempts = \"5\"\n"}) {
+    INFO(bad);
+    write_file_atomic(h.config_file(), bad);
+    auto r = h.run({"queue"}, std::nullopt, {{"CRIER_TIMEZONE", std::nullopt}});
+    CHECK(r.exit_code == 3);
+    CHECK_THAT(r.err, Catch::Contains(h.config_file().string() + ":2:"));
+  }
+  write_file_atomic(h.config_file(), before);
+  // The environment is checked too.
+  auto env = h.run({"schedule", "x", "--at", "tomorrow 9am"}, std::nullopt, {{"CRIER_TIMEZONE", std::string("Mars/Base")}});
+  CHECK(env.exit_code == 3);
+  CHECK_THAT(env.err, Catch::Contains("CRIER_TIMEZONE"));
+  // A --config that is not there, or is a directory, is an error, not silently the defaults.
+  auto missing = h.run({"--config", (h.home() / "nope.toml").string(), "queue"});
+  CHECK(missing.exit_code == 3);
+  CHECK_THAT(missing.err, Catch::Contains("does not exist"));
+  auto dir = h.run({"--config", h.home().string(), "queue"});
+  CHECK(dir.exit_code == 3);
+  CHECK_THAT(dir.err, Catch::Contains("is a directory"));
+  CHECK(h.run({"--config", (h.home() / "new.toml").string(), "init"}).exit_code == 0);  // init makes it
   // --db and CRIER_DB choose the database.
   auto other = (h.home() / "other.db").string();
   CHECK(h.run({"--db", other, "accounts", "list", "--json"}).exit_code == 0);
   CHECK(h.json({"accounts", "list"}, {{"CRIER_DB", other}})["accounts"].empty());
+}
+
+TEST_CASE("--db never changes a file crier did not create, and refuses what is not a regular file", "[e2e][files]") {
+  CrierHome h(CRIER_BINARY);
+  struct stat before {}, after {};
+  REQUIRE(::stat("/dev/null", &before) == 0);
+  auto dev = h.run({"--db", "/dev/null", "accounts", "list"});
+  CHECK(dev.exit_code == 3);
+  CHECK_THAT(dev.err, Catch::Contains("not a regular file"));
+  REQUIRE(::stat("/dev/null", &after) == 0);
+  CHECK(after.st_mode == before.st_mode);  // run as root, this was chmod 0600'ed
+  CHECK(h.run({"--db", h.home().string(), "accounts", "list"}).exit_code == 3);
+
+  // A file that is not a database: named, refused, untouched.
+  auto notes = h.home() / "notes.txt";
+  write_file_atomic(notes, "my notes\n", fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                             fs::perms::others_read);
+  auto r = h.run({"--db", notes.string(), "accounts", "list"});
+  CHECK(r.exit_code == 3);
+  check_one_error(r);
+  CHECK(read_file(notes) == "my notes\n");
+  CHECK((fs::status(notes).permissions() & fs::perms::others_read) != fs::perms::none);
+
+  // A database crier creates is 0600 from the start.
+  auto fresh = h.home() / "fresh.db";
+  REQUIRE(h.run({"--db", fresh.string(), "init"}).exit_code == 0);
+  CHECK((fs::status(fresh).permissions() & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none);
+
+  // crier's own path is never reached through a link planted there.
+  fs::create_directories(h.data_dir());
+  fs::create_symlink(notes, h.db_file());
+  auto link = h.run({"accounts", "list"});
+  CHECK(link.exit_code == 3);
+  CHECK_THAT(link.err, Catch::Contains("symbolic link"));
+  CHECK(read_file(notes) == "my notes\n");
+}
+
+TEST_CASE("doctor reports a corrupt database and goes on with the other checks", "[e2e][doctor]") {
+  CrierHome h(CRIER_BINARY);
+  make_ready(h);
+  for (int i = 0; i < 3; ++i) REQUIRE(h.run({"post", "hello " + std::to_string(i)}).exit_code == 0);
+  {
+    std::fstream f(h.db_file(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(4096 * 2);
+    std::string junk(4096, '\xA5');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  auto r = h.run({"doctor", "--json"});
+  CHECK(r.exit_code == 1);
+  auto j = json::parse(r.out);
+  std::map<std::string, std::string> status;
+  for (const auto& c : j["checks"]) status[c["check"]] = c["status"];
+  CHECK(status["database"] == "error");
+  CHECK(status.count("clock") == 1);  // the checks after it still ran
+  CHECK(status.count("llm") == 1);
+  bool corrupt = false;
+  for (const auto& c : j["checks"])
+    if (c["check"] == "database") corrupt = c["detail"].get<std::string>().find("corrupt") != std::string::npos;
+  CHECK(corrupt);
 }
 
 TEST_CASE("doctor reports each check and finds a reachable LLM endpoint", "[e2e][doctor]") {
@@ -654,6 +742,35 @@ TEST_CASE("cron show and install: crontab block replaced in place, systemd units
   fs::path units = h.home() / "config/systemd/user";
   CHECK_THAT(read_file(units / "crier-publish.timer"), Catch::Contains("OnCalendar=*-*-* *:*:00"));
   CHECK_THAT(read_file(units / "crier-publish.service"), Catch::Contains("publish --due -q"));
+}
+
+TEST_CASE("cron: paths are quoted for the shell and for systemd - a newline or % cannot add a line", "[e2e][cron][injection]") {
+  CrierHome h(CRIER_BINARY);
+  std::string odd = (h.home() / "it's $HOME \"x\"").string() + "/crier.db";
+  auto show = h.run({"--db", odd, "cron", "show"});
+  REQUIRE(show.exit_code == 0);
+  // The shell cron runs gets the path back exactly as it was.
+  std::string line = show.out.substr(show.out.find("* * * * * ") + 10);
+  line = line.substr(0, line.find('\n'));
+  std::string args = line.substr(line.find(" --db "));
+  auto echoed = run_process({"/bin/sh", "-c", "printf '%s\\n' " + args});
+  CHECK(echoed.out == "--db\n" + odd + "\npublish\n--due\n-q\n");
+
+  auto systemd = h.run({"--db", odd, "cron", "show", "--systemd"});
+  REQUIRE(systemd.exit_code == 0);
+  CHECK_THAT(systemd.out, Catch::Contains("--db \"" + (h.home() / "it's $$HOME \\\"x\\\"").string() + "/crier.db\""));
+
+  for (std::string bad : {"/tmp/a\n* * * * * rm -rf ~\n/b.db", "/tmp/100%.db"}) {
+    INFO(bad);
+    auto r = h.run({"--db", bad, "cron", "show"});
+    CHECK(r.exit_code == 2);
+    check_one_error(r);
+    CHECK(r.out.empty());
+  }
+  auto pct = h.run({"--db", "/tmp/100%.db", "cron", "show", "--systemd"});
+  CHECK(pct.exit_code == 0);
+  CHECK_THAT(pct.out, Catch::Contains("/tmp/100%%.db"));
+  CHECK(h.run({"--db", "/tmp/a\nb.db", "cron", "show", "--systemd"}).exit_code == 2);
 }
 
 TEST_CASE("publish --watch publishes when a post comes due and stops cleanly on SIGTERM", "[e2e][watch]") {
