@@ -388,7 +388,7 @@ TEST_CASE("config get, set, path - bad values refused", "[e2e][config]") {
   CHECK(h.json({"accounts", "list"}, {{"CRIER_DB", other}})["accounts"].empty());
 }
 
-TEST_CASE("--db never changes a file crier did not create, and refuses what is not a regular file", "[e2e][files]") {
+TEST_CASE("files: --db never changes a file crier did not create, and refuses what is not a regular file", "[e2e][files]") {
   CrierHome h(CRIER_BINARY);
   struct stat before {}, after {};
   REQUIRE(::stat("/dev/null", &before) == 0);
