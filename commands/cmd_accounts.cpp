@@ -35,14 +35,11 @@ int run_add(const AccountsOptions& o, Context& ctx) {
   // A secret from a command in the config ([accounts."NETWORK:HANDLE"] password_cmd), e.g. a
   // password manager, so it never sits in a file or the shell history.
   if (!o.secret_stdin && !o.handle.empty()) {
-    if (auto cmd = ctx.config().account_value(o.network + ":" + o.handle, "password_cmd")) {
-      auto r = run_process({"/bin/sh", "-c", *cmd});
-      if (r.exit_code != 0)
-        throw Error(ErrorKind::config, "password_cmd for " + o.network + ":" + o.handle + " failed (exit " +
-                                           std::to_string(r.exit_code) + ")",
-                    "check the command in " + ctx.config_path().string());
-      q.secret = r.out.substr(0, r.out.find('\n'));
-    }
+    std::string name = o.network + ":" + o.handle;
+    for (const char* setting : {"password_cmd", "token_cmd"})
+      if (auto cmd = ctx.config().account_value(name, setting); cmd && q.secret.empty())
+        q.secret = secret_from_command(std::string(setting) + " of " + name, *cmd,
+                                       std::chrono::seconds{ctx.config().get_int("general.command_timeout_seconds")});
   }
   bool terminal = ::isatty(STDIN_FILENO) == 1 && &ctx.in == &std::cin;
   if (q.secret.empty() && !o.secret_stdin && terminal) {

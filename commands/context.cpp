@@ -78,6 +78,7 @@ Transport& Context::http() {
   if (!m_http) {
     CurlOptions o;
     o.timeout = std::chrono::seconds{config().get_int("http.timeout_seconds")};
+    o.max_body = static_cast<size_t>(config().get_int("http.max_body_bytes"));
     m_http = make_curl_transport(o);
   }
   return *m_http;
@@ -110,12 +111,14 @@ std::function<std::unique_ptr<WorkerKit>()> Context::worker_factory() {
   const Clock& c = clock();
   const Config& conf = config();
   auto timeout = std::chrono::seconds{conf.get_int("http.timeout_seconds")};
+  auto max_body = static_cast<size_t>(conf.get_int("http.max_body_bytes"));
   Pacer* pacer = &this->pacer();
-  return [path, dir, &c, &conf, timeout, pacer] {
+  return [path, dir, &c, &conf, timeout, max_body, pacer] {
     auto kit = std::make_unique<WorkerKit>();
     kit->store = open_sqlite_store(path, -1, true);  // the main thread has checked the path
     CurlOptions o;
     o.timeout = timeout;
+    o.max_body = max_body;
     kit->http = make_curl_transport(o);
     kit->providers = std::make_unique<ProviderSet>(ProviderEnv{*kit->http, c, conf, dir, pacer});
     kit->engine.reset(new Engine{*kit->store, *kit->providers, c, conf, dir});

@@ -54,11 +54,8 @@ LlmSettings llm_settings(Context& ctx, const std::string& model_flag) {
     s.model = "llama3.2";
   }
   if (auto cmd = ctx.config().get("llm.api_key_cmd"); !cmd.empty()) {
-    auto r = run_process({"/bin/sh", "-c", cmd});
-    if (r.exit_code != 0)
-      throw Error(ErrorKind::config, "llm.api_key_cmd failed (exit " + std::to_string(r.exit_code) + ")",
-                  "check the command in " + ctx.config_path().string());
-    s.api_key = r.out.substr(0, r.out.find('\n'));
+    s.api_key = secret_from_command("llm.api_key_cmd", cmd,
+                                    std::chrono::seconds{ctx.config().get_int("general.command_timeout_seconds")});
   } else if (!env("CRIER_LLM_API_KEY").empty()) {
     s.api_key = env("CRIER_LLM_API_KEY");
   } else if (s.endpoint.find("openrouter.ai") != std::string::npos) {

@@ -1,6 +1,8 @@
 #include "process.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <optional>
 #include <cstring>
 
 #include <fcntl.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include "error.hpp"
+#include "redact.hpp"
 
 extern char** environ;
 
@@ -59,9 +62,17 @@ ProcessResult run_process(const std::vector<std::string>& argv_in, const Process
     posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
     posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
   }
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  bool bounded = o.timeout.count() > 0;
+  if (bounded) {  // its own group, so that what it starts can be killed with it
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  }
   pid_t pid = 0;
-  int rc = ::posix_spawnp(&pid, c_argv[0], &fa, nullptr, c_argv.data(), c_env.data());
+  int rc = ::posix_spawnp(&pid, c_argv[0], &fa, &attr, c_argv.data(), c_env.data());
   posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
   for (int fd : {in_pipe[0], out_pipe[1], err_pipe[1]})
     if (fd >= 0) ::close(fd);
   if (rc != 0) {
@@ -82,16 +93,44 @@ ProcessResult run_process(const std::vector<std::string>& argv_in, const Process
   if (in_fd >= 0) ::fcntl(in_fd, F_SETFL, O_NONBLOCK);
   int out_fd = out_pipe[0], err_fd = err_pipe[0];
   ::signal(SIGPIPE, SIG_IGN);
+  using clock = std::chrono::steady_clock;
+  auto deadline = clock::now() + o.timeout;
+  std::optional<clock::time_point> exited_at;  // the child is gone; its children may linger
+  int status = 0;
+  bool reaped = false;
+  auto kill_group = [&] {
+    ::kill(-pid, SIGKILL);
+    result.timed_out = true;
+  };
   while (in_fd >= 0 || out_fd >= 0 || err_fd >= 0) {
     pollfd fds[3];
     int n = 0;
     if (in_fd >= 0) fds[n++] = {in_fd, POLLOUT, 0};
     if (out_fd >= 0) fds[n++] = {out_fd, POLLIN, 0};
     if (err_fd >= 0) fds[n++] = {err_fd, POLLIN, 0};
-    if (::poll(fds, static_cast<nfds_t>(n), -1) < 0) {
+    int wait_ms = -1;
+    if (bounded) {
+      if (!reaped && ::waitpid(pid, &status, WNOHANG) == pid) {
+        reaped = true;
+        exited_at = clock::now();
+      }
+      auto now = clock::now();
+      // Output still held open 200 ms after the child exited belongs to something it left
+      // running: that is not waited for.
+      if (now >= deadline || (exited_at && now - *exited_at > std::chrono::milliseconds{200})) {
+        if (!reaped) kill_group();
+        else ::kill(-pid, SIGKILL);
+        break;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
+      wait_ms = static_cast<int>(std::min<long long>(left, 50));
+    }
+    int ready = ::poll(fds, static_cast<nfds_t>(n), wait_ms);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       break;
     }
+    if (ready == 0) continue;
     for (int i = 0; i < n; ++i) {
       if (fds[i].revents == 0) continue;
       int fd = fds[i].fd;
@@ -108,18 +147,49 @@ ProcessResult run_process(const std::vector<std::string>& argv_in, const Process
       char buf[65536];
       ssize_t r = ::read(fd, buf, sizeof buf);
       if (r > 0) {
-        (fd == out_fd ? result.out : result.err).append(buf, static_cast<size_t>(r));
+        std::string& sink = fd == out_fd ? result.out : result.err;
+        if (sink.size() < o.max_output) sink.append(buf, std::min(static_cast<size_t>(r), o.max_output - sink.size()));
       } else if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
         ::close(fd);
         (fd == out_fd ? out_fd : err_fd) = -1;
       }
     }
   }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  for (int fd : {in_fd, out_fd, err_fd})
+    if (fd >= 0) ::close(fd);
+  if (!reaped)
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+std::string secret_from_command(const std::string& setting, const std::string& command, std::chrono::seconds timeout) {
+  ProcessOptions po;
+  po.timeout = timeout;
+  po.max_output = 64 * 1024;
+  ProcessResult r;
+  try {
+    r = run_process({"/bin/sh", "-c", command}, po);
+  } catch (const Error& e) {
+    throw Error(ErrorKind::config, setting + " could not be run: " + e.what(), "check the command in your config");
+  }
+  if (r.timed_out && r.exit_code != 0)
+    throw Error(ErrorKind::config,
+                setting + " did not finish within " + std::to_string(timeout.count()) + " s (it was stopped)",
+                "check the command, or give it longer: crier config set general.command_timeout_seconds N");
+  if (r.exit_code != 0) {
+    std::string why = r.err.substr(0, r.err.find('\n'));
+    throw Error(ErrorKind::config, setting + " failed (exit " + std::to_string(r.exit_code) + ")" +
+                                       (why.empty() ? "" : ": " + why),
+                "check the command in your config");
+  }
+  std::string line = r.out.substr(0, r.out.find('\n'));
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+  if (line.empty())
+    throw Error(ErrorKind::config, setting + " printed nothing", "it should print the secret on its first line");
+  remember_secret(line);
+  return line;
 }
 
 int spawn_detached(const std::vector<std::string>& argv_in,

@@ -117,6 +117,10 @@ class MastodonProvider final : public Provider {
     return c;
   }
 
+  std::string secret_from_token(const std::string& token) const override {
+    return json{{"access_token", token}}.dump();
+  }
+
   void verify(Session& s) override {
     get_json(s.account.server, token(s), "/api/v1/accounts/verify_credentials", "mastodon verify_credentials");
   }

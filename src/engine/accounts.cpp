@@ -4,6 +4,8 @@
 
 #include "config/config.hpp"
 #include "error.hpp"
+#include "process.hpp"
+#include "provider/provider.hpp"
 #include "redact.hpp"
 #include "store/store.hpp"
 
@@ -114,6 +116,17 @@ AddAccountResult add_account(Engine& engine, const std::string& network,
 Session open_session(Engine& engine, const Account& account) {
   Session s;
   s.account = account;
+  // A token_cmd in the account's table is asked each time: the token need not be stored.
+  for (const std::string& key : {account.name(), account.alias}) {
+    if (key.empty()) continue;
+    if (auto cmd = engine.config.account_value(key, "token_cmd")) {
+      std::string token = secret_from_command("token_cmd of " + account.name(), *cmd,
+                                              std::chrono::seconds{engine.config.get_int("general.command_timeout_seconds")});
+      s.secret = engine.providers.get(account.network).secret_from_token(token);
+      s.save_secret = [](const std::string&) {};
+      return s;
+    }
+  }
   auto secret = engine.store.secret(account.id);
   if (!secret)
     throw Error(ErrorKind::auth, "no credentials stored for '" + account.name() + "'",

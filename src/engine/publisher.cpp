@@ -165,6 +165,13 @@ DeliveryOutcome record_failure(Engine& engine, AttemptState& st, DeliveryOutcome
     out.result = "paused";
     if (out.hint.empty() && st.account)
       out.hint = "reconnect: crier accounts add " + st.account->network + " --handle " + st.account->handle;
+  } else if (e.kind() == ErrorKind::config) {
+    // Crier's own setup is wrong (a token_cmd that fails, a broken setting): not the post's
+    // fault, and not the network's. It waits, without spending attempts, until that is fixed.
+    f.status = DeliveryStatus::queued;
+    f.counted = false;
+    f.next_attempt_at = now + backoff(engine.config, 1, std::nullopt, who);
+    out.result = "retry";
   } else if (e.kind() == ErrorKind::rate_limited) {
     // A wait is not an attempt. The whole account waits (no other delivery of it is claimed
     // before the reset), and this delivery goes first when it ends.

@@ -147,7 +147,8 @@ class CurlTransport final : public Transport {
     // Proxies come from the environment (http_proxy, https_proxy, no_proxy), libcurl's default.
     c.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
     HeaderSink header_sink{&r.headers};
-    BodySink sink{&r.body, q.max_body, &q.on_data, &header_sink.status};
+    size_t max_body = q.max_body > 0 ? q.max_body : m_options.max_body;
+    BodySink sink{&r.body, max_body, &q.on_data, &header_sink.status};
     c.easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
     c.easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
     c.easy_setopt(curl, CURLOPT_HEADERDATA, &header_sink);
@@ -161,9 +162,13 @@ class CurlTransport final : public Transport {
     c.easy_cleanup(curl);
 
     if (sink.stopped) throw Error(ErrorKind::internal, "the transfer from " + redact(q.url) + " was stopped");
-    if (sink.overflow)
-      throw Error(ErrorKind::permanent, "the answer from " + redact(q.url) + " is larger than " +
-                                            std::to_string(q.max_body) + " bytes");
+    if (sink.overflow) {
+      // A request that may have changed something (a POST) has an unknown outcome: transient.
+      bool reading = q.method == "GET" || q.method == "HEAD";
+      throw Error(reading ? ErrorKind::permanent : ErrorKind::transient,
+                  "the answer from " + redact(q.url) + " is larger than " + std::to_string(max_body) + " bytes",
+                  "raise http.max_body_bytes if the server is right to send that much");
+    }
     if (rc != CURLE_OK) {
       std::string host = redact(q.url);
       std::string detail = errbuf[0] ? errbuf : c.easy_strerror(rc);

@@ -22,7 +22,7 @@ struct HttpRequest {
   Headers headers;
   std::string body;
   std::chrono::milliseconds timeout{0};  // 0: the transport's default
-  size_t max_body = 0;                   // 0: no limit; else a longer answer is an error
+  size_t max_body = 0;                   // 0: the transport's limit; a longer answer is an error
   // Streaming: called with each piece of a 2xx answer's body as it arrives (the body is still
   // collected in the response). Returning false stops the transfer (an error).
   std::function<bool(std::string_view)> on_data = nullptr;
@@ -48,6 +48,7 @@ class Transport {
 struct CurlOptions {
   std::chrono::milliseconds timeout{30000};
   std::chrono::milliseconds connect_timeout{10000};
+  size_t max_body = 8 * 1024 * 1024;  // an API answer larger than this is an error, not a 600 MB string
   std::string user_agent;  // default: crier/VERSION
 };
 std::unique_ptr<Transport> make_curl_transport(CurlOptions options = {});

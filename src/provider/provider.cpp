@@ -38,6 +38,11 @@ Error unsupported(const Provider& p, const char* what) {
 }
 }  // namespace
 
+std::string Provider::secret_from_token(const std::string&) const {
+  throw Error(ErrorKind::unsupported, std::string(name()) + " does not take a token_cmd",
+              "remove token_cmd from the account's table in the config");
+}
+
 InboxPage Provider::fetch_inbox(Session&, InboxStream s, const std::string&) {
   throw unsupported(*this, (std::string("reading ") + std::string(to_string(s))).c_str());
 }

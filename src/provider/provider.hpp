@@ -166,6 +166,9 @@ class Provider {
 
   // Checks the credentials with the network and returns what to store.
   virtual Connected connect(const ConnectRequest& request) = 0;
+  // The stored-secret form of a bare token printed by the account's token_cmd. Throws
+  // Error(unsupported) for a network that signs in otherwise.
+  virtual std::string secret_from_token(const std::string& token) const;
   // Throws Error(auth) when the stored credentials no longer work.
   virtual void verify(Session& session) = 0;
 

@@ -1027,3 +1027,37 @@ TEST_CASE("bluesky: the app password can come from password_cmd in the config", 
   CHECK(none.exit_code == 2);
   CHECK_THAT(none.err, Catch::Contains("--secret-stdin"));
 }
+
+TEST_CASE("helper commands are bounded: a hang or silence names the setting and loses nothing", "[e2e][helpers]") {
+  BlueskyFake bsky;
+  MastodonFake masto;
+  CrierHome h(CRIER_BINARY);
+  REQUIRE(h.run({"init"}).exit_code == 0);
+  REQUIRE(h.run({"config", "set", "general.command_timeout_seconds", "1"}).exit_code == 0);
+  std::ofstream(h.config_file(), std::ios::app) << "\n[accounts.\"bluesky:alice.test\"]\npassword_cmd = \"sleep 300\"\n";
+  auto start = std::chrono::steady_clock::now();
+  auto hang = h.run({"accounts", "add", "bluesky", "--handle", "alice.test", "--server", bsky.url()});
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds{10});
+  CHECK(hang.exit_code == 3);
+  check_one_error(hang);
+  CHECK_THAT(hang.err, Catch::Contains("password_cmd of bluesky:alice.test did not finish within 1 s"));
+
+  // token_cmd: the Mastodon token asked for at each use, never stored with the account.
+  REQUIRE(h.run({"accounts", "add", "mastodon", "--server", masto.url(), "--secret-stdin", "--alias", "m"},
+                std::string(MastodonFake::k_token) + "\n")
+              .exit_code == 0);
+  std::ofstream(h.config_file(), std::ios::app) << "\n[accounts.m]\ntoken_cmd = \"printf '%s\\\\n' "
+                                                 << MastodonFake::k_token << "\"\n";
+  REQUIRE(h.run({"post", "via token_cmd", "--to", "m"}).exit_code == 0);
+  // A token_cmd that prints nothing: the post waits (queued, no attempt spent) and says why.
+  std::string text = read_file(h.config_file());
+  text.replace(text.rfind("token_cmd = "), std::string::npos, "token_cmd = \"true\"\n");
+  write_file_atomic(h.config_file(), text);
+  auto silent = h.json({"post", "waits for the fix", "--to", "m"});
+  auto d = silent["deliveries"][0];
+  CHECK(d["result"] == "retry");
+  CHECK(d["status"] == "queued");
+  CHECK(d["attempts"] == 0);
+  CHECK_THAT(d["last_error"].get<std::string>(), Catch::Contains("token_cmd of mastodon:"));
+  CHECK(masto.our_statuses().size() == 1);
+}

@@ -277,3 +277,34 @@ TEST_CASE("loopback redirect: a pasted address or code works, and waiting ends",
     CHECK(e.kind() == ErrorKind::transient);
   }
 }
+
+TEST_CASE("an answer larger than the limit is an error, read no further", "[http][loopback][limits]") {
+  LoopbackServer server;
+  const size_t huge = 64 * 1024 * 1024;
+  auto stream = [huge](const httplib::Request&, httplib::Response& res) {
+    res.set_content_provider(huge, "application/json", [](size_t offset, size_t length, httplib::DataSink& sink) {
+      std::string chunk(std::min<size_t>(length, 65536), 'x');
+      (void)offset;
+      return sink.write(chunk.data(), chunk.size());
+    });
+  };
+  server.server().Get("/huge", stream);
+  server.server().Post("/huge", stream);
+  std::string url = server.start();
+  CurlOptions o;
+  o.max_body = 1024 * 1024;
+  auto http = make_curl_transport(o);
+  try {
+    http->send({"GET", url + "/huge", {}, ""});
+    FAIL("expected the limit");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::permanent);
+    CHECK_THAT(e.what(), Catch::Contains("larger than 1048576 bytes"));
+  }
+  try {
+    http->send({"POST", url + "/huge", {}, "x"});
+    FAIL("expected the limit");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::transient);  // the POST may have made something
+  }
+}
