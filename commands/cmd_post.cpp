@@ -179,18 +179,22 @@ int run_post(const PostOptions& o, Context& ctx) {
     if (!first_error) first_error = out.error_kind.value_or(ErrorKind::internal);
     std::string what = out.result == "retry" ? "will retry " + show_time(ctx, out.delivery.next_attempt_at)
                        : out.result == "paused" ? "paused until the account is reconnected"
-                                                : out.result;
+                       : out.result == "waiting" ? "queued: crier publish --due sends it, or cron does"
+                                                 : out.result;
     ctx.err << "crier: error: " << out.account << ": " << out.error << " (" << what << ")\n";
     if (!out.hint.empty()) ctx.err << "hint: " << out.hint << '\n';
   }
   if (ctx.global().json) ctx.print_json({{"post_id", p.post.id}, {"deliveries", list}});
   if (ok == static_cast<int>(report.outcomes.size())) return exit_code::ok;
-  if (ok == 0 && first_error) {
-    bool all_retry = std::all_of(report.outcomes.begin(), report.outcomes.end(),
-                                 [](const DeliveryOutcome& d) { return d.result == "retry"; });
-    return all_retry ? exit_code::temporary : exit_code_for(*first_error);
-  }
-  return exit_code::partial;
+  if (ok > 0) return exit_code::partial;
+  auto all = [&](std::initializer_list<const char*> results) {
+    return std::all_of(report.outcomes.begin(), report.outcomes.end(), [&](const DeliveryOutcome& d) {
+      return std::any_of(results.begin(), results.end(), [&](const char* r) { return d.result == r; });
+    });
+  };
+  if (all({"retry", "waiting", "lost_lease"})) return exit_code::temporary;
+  if (all({"paused"})) return exit_code::auth;
+  return exit_code_for(first_error.value_or(ErrorKind::internal));
 }
 
 int run_recurring(const PostOptions& o, Context& ctx, Timestamp start, PostPlan& p) {

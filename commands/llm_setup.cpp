@@ -56,18 +56,18 @@ LlmSettings llm_settings(Context& ctx, const std::string& model_flag) {
   if (auto cmd = ctx.config().get("llm.api_key_cmd"); !cmd.empty()) {
     s.api_key = secret_from_command("llm.api_key_cmd", cmd,
                                     std::chrono::seconds{ctx.config().get_int("general.command_timeout_seconds")});
-  } else if (!env("CRIER_LLM_API_KEY").empty()) {
-    s.api_key = env("CRIER_LLM_API_KEY");
-  } else if (s.endpoint.find("openrouter.ai") != std::string::npos) {
-    s.api_key = env("OPENROUTER_API_KEY");
-  } else if (s.backend == "openai" && s.endpoint.find("googleapis.com") != std::string::npos) {
-    s.api_key = env("GEMINI_API_KEY");
-  } else if (s.backend == "openai") {
-    s.api_key = env("OPENAI_API_KEY");
-  } else if (s.backend == "anthropic") {
-    s.api_key = env("ANTHROPIC_API_KEY");
-  } else if (s.backend == "gemini") {
-    s.api_key = env("GEMINI_API_KEY").empty() ? env("GOOGLE_API_KEY") : env("GEMINI_API_KEY");
+    s.key_source = "llm.api_key_cmd";
+  } else {
+    const char* var = !env("CRIER_LLM_API_KEY").empty()                        ? "CRIER_LLM_API_KEY"
+                      : s.endpoint.find("openrouter.ai") != std::string::npos ? "OPENROUTER_API_KEY"
+                      : s.backend == "openai" && s.endpoint.find("googleapis.com") != std::string::npos
+                          ? "GEMINI_API_KEY"
+                      : s.backend == "openai"    ? "OPENAI_API_KEY"
+                      : s.backend == "anthropic" ? "ANTHROPIC_API_KEY"
+                      : s.backend == "gemini"    ? (env("GEMINI_API_KEY").empty() ? "GOOGLE_API_KEY" : "GEMINI_API_KEY")
+                                                 : "";
+    if (*var) s.api_key = env(var);
+    if (!s.api_key.empty()) s.key_source = var;
   }
   remember_secret(s.api_key);
   bool hosted = s.endpoint.rfind("https://", 0) == 0;

@@ -26,15 +26,13 @@ std::vector<std::string> parts_for(const Post& post, const TextRules& rules) {
 }
 
 PostPlan plan_post(Engine& engine, const ComposeRequest& q) {
-  std::string text = q.text;
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  if (!is_valid_utf8(text))
-    throw Error(ErrorKind::invalid_input, "the text is not valid UTF-8",
-                "convert it first, e.g. iconv -t UTF-8");
+  std::string text = checked_text(q.text, "the text");
+  while (!text.empty() && text.back() == '\n') text.pop_back();
   PostPlan plan;
   plan.post.text = text;
   plan.post.thread = q.thread;
-  plan.post.parts = q.parts;
+  for (size_t i = 0; i < q.parts.size(); ++i)
+    plan.post.parts.push_back(checked_text(q.parts[i], "part " + std::to_string(i + 1) + " of the thread"));
   plan.post.origin = q.origin;
   if (!q.visibility.empty() && q.visibility != "public" && q.visibility != "unlisted" && q.visibility != "private" &&
       q.visibility != "direct")
@@ -46,11 +44,13 @@ PostPlan plan_post(Engine& engine, const ComposeRequest& q) {
   nlohmann::json options = nlohmann::json::object();
   if (!q.lang.empty()) options["lang"] = q.lang;
   if (!q.visibility.empty()) options["visibility"] = q.visibility;
-  if (!q.content_warning.empty()) options["content_warning"] = q.content_warning;
+  if (!q.content_warning.empty()) options["content_warning"] = checked_text(q.content_warning, "the content warning");
   if (q.no_card) options["card"] = false;
   plan.post.options = options.dump();
   plan.post.created_at = engine.clock.now();
-  for (const auto& img : q.images) plan.post.media.push_back(inspect_image(img.path, img.alt));
+  for (size_t i = 0; i < q.images.size(); ++i)
+    plan.post.media.push_back(
+        inspect_image(q.images[i].path, checked_text(q.images[i].alt, "the alt text of image " + std::to_string(i + 1))));
   if (text.find_first_not_of(" \t\n\r") == std::string::npos && plan.post.media.empty())
     throw Error(ErrorKind::invalid_input, "nothing to post: the text is empty",
                 "give the text as an argument, or - to read it from stdin");

@@ -98,8 +98,8 @@ ReplyOutcome reply_to_item(Engine& engine, int64_t id, const std::string& text) 
   auto caps = provider.capabilities();
   if (item->kind == "dm" ? !caps.send_dm : !caps.reply)
     throw Error(ErrorKind::unsupported, account->network + " cannot answer this " + item->kind + " through crier");
-  std::string body = text;
-  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+  std::string body = checked_text(text, "the reply");
+  while (!body.empty() && body.back() == '\n') body.pop_back();
   if (body.find_first_not_of(" \t\n\r") == std::string::npos)
     throw Error(ErrorKind::invalid_input, "the reply is empty");
   auto check = check_length(body, provider.text_rules(*account));

@@ -267,7 +267,7 @@ int PublishReport::exit_code() const {
   for (const auto& o : outcomes) {
     if (o.result == "published") any_published = true;
     if (o.result != "published") any_failed = true;
-    if (o.result != "retry" && o.result != "lost_lease") all_deferred = false;
+    if (o.result != "retry" && o.result != "lost_lease" && o.result != "waiting") all_deferred = false;
   }
   if (!any_failed) return exit_code::ok;
   if (!any_published && all_deferred) return exit_code::temporary;
@@ -359,7 +359,50 @@ void work(Engine& engine, const PublishOptions& options, const std::string& owne
 
 }  // namespace
 
+namespace {
+
+// A delivery of the post that this run did not attempt, and why: nothing is left unsaid.
+DeliveryOutcome not_attempted(Engine& engine, const Delivery& d) {
+  DeliveryOutcome out;
+  out.delivery = d;
+  auto account = engine.store.find_account(d.account_id);
+  out.account = account ? account->name() : "?";
+  Timestamp now = engine.clock.now();
+  out.result = "waiting";
+  out.error_kind = ErrorKind::temporary;
+  if (account && account->status != "active") {
+    out.result = "paused";
+    out.error_kind = ErrorKind::auth;
+    out.error = "not sent: the account is paused (" + account->status + ")";
+    out.hint = "reconnect it: crier accounts add " + account->network + " --handle " + account->handle;
+  } else if (account && account->rate_limited_until && *account->rate_limited_until > now) {
+    out.error = "not sent yet: the network rate limited the account until " + format_utc(*account->rate_limited_until);
+    out.delivery.next_attempt_at = account->rate_limited_until;
+  } else if (d.status == DeliveryStatus::publishing) {
+    out.error = "not sent by this run: another crier is publishing it now";
+  } else {
+    out.error = "not sent yet: another crier is publishing for this account; this post goes out after it";
+  }
+  return out;
+}
+
+}  // namespace
+
 PublishReport publish_due(Engine& engine, const PublishOptions& options) {
+  PublishReport report = publish_due_now(engine, options);
+  if (!options.post_id) return report;
+  DeliveryFilter f;
+  f.post_id = options.post_id;
+  f.statuses = {DeliveryStatus::queued, DeliveryStatus::publishing};
+  for (const auto& d : engine.store.list_deliveries(f)) {
+    bool seen = std::any_of(report.outcomes.begin(), report.outcomes.end(),
+                            [&](const DeliveryOutcome& o) { return o.delivery.id == d.id; });
+    if (!seen) report.outcomes.push_back(not_attempted(engine, d));
+  }
+  return report;
+}
+
+PublishReport publish_due_now(Engine& engine, const PublishOptions& options) {
   // The cron path: a read-only look first, so an idle run never takes the write lock.
   auto next = engine.store.next_due_time();
   if (!next || *next > engine.clock.now()) return {};

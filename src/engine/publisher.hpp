@@ -41,7 +41,10 @@ struct PublishOptions {
 struct DeliveryOutcome {
   Delivery delivery;  // as it stands after the attempt
   std::string account;  // network:handle (not the whole Account: a run may hold 10,000 of these)
-  std::string result;  // published | retry | paused | failed | dead | lost_lease
+  // published | retry | paused | failed | dead | lost_lease, or for publish_due with a post_id,
+  // a delivery of the post this run did not attempt: waiting (another crier has the account,
+  // or its rate limit) or paused (the account needs reconnecting).
+  std::string result;
   bool reconciled = false;  // found on the network after an interrupted attempt
   std::optional<ErrorKind> error_kind;
   std::string error;
@@ -58,7 +61,10 @@ struct PublishReport {
 // A name for this worker, unique across processes and machines: host:pid:random.
 std::string new_worker_id();
 
-// Adds due occurrences of recurring schedules, then publishes what is due.
+// Adds due occurrences of recurring schedules, then publishes what is due. With a post_id,
+// every queued delivery of that post has an outcome, attempted or not.
 PublishReport publish_due(Engine& engine, const PublishOptions& options);
+// The same, without the outcomes of what was not attempted.
+PublishReport publish_due_now(Engine& engine, const PublishOptions& options);
 
 }  // namespace crier

@@ -50,8 +50,11 @@ std::optional<std::string> HttpResponse::header(std::string_view name) const {
 
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, Timestamp now) {
   std::string v(value);
-  if (!v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
-    return std::chrono::seconds{std::stoll(v)};
+  if (!v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    // A server's number, however large: anything past a year is a year (callers cap it lower).
+    if (v.size() > 9) return std::chrono::seconds{365LL * 24 * 3600};
+    return std::chrono::seconds{std::min(std::stoll(v), 365LL * 24 * 3600)};
+  }
   // IMF-fixdate, the only HTTP date form servers send: "Sun, 22 Nov 2026 10:05:00 GMT".
   static const std::regex k_date(R"(^[A-Za-z]{3}, (\d{2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$)");
   static const std::array<std::string_view, 12> k_months{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -77,6 +80,7 @@ std::optional<std::chrono::seconds> rate_limit_wait(const HttpResponse& r, Times
   if (!reset) return std::nullopt;
   if (auto t = parse_iso8601(*reset)) return std::max(std::chrono::seconds{1}, *t - now);
   try {
+    if (reset->size() > 12) return std::chrono::seconds{365LL * 24 * 3600};
     size_t used = 0;
     long long n = std::stoll(*reset, &used);
     if (used != reset->size() || n < 0) return std::nullopt;

@@ -35,7 +35,7 @@ std::optional<int> int_at(const json& j, const json::json_pointer& p) {
 
 // Sends the request; with on_text, streams: each SSE event goes to `on_event`.
 HttpResponse send(Transport& http, HttpRequest q, const ChatRequest& r, std::string_view what,
-                  const std::function<void(const SseEvent&)>& on_event) {
+                  const std::function<void(const SseEvent&)>& on_event, const LlmSettings& s) {
   std::optional<SseParser> parser;
   if (r.on_text) {
     parser.emplace(on_event);
@@ -45,8 +45,18 @@ HttpResponse send(Transport& http, HttpRequest q, const ChatRequest& r, std::str
     };
   }
   HttpResponse resp = http.send(q);
-  throw_for_status(resp, what, Timestamp{std::chrono::duration_cast<std::chrono::seconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())});
+  try {
+    throw_for_status(resp, what, Timestamp{std::chrono::duration_cast<std::chrono::seconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())});
+  } catch (Error& e) {
+    // A model's key is not an account: say which key was refused and where it came from.
+    if (e.kind() == ErrorKind::auth)
+      e.with_hint(s.key_source.empty()
+                      ? "the server wants an API key: export the backend's key variable (e.g. OPENAI_API_KEY) or "
+                        "set llm.api_key_cmd"
+                      : "the key from " + s.key_source + " was refused: check it, or set another (llm.api_key_cmd)");
+    throw;
+  }
   if (parser) parser->finish();
   return resp;
 }
@@ -81,7 +91,7 @@ class OpenAiBackend final : public LlmBackend {
       json chunk = parse_answer(e.data, what);
       if (chunk.contains("error")) throw Error(ErrorKind::transient, what + " failed mid-stream: " + chunk["error"].dump());
       read_choice(chunk, "/choices/0/delta", out, &stream);
-    });
+    }, m_s);
     stream.flush();
     if (!r.on_text) read_choice(parse_answer(resp.body, what), "/choices/0/message", out, nullptr);
     return finish(out, start);
@@ -158,7 +168,7 @@ class AnthropicBackend final : public LlmBackend {
         if (auto sr = str_at(ev, json::json_pointer("/delta/stop_reason")); !sr.empty()) set_stop(out, sr);
         if (auto n = int_at(ev, json::json_pointer("/usage/output_tokens"))) out.completion_tokens = n;
       }
-    });
+    }, m_s);
     stream.flush();
     if (!r.on_text) {
       json j = parse_answer(resp.body, what);
@@ -215,7 +225,7 @@ class GeminiBackend final : public LlmBackend {
     const std::string what = "gemini generateContent";
     HttpResponse resp = send(m_http, q, r, what, [&](const SseEvent& e) {
       read_chunk(parse_answer(e.data, what), out, &stream);
-    });
+    }, m_s);
     stream.flush();
     if (!r.on_text) read_chunk(parse_answer(resp.body, what), out, nullptr);
     return finish(out, start);

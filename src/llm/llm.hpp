@@ -44,6 +44,8 @@ struct LlmSettings {
   std::string endpoint;  // base URL; "" for the backend's usual one
   std::string model;
   std::string api_key;   // may be empty for local servers; never logged
+  // Where the key came from ("OPENAI_API_KEY", "llm.api_key_cmd", "" for none): a 401 names it.
+  std::string key_source;
   std::chrono::seconds timeout{120};
 };
 

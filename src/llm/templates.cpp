@@ -52,6 +52,47 @@ std::string with_line(const std::string& message, const std::string& text) {
   }
 }
 
+// Every {{variable}} used outside a section must be given (a key in `vars`, even ""): a
+// --var forgotten would otherwise make a prompt with a hole in it. Inside a section the name may
+// be a field of the section's items, so it is not checked there (nor after a delimiter change).
+void check_variables(const TemplateInfo& tpl, const nlohmann::json& vars) {
+  const std::string& t = tpl.text;
+  std::vector<std::string> sections;
+  size_t pos = 0;
+  while ((pos = t.find("{{", pos)) != std::string::npos) {
+    bool triple = t.compare(pos, 3, "{{{") == 0;
+    size_t end = t.find(triple ? "}}}" : "}}", pos);
+    if (end == std::string::npos) return;  // the parser reports it
+    std::string tag = t.substr(pos + (triple ? 3 : 2), end - pos - (triple ? 3 : 2));
+    pos = end + (triple ? 3 : 2);
+    tag.erase(0, tag.find_first_not_of(" \t"));
+    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.pop_back();
+    if (tag.empty()) continue;
+    char sigil = tag[0];
+    if (sigil == '=') return;  // a delimiter change: beyond this simple reading
+    if (sigil == '!' || sigil == '>') continue;
+    std::string name = tag;
+    if (sigil == '#' || sigil == '^' || sigil == '/' || sigil == '&') {
+      name = tag.substr(1);
+      name.erase(0, name.find_first_not_of(" \t"));
+    }
+    if (sigil == '#' || sigil == '^') {
+      sections.push_back(name);
+      continue;
+    }
+    if (sigil == '/') {
+      if (!sections.empty()) sections.pop_back();
+      continue;
+    }
+    if (!sections.empty() || name == ".") continue;
+    std::string root = name.substr(0, name.find('.'));
+    if (!vars.is_object() || !vars.contains(root))
+      throw Error(ErrorKind::invalid_input,
+                  "template '" + tpl.name + "' uses {{" + name + "}}, which was not given",
+                  "give it: --var " + root + "=VALUE (crier templates show " + tpl.name + ")");
+  }
+}
+
 }  // namespace
 
 std::vector<TemplateInfo> list_templates(const fs::path& user_dir) {
@@ -84,6 +125,9 @@ std::string render_template(const TemplateInfo& tpl, const nlohmann::json& vars)
   if (!m.is_valid())
     throw Error(ErrorKind::config, "template '" + tpl.name + "' (" + tpl.origin + "), " + with_line(m.error_message(), tpl.text),
                 "fix the template, or remove it to use the built-in one");
+  check_variables(tpl, vars);
+  // A prompt is not HTML: Q&A "Tom" reaches the model as written, not as Q&amp;A &quot;Tom&quot;.
+  m.set_custom_escape([](const std::string& s) { return s; });
   std::string out = m.render(to_data(vars));
   if (!m.is_valid())
     throw Error(ErrorKind::config, "template '" + tpl.name + "' (" + tpl.origin + "): " + m.error_message());

@@ -21,7 +21,9 @@ std::vector<TemplateInfo> list_templates(const std::filesystem::path& user_dir);
 // Throws Error(not_found) naming the templates there are.
 TemplateInfo load_template(const std::string& name, const std::filesystem::path& user_dir);
 // Renders with `vars` (a JSON object: strings, numbers, booleans, arrays of objects for
-// sections). Throws Error(config) "template NAME, line N: ..." when it does not parse.
+// sections), as text: nothing is HTML-escaped. Throws Error(config) "template NAME, line N: ..."
+// when it does not parse, Error(invalid_input) naming a {{variable}} used outside a section
+// that `vars` does not have.
 std::string render_template(const TemplateInfo& tpl, const nlohmann::json& vars);
 
 }  // namespace crier

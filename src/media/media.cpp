@@ -7,20 +7,15 @@
 
 #include "error.hpp"
 #include "hash.hpp"
+#include "media/image_probe.hpp"
 #include "paths.hpp"
 
 namespace crier {
 namespace fs = std::filesystem;
 namespace {
 
-std::string sniff_mime(std::string_view head) {
-  auto starts = [&](std::string_view magic) { return head.substr(0, magic.size()) == magic; };
-  if (starts("\xFF\xD8\xFF")) return "image/jpeg";
-  if (starts("\x89PNG\r\n\x1A\n")) return "image/png";
-  if (starts("GIF87a") || starts("GIF89a")) return "image/gif";
-  if (head.size() >= 12 && starts("RIFF") && head.substr(8, 4) == "WEBP") return "image/webp";
-  return {};
-}
+// Larger than any network takes: refused before it is read into memory.
+constexpr int64_t k_max_image_file = 100'000'000;
 
 std::string extension_for(const std::string& mime) {
   if (mime == "image/jpeg") return ".jpg";
@@ -45,18 +40,24 @@ MediaItem inspect_image(const fs::path& path, std::string alt) {
                 "check the path given to --image");
   if (!fs::is_regular_file(path, ec))
     throw Error(ErrorKind::invalid_input, "image '" + path.string() + "' is not a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::invalid_input, "cannot read image '" + path.string() + "'");
-  std::string head(16, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  head.resize(static_cast<size_t>(in.gcount()));
   auto bytes = static_cast<int64_t>(fs::file_size(path, ec));
   if (bytes == 0) throw Error(ErrorKind::invalid_input, "image '" + path.string() + "' is empty");
-  std::string mime = sniff_mime(head);
-  if (mime.empty())
+  if (bytes > k_max_image_file)
     throw Error(ErrorKind::invalid_input,
-                "'" + path.string() + "' is not a JPEG, PNG, GIF or WebP image");
-  return MediaItem{fs::absolute(path).string(), std::move(alt), mime, bytes};
+                fmt::format("image '{}' is {}, more than any network takes", path.string(), human_bytes(bytes)),
+                "make it smaller, e.g. convert IN -resize 2000x2000 -quality 85 OUT.jpg");
+  std::string data;
+  try {
+    data = read_file(path);
+  } catch (const Error&) {
+    throw Error(ErrorKind::invalid_input, "cannot read image '" + path.string() + "'");
+  }
+  // The whole file is looked at: its type, its real size in pixels, and that it is not cut short.
+  ImageInfo info = probe_image(data, path.string());
+  MediaItem m{fs::absolute(path).string(), std::move(alt), info.mime, static_cast<int64_t>(data.size())};
+  m.width = info.width;
+  m.height = info.height;
+  return m;
 }
 
 void check_media(const std::vector<MediaItem>& media, const TextRules& rules,

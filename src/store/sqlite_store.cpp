@@ -383,7 +383,8 @@ class SqliteStore final : public Store {
   int64_t insert_post(const Post& post) {
     json media = json::array();
     for (const auto& m : post.media)
-      media.push_back({{"path", m.path}, {"alt", m.alt}, {"mime", m.mime}, {"bytes", m.bytes}});
+      media.push_back({{"path", m.path}, {"alt", m.alt}, {"mime", m.mime}, {"bytes", m.bytes}, {"width", m.width},
+                       {"height", m.height}});
     Stmt s(m_db,
            "INSERT INTO posts (text, thread, parts, media, origin, status, created_at, options) "
            "VALUES (?,?,?,?,?,?,?,?)");
@@ -518,9 +519,11 @@ class SqliteStore final : public Store {
     p.id = s.i64(0);
     p.text = s.text(1);
     p.parts = json::parse(s.text(2)).get<std::vector<std::string>>();
-    for (const auto& m : json::parse(s.text(3)))
-      p.media.push_back({m.value("path", ""), m.value("alt", ""), m.value("mime", ""),
-                         m.value("bytes", int64_t{0})});
+    for (const auto& m : json::parse(s.text(3))) {
+      p.media.push_back({m.value("path", ""), m.value("alt", ""), m.value("mime", ""), m.value("bytes", int64_t{0})});
+      p.media.back().width = m.value("width", 0);
+      p.media.back().height = m.value("height", 0);
+    }
     p.origin = s.text(4);
     p.status = s.text(5);
     p.created_at = s.time(6);

@@ -30,6 +30,7 @@ struct MediaItem {
   std::string alt;
   std::string mime;
   int64_t bytes = 0;
+  int width = 0, height = 0;  // from the file's header (0: not known, e.g. stored by an older crier)
 };
 
 struct Post {

@@ -1,10 +1,47 @@
 #include "text/text_rules.hpp"
 
+#include <cstdio>
 #include <regex>
 
 #include <utf8proc.h>
 
+#include "error.hpp"
+
 namespace crier {
+
+std::string checked_text(std::string_view text, const std::string& what) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r') {
+      out += '\n';
+      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+    } else {
+      out += text[i];
+    }
+  }
+  if (!is_valid_utf8(out))
+    throw Error(ErrorKind::invalid_input, what + " is not valid UTF-8", "convert it first, e.g. iconv -t UTF-8");
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(out.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(out.size());
+  size_t chars = 0;
+  while (left > 0) {
+    utf8proc_int32_t cp = 0;
+    auto n = utf8proc_iterate(p, left, &cp);
+    ++chars;
+    bool control = (cp < 0x20 && cp != '\n' && cp != '\t') || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f);
+    if (control) {
+      char code[16];
+      std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(cp));
+      throw Error(ErrorKind::invalid_input,
+                  what + " has a control character (" + code + ") at character " + std::to_string(chars),
+                  "remove it: only text, tabs and line breaks can be posted");
+    }
+    p += n;
+    left -= n;
+  }
+  return out;
+}
 
 std::string trim_whitespace(std::string_view s) {
   size_t b = s.find_first_not_of(" \t\n\r");

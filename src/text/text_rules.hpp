@@ -42,6 +42,10 @@ size_t count_graphemes(std::string_view utf8);
 size_t count_codepoints(std::string_view utf8);
 // True when `utf8` is well-formed UTF-8.
 bool is_valid_utf8(std::string_view utf8);
+// Text that is to be sent: CRLF and lone CR become LF; then it must be valid UTF-8 without NUL
+// or other control characters (tab and newline are fine). Throws Error(invalid_input) naming
+// `what` ("the text", "the alt text of image 2") and where the first bad character is.
+std::string checked_text(std::string_view text, const std::string& what);
 // http(s) URLs in the text, trailing punctuation excluded.
 std::vector<ByteSpan> find_urls(std::string_view utf8);
 

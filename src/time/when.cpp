@@ -15,6 +15,9 @@ namespace {
 
 using namespace std::chrono;
 
+// Nothing is scheduled further ahead than this; a longer duration is a mistake.
+constexpr seconds k_max_ahead = days{366 * 100};
+
 const char* k_examples =
     "examples: '2026-12-01 09:00', '2026-12-01T09:00:00Z', 'in 2h', 'tomorrow 9am', 'mon 10:00'";
 
@@ -62,6 +65,8 @@ std::optional<seconds> parse_relative(const std::string& s) {
     if (!std::regex_search(begin + static_cast<long>(pos), s.cend(), m, k_part,
                            std::regex_constants::match_continuous))
       return std::nullopt;
+    // Every number a user gives is range-checked: "in 99999999999999h" is a typo, not 2058.
+    if (m[1].length() > 7) return std::nullopt;
     long long n = std::stoll(m[1].str());
     char u = m[2].str()[0];
     if (u == 's') total += seconds{n};
@@ -70,6 +75,7 @@ std::optional<seconds> parse_relative(const std::string& s) {
     if (u == 'd') total += days{n};
     if (u == 'w') total += weeks{n};
     pos += static_cast<size_t>(m.length(0));
+    if (total > k_max_ahead) return std::nullopt;
   }
   return pos == 0 ? std::nullopt : std::optional<seconds>(total);
 }
@@ -117,7 +123,20 @@ const date::time_zone* resolve_time_zone(const std::string& name) {
   }
 }
 
+namespace {
+Timestamp parse_when_unchecked(std::string_view text, Timestamp now, const date::time_zone* tz);
+}  // namespace
+
 Timestamp parse_when(std::string_view text, Timestamp now, const date::time_zone* tz) {
+  Timestamp t = parse_when_unchecked(text, now, tz);
+  if (t > now + k_max_ahead || t < from_unix(0))
+    throw Error(ErrorKind::invalid_input, "'" + std::string(text) + "' is out of range",
+                "give a time within the next hundred years");
+  return t;
+}
+
+namespace {
+Timestamp parse_when_unchecked(std::string_view text, Timestamp now, const date::time_zone* tz) {
   std::string s = lower(text);
   if (s.empty()) throw not_understood(text);
   if (s == "now") return now;
@@ -176,8 +195,10 @@ Timestamp parse_when(std::string_view text, Timestamp now, const date::time_zone
   }
   throw not_understood(text);
 }
+}  // namespace
 
 seconds parse_duration(std::string_view text) {
+  if (text.size() > 64) throw Error(ErrorKind::invalid_input, "cannot read the duration: it is too long");
   auto d = parse_relative(lower(text));
   if (!d || d->count() <= 0)
     throw Error(ErrorKind::invalid_input, "cannot read the duration '" + std::string(text) + "'",

@@ -13,10 +13,12 @@
 #include <sys/stat.h>
 
 #include "fakes/bluesky_fake.hpp"
+#include "fakes/images.hpp"
 #include "fakes/loopback_server.hpp"
 #include "fakes/mastodon_fake.hpp"
 #include "fakes/temp_home.hpp"
 #include "paths.hpp"
+#include "store/store.hpp"
 
 using namespace crier;
 using namespace crier::testing;
@@ -44,11 +46,7 @@ std::string store_snapshot(const CrierHome& h) {
          h.run({"accounts", "list", "--json"}).out;
 }
 
-void write_png(const std::filesystem::path& p, size_t size) {
-  std::string data("\x89PNG\r\n\x1A\n", 8);
-  data.resize(size, '\0');
-  write_file_atomic(p, data);
-}
+void write_png(const std::filesystem::path& p, size_t size) { write_file_atomic(p, test_png(size)); }
 
 // One line of error, starting "crier: error: ", and maybe a hint line.
 void check_one_error(const ProcessResult& r) {
@@ -229,6 +227,34 @@ TEST_CASE("bad input: a clear one-line error, its exit code, and nothing written
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::Contains("empty"));
   }
+  SECTION("a NUL byte or an escape sequence in the text") {
+    for (std::string text : {std::string("hello\0world", 11), std::string("hi \x1b]0;title\x07")}) {
+      auto r = h.run({"post", "-"}, text);
+      CHECK(r.exit_code == 2);
+      check_one_error(r);
+      CHECK_THAT(r.err, Catch::Contains("control character"));
+      CHECK(r.err.find('\x1b') == std::string::npos);
+    }
+  }
+  SECTION("a truncated image, or one whose header claims absurd dimensions") {
+    write_file_atomic(h.home() / "cut.png", test_png(400).substr(0, 20));
+    auto cut = h.run({"post", "hi", "--image", (h.home() / "cut.png").string(), "--alt", "x"});
+    CHECK(cut.exit_code == 2);
+    CHECK_THAT(cut.err, Catch::Contains("cut short"));
+    write_file_atomic(h.home() / "huge.png", test_png(400, 100000, 100000));
+    auto huge = h.run({"post", "hi", "--image", (h.home() / "huge.png").string(), "--alt", "x"});
+    CHECK(huge.exit_code == 2);
+    CHECK_THAT(huge.err, Catch::Contains("100000x100000"));
+  }
+  SECTION("numbers out of range") {
+    for (std::string when : {"in 99999999999999999999h", "in 99999999999999h", "in 5000000 days", "9999-01-01 10:00"}) {
+      INFO(when);
+      auto r = h.run({"schedule", "hi", "--at", when});
+      CHECK(r.exit_code == 2);
+      check_one_error(r);
+      CHECK(r.err.find("internal error") == std::string::npos);
+    }
+  }
   SECTION("unknown inbox item") {
     auto r = h.run({"inbox", "reply", "999", "hi"});
     CHECK(r.exit_code == 1);
@@ -276,6 +302,24 @@ TEST_CASE("exit codes of publishing: 6 partial, 75 try later, 4 auth", "[e2e][ex
     CHECK(h.json({"publish", "--due"}, at(k_t3h))["deliveries"].empty());
     REQUIRE(h.run({"accounts", "add", "sandbox", "--handle", "me"}).exit_code == 0);
     CHECK(h.json({"publish", "--due"}, at(k_t3h))["published"] == 1);
+  }
+  SECTION("a post to a paused account says so and exits 4, never 0 in silence") {
+    open_sqlite_store(h.db_file())->set_account_status(1, "auth_failed");
+    auto r = h.run({"post", "hello?", "--to", "me"});
+    CHECK(r.exit_code == 4);
+    CHECK_THAT(r.err, Catch::Contains("sandbox:me: not sent: the account is paused"));
+    CHECK_THAT(r.err, Catch::Contains("hint: reconnect it: crier accounts add sandbox --handle me"));
+    CHECK(h.json({"queue", "list"})["deliveries"][0]["status"] == "queued");  // kept for later
+  }
+  SECTION("a post whose account another crier is publishing for waits, and says so (75)") {
+    REQUIRE(h.run({"schedule", "earlier", "--at", "in 1m", "--to", "me"}).exit_code == 0);
+    auto store = open_sqlite_store(h.db_file());
+    auto t0 = *parse_iso8601(k_t0);
+    REQUIRE(store->claim_due(t0 + std::chrono::minutes{2}, "another-crier", t0 + std::chrono::minutes{10}));
+    auto r = h.run({"post", "second", "--to", "me"});
+    CHECK(r.exit_code == 75);
+    CHECK_THAT(r.err, Catch::Contains("another crier is publishing for this account"));
+    CHECK_THAT(r.err, Catch::Contains("crier publish --due"));
   }
 }
 

@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "fakes/images.hpp"
 #include "fakes/temp_home.hpp"
 #include "http/transport.hpp"
 #include "paths.hpp"
@@ -72,7 +73,7 @@ TEST_CASE("bluesky on the real local network: post, reply, like, repost, poll, a
   REQUIRE(add.exit_code == 0);
 
   auto img = h.home() / "pixel.png";
-  write_file_atomic(img, std::string("\x89PNG\r\n\x1A\n", 8) + std::string(500, '\x01'));
+  write_file_atomic(img, test_png(508));
   std::string text = "Hello @" + bob + "! Notes at https://example.com/a/rather/long/path/to/the/notes #crier 👋";
   auto post = h.json({"post", text, "--image", img.string(), "--alt", "a test image", "--no-card"});
   REQUIRE(post["deliveries"][0]["result"] == "published");

@@ -3,6 +3,7 @@
 
 #include "config/config.hpp"
 #include "error.hpp"
+#include "fakes/images.hpp"
 #include "fakes/bluesky_fake.hpp"
 #include "fakes/cassette.hpp"
 #include "fakes/fake_transport.hpp"
@@ -168,7 +169,7 @@ TEST_CASE("bluesky: createRecord carries the rkey, facets, images with alt, and 
   Bluesky b;
   Session s = b.session();
   auto png = b.dir.path() / "a.png";
-  write_file_atomic(png, std::string("\x89PNG\r\n\x1A\n", 8) + std::string(64, '\0'));
+  write_file_atomic(png, test_png(72));
   MediaItem img{png.string(), "a tiny image", "image/png", 72};
   PublishRequest q{"crier-k1", {{"hi @bob.test #crier", {img}}, {"second", {}}}, *parse_iso8601("2026-11-22T09:00:00Z"), "en"};
   auto r = b.provider->publish(s, q);

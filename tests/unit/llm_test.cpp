@@ -17,6 +17,7 @@
 #include "fakes/loopback_server.hpp"
 #include "http/transport.hpp"
 #include "llm/llm.hpp"
+#include "llm/templates.hpp"
 #include "llm/sse.hpp"
 
 using namespace crier;
@@ -142,6 +143,32 @@ TEST_CASE("openai-compatible: refusals, errors by kind, malformed answers, ollam
   auto bad = kind(json_response(200, "<html>oops</html>"));
   CHECK(bad.first == ErrorKind::permanent);
   CHECK_THAT(bad.second, Catch::Contains("not JSON"));
+}
+
+TEST_CASE("llm: a refused key's hint names where the key came from, not an account", "[llm][errors]") {
+  FakeTransport http;
+  auto hint_for = [&](LlmSettings s) {
+    auto llm = make_llm_backend(http, s);
+    http.expect("POST", "https://api.example/v1/chat/completions",
+                json_response(401, R"({"error":{"message":"Incorrect API key provided"}})"));
+    try {
+      llm->chat(ask(false));
+    } catch (const Error& e) {
+      CHECK(e.kind() == ErrorKind::auth);
+      return e.hint();
+    }
+    return std::string("no error");
+  };
+  LlmSettings s{"openai", "https://api.example/v1", "gpt", "sk-wrong"};
+  s.key_source = "OPENAI_API_KEY";
+  CHECK_THAT(hint_for(s), Catch::Contains("the key from OPENAI_API_KEY was refused"));
+  s.key_source = "llm.api_key_cmd";
+  CHECK_THAT(hint_for(s), Catch::Contains("llm.api_key_cmd"));
+  s.key_source.clear();
+  s.api_key.clear();
+  std::string none = hint_for(s);
+  CHECK_THAT(none, Catch::Contains("llm.api_key_cmd"));
+  CHECK_THAT(none, !Catch::Contains("accounts add"));
 }
 
 TEST_CASE("anthropic: system apart, key and version headers, streamed events", "[llm][anthropic]") {
@@ -382,4 +409,24 @@ TEST_CASE("streaming through libcurl: Anthropic and Gemini events in 3-byte chun
     CHECK(streamed == k_text);
     CHECK(r.text == k_text);
   }
+}
+
+TEST_CASE("templates: prompts are text, not HTML, and a variable not given is an error", "[llm][templates]") {
+  TemplateInfo t{"t", "test", "Topic: {{topic}} {{#tone}}({{tone}}){{/tone}}{{#items}}[{{name}}]{{/items}}"};
+  CHECK(render_template(t, {{"topic", "Q&A with \"Tom\" <3"}, {"tone", ""}, {"items", json::array()}}) ==
+        "Topic: Q&A with \"Tom\" <3 ");
+  CHECK(render_template(t, {{"topic", "x"}, {"tone", "dry"}, {"items", {{{"name", "a"}}, {{"name", "b"}}}}}) ==
+        "Topic: x (dry)[a][b]");
+  try {
+    render_template(t, {{"tone", "dry"}});
+    FAIL("a missing variable rendered as nothing");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::invalid_input);
+    CHECK_THAT(e.what(), Catch::Contains("uses {{topic}}, which was not given"));
+    CHECK_THAT(e.hint(), Catch::Contains("--var topic="));
+  }
+  // The shipped release template needs its project and version.
+  auto release = load_template("release", "/nonexistent");
+  CHECK_THROWS_AS(render_template(release, {{"project", "crier"}}), Error);
+  CHECK_THAT(render_template(release, {{"project", "crier"}, {"version", "2.1"}}), Catch::Contains("2.1 of crier"));
 }

@@ -9,6 +9,7 @@
 
 #include "config/config.hpp"
 #include "error.hpp"
+#include "fakes/images.hpp"
 #include "fakes/cassette.hpp"
 #include "fakes/fake_transport.hpp"
 #include "fakes/mastodon_fake.hpp"
@@ -141,7 +142,7 @@ TEST_CASE("mastodon: images are uploaded with their alt text and waited for", "[
   Mastodon m;
   Session s = m.session();
   auto png = m.dir.path() / "cat.png";
-  write_file_atomic(png, std::string("\x89PNG\r\n\x1A\n", 8) + std::string(100, '\0'));
+  write_file_atomic(png, test_png(108));
   MediaItem img{png.string(), "a cat on a keyboard", "image/png", 108};
   auto r = m.provider->publish(s, PublishRequest{"k-media", {{"look", {img}}}});
   std::vector<std::string> descriptions;
