@@ -8,6 +8,7 @@ packages=(
   libspdlog-dev libfmt-dev catch2 libutf8proc-dev libhowardhinnant-date-dev
   libcpp-httplib-dev libkainjow-mustache-dev scdoc
   python3 sqlite3 time curl
+  clang-14 libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

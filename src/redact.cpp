@@ -68,7 +68,8 @@ void remember_secret(std::string_view value) {
   if (v.size() < k_min_length) return;
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
-  std::string json = nlohmann::json(v).dump();
+  // As a JSON string writes it (escapes; invalid UTF-8 left as it is, so it still matches).
+  std::string json = nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::ignore);
   add(r, v);
   add(r, json.substr(1, json.size() - 2));
   add(r, url_encoded(v));

@@ -8,6 +8,7 @@
 #include "http/transport.hpp"
 #include "log.hpp"
 #include "paths.hpp"
+#include "provider/json_read.hpp"
 #include "providers/bluesky/bluesky_card.hpp"
 #include "providers/bluesky/bluesky_richtext.hpp"
 #include "text/text_rules.hpp"
@@ -19,9 +20,9 @@ using nlohmann::json;
 
 const char* k_default_pds = "https://bsky.social";
 
-std::string str(const json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
-}
+using json_read::at;
+using json_read::count;
+using json_read::str;
 
 // createdAt of the i-th part of a post made now: real milliseconds, and each part a millisecond
 // after the one before, so an AppView that orders by createdAt lists a thread in its order.
@@ -86,6 +87,9 @@ class BlueskyProvider final : public Provider {
                                json{{"identifier", q.handle}, {"password", password}}.dump()},
                               "bluesky createSession");
     json s = parse(r, "bluesky createSession");
+    if (str(s, "did").empty() || str(s, "accessJwt").empty() || str(s, "refreshJwt").empty())
+      throw Error(ErrorKind::permanent, "bluesky createSession: the answer is not a session",
+                  "check --server: is it the account's PDS?");
     Connected c;
     c.handle = str(s, "handle").empty() ? q.handle : str(s, "handle");
     c.server = pds;
@@ -148,7 +152,7 @@ class BlueskyProvider final : public Provider {
     for (int n = 0; n < 10 && !reached; ++n) {
       std::string query = "limit=50" + (api_cursor.empty() ? "" : "&cursor=" + url_encode(api_cursor));
       json r = xrpc(s, "GET", "app.bsky.notification.listNotifications", query, {});
-      for (const auto& note : r["notifications"]) {
+      for (const auto& note : json_read::list(r, "notifications")) {
         std::string mark = str(note, "indexedAt") + "|" + str(note, "uri");
         if (!cursor.empty() && mark <= cursor) {
           reached = true;
@@ -157,7 +161,7 @@ class BlueskyProvider final : public Provider {
         if (mark > newest) newest = mark;
         std::string reason = str(note, "reason");
         bool wanted = stream == InboxStream::replies ? (reason == "reply" || reason == "quote") : reason == "mention";
-        if (wanted) page.items.push_back(item_from_notification(note));
+        if (wanted && !str(note, "uri").empty()) page.items.push_back(item_from_notification(note));
       }
       api_cursor = str(r, "cursor");
       if (api_cursor.empty() || cursor.empty()) break;  // the first poll reads one page, no backfill
@@ -178,8 +182,8 @@ class BlueskyProvider final : public Provider {
     }
     if (!meta.is_object() || str(meta, "cid").empty())
       throw Error(ErrorKind::permanent, "cannot reply: the post's content id is unknown", "poll again, then reply");
-    json parent = {{"uri", to.remote_id}, {"cid", meta["cid"]}};
-    json root = meta.contains("root") ? meta["root"] : parent;
+    json parent = {{"uri", to.remote_id}, {"cid", str(meta, "cid")}};
+    json root = str(at(meta, "root"), "uri").empty() ? parent : at(meta, "root");
     json record = post_record(s, {text, {}}, created_at_iso(m_clock.now_precise(), 0));
     record["reply"] = {{"root", root}, {"parent", parent}};
     json ref = create_post(s, bluesky::tid_for(key, to.created_at + std::chrono::seconds{1}, 0), record);
@@ -193,13 +197,14 @@ class BlueskyProvider final : public Provider {
       for (size_t j = i; j < std::min(i + 25, uris.size()); ++j)
         query += (query.empty() ? "" : "&") + std::string("uris=") + url_encode(uris[j]);
       json r = xrpc(s, "GET", "app.bsky.feed.getPosts", query, {});
-      for (const auto& p : r["posts"]) {
+      for (const auto& p : json_read::list(r, "posts")) {
         PostStats st;
         st.remote_id = str(p, "uri");
-        st.likes = p.value("likeCount", int64_t{0});
-        st.reposts = p.value("repostCount", int64_t{0});
-        st.replies = p.value("replyCount", int64_t{0});
-        st.quotes = p.value("quoteCount", int64_t{0});
+        if (st.remote_id.empty()) continue;
+        st.likes = count(p, "likeCount");
+        st.reposts = count(p, "repostCount");
+        st.replies = count(p, "replyCount");
+        st.quotes = count(p, "quoteCount");
         out.push_back(st);
       }
     }
@@ -209,9 +214,10 @@ class BlueskyProvider final : public Provider {
   AccountStats account_metrics(Session& s) override {
     json p = xrpc(s, "GET", "app.bsky.actor.getProfile", "actor=" + url_encode(did(s)), {});
     AccountStats a;
-    a.followers = p.value("followersCount", int64_t{0});
-    a.following = p.value("followsCount", int64_t{0});
-    a.posts = p.value("postsCount", int64_t{0});
+    if (str(p, "did").empty()) throw Error(ErrorKind::transient, "bluesky getProfile: the answer is not a profile");
+    a.followers = count(p, "followersCount");
+    a.following = count(p, "followsCount");
+    a.posts = count(p, "postsCount");
     return a;
   }
 
@@ -280,6 +286,8 @@ class BlueskyProvider final : public Provider {
                   "reconnect: crier accounts add bluesky --handle " + s.account.handle + " --secret-stdin");
     throw_for_status(r, "bluesky refreshSession", m_clock.now());
     json fresh = parse(r, "bluesky refreshSession");
+    if (str(fresh, "accessJwt").empty() || str(fresh, "refreshJwt").empty())
+      throw Error(ErrorKind::transient, "bluesky refreshSession: the answer has no new session");
     old["accessJwt"] = str(fresh, "accessJwt");
     old["refreshJwt"] = str(fresh, "refreshJwt");
     s.secret = old.dump();
@@ -361,7 +369,10 @@ class BlueskyProvider final : public Provider {
         continue;
       }
       throw_for_status(r, "bluesky uploadBlob", m_clock.now());
-      return parse(r, "bluesky uploadBlob")["blob"];
+      json answer = parse(r, "bluesky uploadBlob");
+      const json& blob = at(answer, "blob");
+      if (!blob.is_object()) throw Error(ErrorKind::transient, "bluesky uploadBlob: the answer has no blob");
+      return blob;
     }
   }
 
@@ -405,19 +416,20 @@ class BlueskyProvider final : public Provider {
     std::string reason = str(note, "reason");
     item.kind = reason == "quote" ? "quote" : reason;
     item.remote_id = str(note, "uri");
-    const json& record = note["record"];
+    const json& record = at(note, "record");
     json meta = {{"cid", str(note, "cid")}};
-    if (record.contains("reply")) {
-      item.parent_remote_id = str(record["reply"]["parent"], "uri");
-      item.thread_id = str(record["reply"]["root"], "uri");
-      meta["root"] = record["reply"]["root"];
+    const json& reply = at(record, "reply");
+    if (reply.is_object() && !str(at(reply, "root"), "uri").empty()) {
+      item.parent_remote_id = str(at(reply, "parent"), "uri");
+      item.thread_id = str(at(reply, "root"), "uri");
+      meta["root"] = at(reply, "root");
     } else {
       item.thread_id = item.remote_id;
     }
-    item.author = "@" + str(note["author"], "handle");
-    item.author_name = str(note["author"], "displayName");
+    item.author = "@" + str(at(note, "author"), "handle");
+    item.author_name = str(at(note, "author"), "displayName");
     item.text = str(record, "text");
-    item.url = web_url(str(note["author"], "handle"), item.remote_id);
+    item.url = web_url(str(at(note, "author"), "handle"), item.remote_id);
     item.created_at = parse_iso8601(str(note, "indexedAt")).value_or(m_clock.now());
     item.meta = meta.dump();
     return item;
@@ -428,9 +440,9 @@ class BlueskyProvider final : public Provider {
     std::string newest = cursor;
     std::string me = did(s);
     json r = chat(s, "GET", "chat.bsky.convo.listConvos", "limit=50", {});
-    for (const auto& convo : r["convos"]) {
-      const json& last = convo["lastMessage"];
-      if (!last.is_object() || str(last["sender"], "did") == me) continue;
+    for (const auto& convo : json_read::list(r, "convos")) {
+      const json& last = at(convo, "lastMessage");
+      if (!last.is_object() || str(last, "id").empty() || str(at(last, "sender"), "did") == me) continue;
       std::string mark = str(last, "sentAt") + "|" + str(last, "id");
       if (!cursor.empty() && mark <= cursor) continue;
       if (mark > newest) newest = mark;
@@ -438,8 +450,8 @@ class BlueskyProvider final : public Provider {
       item.kind = "dm";
       item.remote_id = str(last, "id");
       item.thread_id = str(convo, "id");
-      std::string sender = str(last["sender"], "did");
-      for (const auto& m : convo["members"])
+      std::string sender = str(at(last, "sender"), "did");
+      for (const auto& m : json_read::list(convo, "members"))
         if (str(m, "did") == sender) {
           item.author = "@" + str(m, "handle");
           item.author_name = str(m, "displayName");

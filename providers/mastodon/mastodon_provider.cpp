@@ -11,6 +11,7 @@
 #include "http/transport.hpp"
 #include "log.hpp"
 #include "paths.hpp"
+#include "provider/json_read.hpp"
 #include "text/html_text.hpp"
 
 namespace crier {
@@ -37,13 +38,13 @@ bool id_less(const std::string& a, const std::string& b) {
   return a.size() != b.size() ? a.size() < b.size() : a < b;
 }
 
+using json_read::at;
+using json_read::count;
+using json_read::str;
+
 Timestamp parse_time(const json& j) {
   if (!j.is_string()) return Timestamp{};
   return parse_iso8601(j.get<std::string>()).value_or(Timestamp{});
-}
-
-std::string str(const json& j, const char* key) {
-  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
 }
 
 json parse_json(const HttpResponse& r, std::string_view what) {
@@ -80,13 +81,19 @@ class MastodonProvider final : public Provider {
     r.max_image_bytes = 16 * 1024 * 1024;
     auto s = json::parse(account.settings, nullptr, false);
     if (s.is_object() && s.contains("limits")) {
-      const auto& l = s["limits"];
-      r.max_length = l.value("max_characters", r.max_length);
-      r.url_length = l.value("characters_reserved_per_url", r.url_length);
-      r.max_images = l.value("max_media_attachments", r.max_images);
-      r.max_image_bytes = l.value("image_size_limit", r.max_image_bytes);
-      if (l.contains("image_types") && l["image_types"].is_array() && !l["image_types"].empty())
-        r.image_types = l["image_types"].get<std::vector<std::string>>();
+      const json& l = at(s, "limits");
+      auto positive = [&](const char* key, auto fallback) {
+        int64_t n = count(l, key);
+        return n > 0 ? static_cast<decltype(fallback)>(n) : fallback;
+      };
+      r.max_length = positive("max_characters", r.max_length);
+      r.url_length = positive("characters_reserved_per_url", r.url_length);
+      r.max_images = positive("max_media_attachments", r.max_images);
+      r.max_image_bytes = positive("image_size_limit", r.max_image_bytes);
+      std::vector<std::string> types;
+      for (const auto& t : json_read::list(l, "image_types"))
+        if (t.is_string()) types.push_back(t);
+      if (!types.empty()) r.image_types = types;
     }
     return r;
   }
@@ -105,8 +112,11 @@ class MastodonProvider final : public Provider {
                   "create one in your instance's settings (Development > New application, scopes read write) and "
                   "pipe it in: crier accounts add mastodon --server " + host_of(server) + " --secret-stdin");
     }
-    std::string token = secret["access_token"];
+    std::string token = str(secret, "access_token");
     json me = get_json(server, token, "/api/v1/accounts/verify_credentials", "mastodon verify_credentials");
+    if (str(me, "id").empty() || str(me, "username").empty())
+      throw Error(ErrorKind::permanent, "mastodon verify_credentials: the answer is not an account",
+                  "check the server address: is it a Mastodon instance?");
     json settings = {{"account_id", str(me, "id")}, {"visibility", "public"}, {"limits", read_limits(server, token)}};
     Connected c;
     c.handle = "@" + str(me, "username") + "@" + host_of(server);
@@ -177,26 +187,33 @@ class MastodonProvider final : public Provider {
     if (!cursor.empty()) path += "&min_id=" + url_encode(cursor);
     HttpResponse r = call(HttpRequest{"GET", s.account.server + path, auth(token(s)), ""},
                           dms ? "mastodon conversations" : "mastodon notifications");
-    json list = parse_json(r, "mastodon inbox");
+    json answer = parse_json(r, "mastodon inbox");
+    if (!answer.is_array()) throw Error(ErrorKind::transient, "mastodon inbox: the answer is not a list");
+    const json& list = answer;
     InboxPage page;
     std::string own_id = setting(s, "account_id", "");
     std::string newest = cursor;
     for (const auto& entry : list) {
-      const json& st = dms ? entry["last_status"] : entry["status"];
+      const json& st = at(entry, dms ? "last_status" : "status");
       std::string page_id = dms ? str(st, "id") : str(entry, "id");
-      if (!page_id.empty() && (newest.empty() || id_less(newest, page_id))) newest = page_id;
-      if (!st.is_object() || str(st["account"], "id") == own_id) continue;
+      // Ids are decimal; anything else cannot be a cursor.
+      bool decimal = !page_id.empty() && page_id.size() < 30 &&
+                     page_id.find_first_not_of("0123456789") == std::string::npos;
+      if (decimal && (newest.empty() || id_less(newest, page_id))) newest = page_id;
+      if (!st.is_object() || str(st, "id").empty() || str(at(st, "account"), "acct").empty() ||
+          str(at(st, "account"), "id") == own_id)
+        continue;
       RemoteItem item;
       item.kind = dms ? "dm" : (str(st, "in_reply_to_account_id") == own_id ? "reply" : "mention");
       item.remote_id = str(st, "id");
       item.parent_remote_id = str(st, "in_reply_to_id");
       item.thread_id = dms ? str(entry, "id") : (item.parent_remote_id.empty() ? item.remote_id : item.parent_remote_id);
-      item.author = "@" + str(st["account"], "acct");
-      item.author_name = str(st["account"], "display_name");
+      item.author = "@" + str(at(st, "account"), "acct");
+      item.author_name = str(at(st, "account"), "display_name");
       item.text = html_to_text(str(st, "content"));
       item.url = str(st, "url");
-      item.created_at = parse_time(st["created_at"]);
-      item.meta = json{{"visibility", str(st, "visibility")}, {"acct", str(st["account"], "acct")}}.dump();
+      item.created_at = parse_time(at(st, "created_at"));
+      item.meta = json{{"visibility", str(st, "visibility")}, {"acct", str(at(st, "account"), "acct")}}.dump();
       page.items.push_back(std::move(item));
     }
     std::sort(page.items.begin(), page.items.end(),
@@ -209,9 +226,9 @@ class MastodonProvider final : public Provider {
 
   PublishedPart reply(Session& s, const RemoteItem& to, const std::string& text, const std::string& key) override {
     auto meta = json::parse(to.meta, nullptr, false);
-    std::string acct = meta.is_object() ? meta.value("acct", "") : "";
+    std::string acct = str(meta, "acct");
     if (acct.empty() && to.author.size() > 1) acct = to.author.substr(1);
-    std::string visibility = to.kind == "dm" ? "direct" : (meta.is_object() ? meta.value("visibility", "public") : "public");
+    std::string visibility = to.kind == "dm" ? "direct" : str(meta, "visibility");
     if (visibility.empty()) visibility = "public";
     // Mastodon notifies only the accounts mentioned in the text: start with theirs, as clients do.
     std::string body = text;
@@ -233,10 +250,11 @@ class MastodonProvider final : public Provider {
       }
       PostStats p;
       p.remote_id = id;
-      p.likes = st.value("favourites_count", int64_t{0});
-      p.reposts = st.value("reblogs_count", int64_t{0});
-      p.replies = st.value("replies_count", int64_t{0});
-      p.quotes = st.value("quotes_count", int64_t{0});
+      if (str(st, "id") != id) continue;  // not the status asked for: no counts rather than wrong ones
+      p.likes = count(st, "favourites_count");
+      p.reposts = count(st, "reblogs_count");
+      p.replies = count(st, "replies_count");
+      p.quotes = count(st, "quotes_count");
       out.push_back(p);
     }
     return out;
@@ -245,21 +263,21 @@ class MastodonProvider final : public Provider {
   AccountStats account_metrics(Session& s) override {
     json me = get_json(s.account.server, token(s), "/api/v1/accounts/verify_credentials", "mastodon verify_credentials");
     AccountStats a;
-    a.followers = me.value("followers_count", int64_t{0});
-    a.following = me.value("following_count", int64_t{0});
-    a.posts = me.value("statuses_count", int64_t{0});
+    if (str(me, "id").empty()) throw Error(ErrorKind::transient, "mastodon verify_credentials: the answer is not an account");
+    a.followers = count(me, "followers_count");
+    a.following = count(me, "following_count");
+    a.posts = count(me, "statuses_count");
     return a;
   }
 
  private:
   // Whether `st` can be this part of the request, made by this delivery.
   static bool could_be(const json& st, const OutgoingPart& part, const std::string& parent, const PublishRequest& q) {
-    if (!st.is_object() || str(st, "id").empty() || !st.value("reblog", json()).is_null()) return false;
+    if (!st.is_object() || str(st, "id").empty() || !at(st, "reblog").is_null()) return false;
     auto created = parse_iso8601(str(st, "created_at"));
     if (!created || *created < q.not_before) return false;
     if (str(st, "in_reply_to_id") != parent) return false;
-    const json& media = st.value("media_attachments", json::array());
-    if (!media.is_array() || media.size() != part.media.size()) return false;
+    if (json_read::list(st, "media_attachments").size() != part.media.size()) return false;
     if (str(st, "spoiler_text") != q.content_warning) return false;
     if (comparable_text(html_to_text(str(st, "content"))) != comparable_text(part.text)) return false;
     return !q.taken || !q.taken(str(st, "id"));
@@ -299,16 +317,16 @@ class MastodonProvider final : public Provider {
 
   static std::string token(const Session& s) {
     auto j = json::parse(s.secret, nullptr, false);
-    if (!j.is_object() || !j.contains("access_token") || !j["access_token"].is_string())
+    if (str(j, "access_token").empty())
       throw Error(ErrorKind::auth, "no Mastodon token stored for '" + s.account.handle + "'",
                   "reconnect: crier accounts add mastodon --server " + host_of(s.account.server));
-    return j["access_token"];
+    return str(j, "access_token");
   }
 
   static std::string setting(const Session& s, const char* key, const std::string& fallback) {
     auto j = json::parse(s.account.settings, nullptr, false);
-    if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return fallback;
-    return j[key];
+    std::string v = str(j, key);
+    return v.empty() ? fallback : v;
   }
 
   // One request with Mastodon's rate-limit headers honoured: paced when the window runs low,
@@ -349,6 +367,8 @@ class MastodonProvider final : public Provider {
     HttpResponse r = call(HttpRequest{"POST", s.account.server + "/api/v2/media", h, body.body}, "mastodon media upload");
     json media = parse_json(r, "mastodon media upload");
     std::string id = str(media, "id");
+    if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos)
+      throw Error(ErrorKind::transient, "mastodon media upload: the answer has no media id");
     // 202: still processing. Wait (bounded) until the server reports a URL.
     for (int i = 0; r.status == 202 && i < 30; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(i == 0 ? 200 : 1000));
@@ -356,7 +376,7 @@ class MastodonProvider final : public Provider {
       if (poll.status == 206) continue;
       throw_for_status(poll, "mastodon media status", m_clock.now());
       json j = parse_json(poll, "mastodon media status");
-      if (j.contains("url") && j["url"].is_string()) return id;
+      if (!str(j, "url").empty()) return id;
     }
     if (r.status == 202)
       throw Error(ErrorKind::transient, "mastodon is still processing the image '" + m.path + "'");
@@ -367,23 +387,16 @@ class MastodonProvider final : public Provider {
     json limits = {{"max_characters", 500}, {"characters_reserved_per_url", 23}, {"max_media_attachments", 4}};
     try {
       json inst = get_json(server, tok, "/api/v2/instance", "mastodon instance");
-      const json& conf = inst["configuration"];
-      if (conf.contains("statuses")) {
-        const json& st = conf["statuses"];
-        for (const char* k : {"max_characters", "characters_reserved_per_url", "max_media_attachments"})
-          if (st.contains(k) && st[k].is_number_integer()) limits[k] = st[k];
-      }
-      if (conf.contains("media_attachments")) {
-        const json& m = conf["media_attachments"];
-        if (m.contains("image_size_limit") && m["image_size_limit"].is_number_integer())
-          limits["image_size_limit"] = m["image_size_limit"];
-        if (m.contains("supported_mime_types") && m["supported_mime_types"].is_array()) {
-          std::vector<std::string> images;
-          for (const auto& t : m["supported_mime_types"])
-            if (t.is_string() && t.get<std::string>().rfind("image/", 0) == 0) images.push_back(t);
-          limits["image_types"] = images;
-        }
-      }
+      const json& conf = at(inst, "configuration");
+      const json& st = at(conf, "statuses");
+      for (const char* k : {"max_characters", "characters_reserved_per_url", "max_media_attachments"})
+        if (count(st, k) > 0) limits[k] = count(st, k);
+      const json& m = at(conf, "media_attachments");
+      if (count(m, "image_size_limit") > 0) limits["image_size_limit"] = count(m, "image_size_limit");
+      std::vector<std::string> images;
+      for (const auto& t : json_read::list(m, "supported_mime_types"))
+        if (t.is_string() && t.get<std::string>().rfind("image/", 0) == 0) images.push_back(t);
+      if (!images.empty()) limits["image_types"] = images;
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::auth) throw;
       spdlog::warn("could not read the instance's limits ({}); using Mastodon's defaults", e.what());

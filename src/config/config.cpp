@@ -93,8 +93,13 @@ Config Config::load(const fs::path& path, bool must_exist) {
                   "create it with: crier --config " + path.string() + " init (or leave out --config)");
     return c;
   }
+  return from_text(read_file(path), path);
+}
+
+Config Config::from_text(std::string_view text, const fs::path& path) {
+  Config c;
+  c.m_path = path;
   c.m_file_exists = true;
-  std::string text = read_file(path);
   toml::table table;
   try {
     table = toml::parse(text, path.string());

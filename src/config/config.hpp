@@ -16,6 +16,8 @@ class Config {
   // named); a directory, a broken file, a value of the wrong type or out of range throws
   // Error(config) naming the file, line and column. Unknown keys become warnings().
   static Config load(const std::filesystem::path& path, bool must_exist = false);
+  // The config in `text`, as if read from `path` (named in messages); throws as load() does.
+  static Config from_text(std::string_view text, const std::filesystem::path& path);
   // A config with only defaults and the environment (for tests).
   static Config defaults();
 

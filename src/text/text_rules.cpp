@@ -1,5 +1,6 @@
 #include "text/text_rules.hpp"
 
+#include <cctype>
 #include <cstdio>
 #include <regex>
 
@@ -114,6 +115,10 @@ std::vector<ByteSpan> find_urls(std::string_view s) {
       }
       break;
     }
+    // A scheme with no host after it ("http://)") is not a link.
+    size_t host = start + (s[start + 4] == 's' || s[start + 4] == 'S' ? 8 : 7);
+    auto first = static_cast<unsigned char>(s[host]);
+    if (stop <= host || !(std::isalnum(first) || first >= 0x80)) continue;  // an IDN host starts past ASCII
     out.push_back({start, stop});
   }
   return out;

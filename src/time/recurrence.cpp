@@ -181,6 +181,7 @@ std::vector<int> int_list(const std::string& value, int lo, int hi, std::string_
       throw not_understood(text, key + " value '" + item + "' is out of range");
     out.push_back(*n);
   }
+  if (out.empty()) throw not_understood(text, key + " has no value");
   return out;
 }
 
@@ -206,6 +207,7 @@ Recurrence parse_rrule(std::string_view text) {
     } else if (key == "INTERVAL") {
       r.interval = int_list(value, 1, 1000, text, key).at(0);
     } else if (key == "BYDAY") {
+      if (split(value, ',').empty()) throw not_understood(text, "BYDAY has no value");
       for (const auto& item : split(value, ',')) {
         if (item.size() < 2) throw not_understood(text, "BYDAY value '" + item + "'");
         auto day = std::find(k_rrule_days.begin(), k_rrule_days.end(), item.substr(item.size() - 2));

@@ -448,3 +448,18 @@ TEST_CASE("mastodon: a 2xx that is not a status with an id is an unknown outcome
     }
   }
 }
+
+TEST_CASE("mastodon: answers of the wrong shape are errors or nothing, never a crash", "[mastodon][hostile]") {
+  Mastodon m;
+  Session s = m.session();
+  m.fake.fail("/api/v1/notifications", 200, {}, 1,
+              R"([{"id":"1","status":5},{"id":"2","status":{"id":"3","account":7}},42,{"id":"x y","status":null}])");
+  auto page = m.provider->fetch_inbox(s, InboxStream::mentions, "");
+  CHECK(page.items.empty());
+  m.fake.fail("/api/v1/notifications", 200, {}, 1, R"({"error":"not a list"})");
+  CHECK_THROWS_AS(m.provider->fetch_inbox(s, InboxStream::mentions, ""), Error);
+  m.fake.fail("/api/v1/statuses/", 200, {}, 1, R"({"id":"other","favourites_count":"lots","reblogs_count":-4})");
+  CHECK(m.provider->post_metrics(s, {"1"}).empty());  // not the status asked for
+  m.fake.fail("/api/v1/accounts/verify_credentials", 200, {}, 1, "[]");
+  CHECK_THROWS_AS(m.provider->connect({"", m.fake.url(), MastodonFake::k_token}), Error);
+}

@@ -143,3 +143,10 @@ TEST_CASE("recurrence: what is not understood is refused with examples", "[recur
     }
   }
 }
+
+TEST_CASE("recurrence: an RRULE part with no value is an error, not a crash (found by fuzzing)", "[recurrence]") {
+  for (std::string rule : {"FREQ=DAILY;INTERVAL=", "FREQ=DAILY;COUNT=", "FREQ=WEEKLY;BYDAY=", "FREQ=DAILY;INTERVAL=;2UNTIL=33800Z"}) {
+    INFO(rule);
+    CHECK_THROWS_AS(parse_recurrence(rule), Error);
+  }
+}

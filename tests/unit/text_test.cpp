@@ -126,3 +126,9 @@ TEST_CASE("html to text: scripts, styles and the head are not text, blocks break
         "Title\n\nOne & two\na\nb");
   CHECK(html_to_text("<p>before</p><script>never closed") == "before");
 }
+
+TEST_CASE("a scheme with no host is not a link (found by fuzzing: an empty facet)", "[text]") {
+  CHECK(find_urls("see http://) and https:// or HTTP://.").empty());
+  auto urls = find_urls("Https://Example.com/x and http://a.b");
+  REQUIRE(urls.size() == 2);
+}

@@ -1,0 +1,36 @@
+// Counting as each network counts, thread splitting, and the checks on text to send.
+#include "fuzz_common.hpp"
+#include "providers/bluesky/bluesky_richtext.hpp"
+#include "text/text_rules.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace crier;
+  fuzz::Input in(data, size);
+  uint8_t which = in.byte();
+  std::string text(in.rest());
+  TextRules r;
+  if (which % 3 == 0) {  // Bluesky
+    r.counting = Counting::graphemes;
+    r.max_length = 300;
+    r.max_bytes = 3000;
+    r.displayed = [](const std::string& t) { return bluesky::visible_text(t); };
+  } else if (which % 3 == 1) {  // Mastodon
+    r.counting = Counting::mastodon;
+    r.max_length = 50 + which;
+    r.url_length = 23;
+  } else {
+    r.counting = Counting::codepoints;
+    r.max_length = 20 + which % 64;
+  }
+  return fuzz::guarded([&] {
+    (void)count_length(text, r);
+    (void)find_urls(text);
+    (void)checked_text(text, "the text");
+    if (!is_valid_utf8(text)) return;
+    auto parts = split_for_thread(text, r);
+    for (const auto& p : parts) {
+      if (!check_length(p, r).fits()) fuzz::fail("every part fits");
+      if (!is_valid_utf8(p)) fuzz::fail("never cut inside a character");
+    }
+  });
+}
