@@ -158,8 +158,10 @@ class MastodonProvider final : public Provider {
     // Mastodon cannot be asked what an Idempotency-Key made. So look at the account's latest
     // statuses for what this delivery can have made, and nothing else: created since its first
     // attempt began, the same text, spoiler and number of images, answering the part before it
-    // (the first part: nothing), and not another delivery's. Of several, the oldest. Nothing
-    // found: publishing again is safe for about an hour, as the server still honours the key.
+    // (the first part: nothing), and not another delivery's. Of several, the oldest made since
+    // the attempt began, and only when there is none, one from the margin before it (the
+    // server's clock may be behind ours). Nothing found: publishing again is safe for about an
+    // hour, as the server still honours the key.
     std::string path = "/api/v1/accounts/" + setting(s, "account_id", "") + "/statuses?limit=40";
     json statuses = get_json(s.account.server, token(s), path, "mastodon account statuses");
     if (!statuses.is_array())
@@ -168,8 +170,14 @@ class MastodonProvider final : public Provider {
     std::string parent;
     for (const auto& part : q.parts) {
       const json* found = nullptr;
-      for (auto it = statuses.rbegin(); it != statuses.rend() && found == nullptr; ++it)
-        if (could_be(*it, part, parent, q)) found = &*it;
+      const json* in_margin = nullptr;
+      for (auto it = statuses.rbegin(); it != statuses.rend() && found == nullptr; ++it) {
+        if (!could_be(*it, part, parent, q)) continue;
+        auto created = parse_iso8601(str(*it, "created_at"));
+        if (created && *created >= q.attempt_started) found = &*it;
+        else if (in_margin == nullptr) in_margin = &*it;
+      }
+      if (found == nullptr) found = in_margin;
       if (found == nullptr) break;
       parent = str(*found, "id");
       result.parts.push_back({parent, str(*found, "url")});

@@ -66,7 +66,8 @@ PublishRequest request_for(Engine& engine, const Delivery& d, const Account& acc
   auto parts = parts_for(*post, provider.text_rules(account));
   for (size_t i = 0; i < parts.size(); ++i)
     q.parts.push_back({parts[i], i == 0 ? post->media : std::vector<MediaItem>{}});
-  q.not_before = d.first_attempt_at.value_or(engine.clock.now()) - k_clock_margin;
+  q.attempt_started = d.first_attempt_at.value_or(engine.clock.now());
+  q.not_before = q.attempt_started - k_clock_margin;
   Store& store = engine.store;
   int64_t account_id = d.account_id, id = d.id;
   q.taken = [&store, account_id, id](const std::string& remote_id) {

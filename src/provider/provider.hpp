@@ -104,8 +104,10 @@ struct PublishRequest {
   bool link_card = true;            // build a preview of the first link where the network needs one
 
   // For reconcile: what this delivery can have made, and nothing else.
-  // The earliest time one of its posts can carry: when its first attempt began, less a margin
-  // for the network's clock. A post made before that belongs to another delivery.
+  // When its first attempt began (our clock). A post created before that is another's...
+  Timestamp attempt_started{};
+  // ...but the network's clock is not ours: the earliest time one of its posts can carry is a
+  // margin before that. A post in the margin is taken only when none after attempt_started is.
   Timestamp not_before{};
   // True when `remote_id` is already recorded as another delivery's post on this account.
   std::function<bool(const std::string& remote_id)> taken = nullptr;

@@ -9,14 +9,30 @@ namespace {
 
 using nlohmann::json;
 
+thread_local std::string t_echo;  // what an error repeats back, in echo mode
+
 void error(httplib::Response& res, int status, const std::string& name, const std::string& message) {
   res.status = status;
-  res.set_content(json{{"error", name}, {"message", message}}.dump(), "application/json");
+  std::string m = t_echo.empty() ? message : message + " (you sent: " + t_echo + ")";
+  res.set_content(json{{"error", name}, {"message", m}, {"debug", {{"authorization", t_echo}}}}.dump(),
+                  "application/json");
 }
 
 }  // namespace
 
-BlueskyFake::BlueskyFake() {
+BlueskyFake::BlueskyFake(bool echo_secrets, std::string prefix, std::string password)
+    : m_echo(echo_secrets), m_prefix(std::move(prefix)), m_password(std::move(password)) {
+  m_access = m_prefix + "access-1";
+  m_refresh = m_prefix + "refresh-1";
+  m_server.set_pre_handler([this](const httplib::Request& req, httplib::Response& res) {
+    t_echo.clear();
+    if (!m_echo) return httplib::Server::HandlerResponse::Unhandled;
+    std::string auth = req.get_header_value("Authorization");
+    auto body = json::parse(req.body, nullptr, false);
+    t_echo = auth.empty() && body.is_object() ? body.value("password", "") : auth;
+    res.set_header("X-Debug-Authorization", auth);
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   routes();
   m_url = m_server.start();
 }
@@ -35,7 +51,7 @@ std::string BlueskyFake::new_time() {
 bool BlueskyFake::authed(const httplib::Request& req, httplib::Response& res) {
   std::string auth = req.get_header_value("Authorization");
   if (auth == "Bearer " + m_access) return true;
-  if (auth.rfind("Bearer expired-", 0) == 0 || auth == "Bearer access-1" || auth.rfind("Bearer access-", 0) == 0) {
+  if (auth.rfind("Bearer expired-", 0) == 0 || auth.rfind("Bearer " + m_prefix + "access-", 0) == 0) {
     error(res, 400, "ExpiredToken", "Token has expired");
     return false;
   }
@@ -49,12 +65,12 @@ void BlueskyFake::routes() {
     std::lock_guard<std::mutex> l(m_mutex);
     ++m_sessions;
     auto b = json::parse(req.body, nullptr, false);
-    if (!b.is_object() || b.value("identifier", "") != k_handle || b.value("password", "") != k_password) {
+    if (!b.is_object() || b.value("identifier", "") != k_handle || b.value("password", "") != m_password) {
       error(res, 401, "AuthenticationRequired", "Invalid identifier or password");
       return;
     }
-    m_access = "access-" + std::to_string(++m_serial);
-    m_refresh = "refresh-" + std::to_string(m_serial);
+    m_access = m_prefix + "access-" + std::to_string(++m_serial);
+    m_refresh = m_prefix + "refresh-" + std::to_string(m_serial);
     res.set_content(json{{"did", k_did}, {"handle", k_handle}, {"accessJwt", m_access}, {"refreshJwt", m_refresh}, {"active", true}}.dump(),
                     "application/json");
   });
@@ -64,8 +80,8 @@ void BlueskyFake::routes() {
       error(res, 400, "ExpiredToken", "Token has been revoked");
       return;
     }
-    m_access = "access-" + std::to_string(++m_serial);
-    m_refresh = "refresh-" + std::to_string(m_serial);
+    m_access = m_prefix + "access-" + std::to_string(++m_serial);
+    m_refresh = m_prefix + "refresh-" + std::to_string(m_serial);
     res.set_content(json{{"did", k_did}, {"handle", k_handle}, {"accessJwt", m_access}, {"refreshJwt", m_refresh}}.dump(),
                     "application/json");
   });

@@ -22,13 +22,17 @@ class BlueskyFake {
   static constexpr const char* k_did = "did:plc:alice000000000000000000";
   static constexpr const char* k_password = "app-pass-1234";
   static constexpr const char* k_chat = "did:web:chat.test#bsky_chat";
-  BlueskyFake();
+  // echo_secrets: a server that talks too much - every answer carries the request's
+  // Authorization in a header, and every error message repeats it (and a refused password).
+  // prefix: made part of every session token it hands out (a canary to search for).
+  explicit BlueskyFake(bool echo_secrets = false, std::string prefix = "", std::string password = k_password);
   const std::string& url() const { return m_url; }
 
   std::string add_reply(const std::string& handle, const std::string& text, const std::string& parent_uri);
   std::string add_mention(const std::string& handle, const std::string& text);
   std::string add_dm(const std::string& handle, const std::string& text);
   void set_counts(const std::string& uri, int likes, int reposts, int replies, int quotes);
+  std::string access_token() { std::lock_guard<std::mutex> l(m_mutex); return m_access; }
   void expire_access() { std::lock_guard<std::mutex> l(m_mutex); m_access = "expired-" + m_access; }
   void expire_refresh() { std::lock_guard<std::mutex> l(m_mutex); m_refresh = "gone"; }
   void lose_next_create() { m_lose_create = true; }
@@ -47,6 +51,9 @@ class BlueskyFake {
   LoopbackServer m_server;
   std::string m_url;
   std::mutex m_mutex;
+  bool m_echo = false;
+  std::string m_prefix, m_password;
+  std::string m_last_auth;  // the Authorization of the request being answered (echo mode)
   std::string m_access = "access-1", m_refresh = "refresh-1";
   int m_sessions = 0, m_serial = 0;
   bool m_lose_create = false;

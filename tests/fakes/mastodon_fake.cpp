@@ -62,9 +62,11 @@ json MastodonFake::make_status(const json& account, const std::string& text, con
 }
 
 bool MastodonFake::authorized(const httplib::Request& req, httplib::Response& res) {
-  if (req.get_header_value("Authorization") == std::string("Bearer ") + k_token) return true;
+  if (req.get_header_value("Authorization") == "Bearer " + m_token) return true;
   res.status = 401;
-  res.set_content(R"({"error":"The access token is invalid"})", "application/json");
+  res.set_content(json{{"error", "The access token is invalid" + (echo_secrets ? ": " + req.get_header_value("Authorization")
+                                                                                : std::string())}}.dump(),
+                  "application/json");
   return false;
 }
 
@@ -73,19 +75,41 @@ void MastodonFake::routes() {
   m_server.set_pre_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (m_latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(m_latency_ms));
     std::lock_guard<std::mutex> lock(m_mutex);
+    std::string auth = req.get_header_value("Authorization");
+    if (echo_secrets) res.set_header("X-Debug-Authorization", auth);
+    if (m_throttle > 0 && req.method == "POST" && req.path == "/api/v1/statuses") {
+      m_rng_state = m_rng_state * 1103515245u + 12345u;
+      if (static_cast<int>((m_rng_state >> 16) % 100) < m_throttle) {
+        ++m_throttled;
+        auto reset = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) +
+                     std::chrono::seconds{m_throttle_after};
+        res.status = 429;
+        res.set_header("Retry-After", std::to_string(m_throttle_after));
+        res.set_header("X-RateLimit-Limit", "300");
+        res.set_header("X-RateLimit-Remaining", "0");
+        res.set_header("X-RateLimit-Reset", format_utc(reset));
+        res.set_content(R"({"error":"Too many requests"})", "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
     for (auto& f : m_faults) {
       if (f.times > 0 && req.path.rfind(f.path, 0) == 0) {
         --f.times;
         res.status = f.status;
         for (const auto& [k, v] : f.headers) res.set_header(k, v);
-        res.set_content(f.body, "application/json");
+        std::string body = f.body;
+        if (echo_secrets && body.size() > 2 && body.back() == '}')
+          body.insert(body.size() - 1, ",\"request\":{\"authorization\":" + json(auth).dump() + "}");
+        res.set_content(body, "application/json");
         return httplib::Server::HandlerResponse::Handled;
       }
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  s.Get("/api/v2/instance", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(m_instance.dump(), "application/json");
+  s.Get("/api/v2/instance", [this](const httplib::Request& req, httplib::Response& res) {
+    json inst = m_instance;
+    if (echo_secrets) inst["description"] = "Welcome, " + req.get_header_value("Authorization");
+    res.set_content(inst.dump(), "application/json");
   });
   s.Post("/api/v1/apps", [this](const httplib::Request& req, httplib::Response& res) {
     if (req.get_param_value("client_name").empty() || req.get_param_value("redirect_uris").empty()) {
@@ -128,7 +152,7 @@ void MastodonFake::routes() {
                       "application/json");
       return;
     }
-    res.set_content(std::string(R"({"access_token":")") + k_token + R"(","token_type":"Bearer","scope":"read write"})",
+    res.set_content(json{{"access_token", m_token}, {"token_type", "Bearer"}, {"scope", "read write"}}.dump(),
                     "application/json");
   });
   s.Get("/api/v1/accounts/verify_credentials", [this](const httplib::Request& req, httplib::Response& res) {
@@ -142,7 +166,8 @@ void MastodonFake::routes() {
   s.Post("/api/v1/statuses", [this](const httplib::Request& req, httplib::Response& res) {
     if (!authorized(req, res)) return;
     std::lock_guard<std::mutex> lock(m_mutex);
-    std::string key = ignore_idempotency ? std::string() : req.get_header_value("Idempotency-Key");
+    std::string sent_key = req.get_header_value("Idempotency-Key");
+    std::string key = ignore_idempotency ? std::string() : sent_key;
     if (!key.empty() && m_keys.count(key)) {
       for (const auto& st : m_statuses)
         if (st["id"] == m_keys[key]) res.set_content(st.dump(), "application/json");
@@ -171,6 +196,7 @@ void MastodonFake::routes() {
       st["media_attachments"].push_back({{"id", req.get_param_value("media_ids[]", i)}, {"type", "image"}});
     m_statuses.push_back(st);
     ++m_created;
+    m_made_with[st["id"]] = sent_key;
     if (!key.empty()) m_keys[key] = st["id"];
     if (m_drop_answer) {
       m_drop_answer = false;
@@ -339,6 +365,12 @@ std::vector<json> MastodonFake::our_statuses() {
   for (const auto& st : m_statuses)
     if (st["account"]["id"] == m_me["id"]) out.push_back(st);
   return out;
+}
+
+std::string MastodonFake::key_of(const std::string& id) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  auto it = m_made_with.find(id);
+  return it == m_made_with.end() ? "" : it->second;
 }
 
 int MastodonFake::statuses_created() {

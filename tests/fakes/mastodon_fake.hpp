@@ -19,6 +19,14 @@ class MastodonFake {
  public:
   static constexpr const char* k_token = "test-token";
   MastodonFake();
+  // The token it accepts (and hands out at /oauth/token) instead of k_token.
+  void set_token(std::string token) {
+    std::lock_guard<std::mutex> l(m_mutex);
+    m_token = std::move(token);
+  }
+  // A server that talks too much: every answer carries the request's Authorization in a header,
+  // every error body repeats it, and the instance's description quotes it.
+  bool echo_secrets = false;
   const std::string& url() const { return m_url; }
   const nlohmann::json& me() const { return m_me; }
 
@@ -51,6 +59,20 @@ class MastodonFake {
   void set_latency_ms(int ms) { m_latency_ms = ms; }
 
   std::vector<nlohmann::json> our_statuses();
+  // The Idempotency-Key of the request that made status `id` (kept even when ignoring keys).
+  std::string key_of(const std::string& id);
+  // Answer this share (0..100) of status posts with 429, Retry-After `retry_after` and a used-up
+  // X-RateLimit window (so crier's pacer defers the next calls too), deterministically from seed.
+  void throttle(int percent, int retry_after_seconds, unsigned seed = 1) {
+    std::lock_guard<std::mutex> l(m_mutex);
+    m_throttle = percent;
+    m_throttle_after = retry_after_seconds;
+    m_rng_state = seed;
+  }
+  int throttled() {
+    std::lock_guard<std::mutex> l(m_mutex);
+    return m_throttled;
+  }
   void forget_statuses() { std::lock_guard<std::mutex> l(m_mutex); m_statuses.clear(); m_created = 0; }
   int statuses_created();
   std::vector<RecordedRequest> requests() { return m_server.requests(); }
@@ -88,6 +110,10 @@ class MastodonFake {
     std::string body;
   };
   std::vector<Fault> m_faults;
+  std::map<std::string, std::string> m_made_with;  // status id -> Idempotency-Key of its request
+  int m_throttle = 0, m_throttle_after = 1, m_throttled = 0;
+  unsigned m_rng_state = 1;
+  std::string m_token = k_token;
   std::string m_garbled_body, m_garbled_type;
   bool m_garble = false;
   bool m_lose_answer = false;

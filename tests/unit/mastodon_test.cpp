@@ -374,7 +374,8 @@ TEST_CASE("mastodon: reconcile accepts only what this delivery can have made", "
   Session s = m.session();
   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   PublishRequest q{"crier-office", {{"Office hours", {}}}};
-  q.not_before = now - std::chrono::minutes{2};  // the first attempt began just now
+  q.attempt_started = now - std::chrono::seconds{10};  // the first attempt began just now
+  q.not_before = q.attempt_started - std::chrono::minutes{2};
   std::set<std::string> taken;
   q.taken = [&](const std::string& id) { return taken.count(id) > 0; };
 
@@ -394,13 +395,20 @@ TEST_CASE("mastodon: reconcile accepts only what this delivery can have made", "
     CHECK_FALSE(m.provider->reconcile(s, q));
   }
   SECTION("the oldest match not taken is the answer") {
-    std::string first = m.fake.add_own_status("Office  hours\n", 30);  // whitespace as Mastodon renders it
+    std::string first = m.fake.add_own_status("Office  hours\n", 8);  // whitespace as Mastodon renders it
     m.fake.add_own_status("Office hours", 5);
     auto found = m.provider->reconcile(s, q);
     REQUIRE(found);
     CHECK(found->parts.at(0).remote_id == first);
     taken.insert(first);
     CHECK(m.provider->reconcile(s, q)->parts.at(0).remote_id != first);
+  }
+  SECTION("one made since the attempt began goes before one from the clock margin") {
+    std::string margin = m.fake.add_own_status("Office hours", 60);  // before the attempt, inside the margin
+    std::string since = m.fake.add_own_status("Office hours", 2);
+    CHECK(m.provider->reconcile(s, q)->parts.at(0).remote_id == since);
+    taken.insert(since);
+    CHECK(m.provider->reconcile(s, q)->parts.at(0).remote_id == margin);  // the network's clock may be behind
   }
   SECTION("a remote mention reads back as @user") {
     PublishRequest mq = q;
