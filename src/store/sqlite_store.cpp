@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -931,7 +932,18 @@ namespace {
 // read-only file system is not a broken database, and moving the file away would not help.
 Error open_error(const std::filesystem::path& path, int code, const std::string& detail) {
   std::string where = "'" + path.string() + "'";
-  switch (code & 0xff) {
+  // SQLite says "disk I/O error" when it cannot make its journal or shared-memory file: ask the
+  // file system why, so a full disk is not called a broken database.
+  int primary = code & 0xff;
+  if (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN || primary == SQLITE_ERROR) {
+    struct statvfs fs {};
+    auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    if (::statvfs(dir.c_str(), &fs) == 0) {
+      if (fs.f_flag & ST_RDONLY) primary = SQLITE_READONLY;
+      else if (fs.f_bavail == 0 || fs.f_favail == 0) primary = SQLITE_FULL;
+    }
+  }
+  switch (primary) {
     case SQLITE_FULL:
       return Error(ErrorKind::temporary, "the disk holding the database " + where + " is full",
                    "free some space and run the command again; nothing was lost");

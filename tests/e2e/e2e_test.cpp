@@ -1105,3 +1105,75 @@ TEST_CASE("helper commands are bounded: a hang or silence names the setting and 
   CHECK_THAT(d["last_error"].get<std::string>(), Catch::Contains("token_cmd of mastodon:"));
   CHECK(masto.our_statuses().size() == 1);
 }
+
+TEST_CASE("a full disk or a read-only file system: the right words, exit 75 or 3, nothing lost", "[e2e][files][disk]") {
+  // Needs a mount namespace (root, as CI runs) for small tmpfs file systems of its own.
+  if (run_process({"unshare", "-m", "true"}).exit_code != 0) {
+    WARN("skipped: cannot make a mount namespace here");
+    return;
+  }
+  CrierHome h(CRIER_BINARY);
+  make_ready(h);
+  std::string crier = CRIER_BINARY, data = h.data_dir().string(), sandbox = data + "/sandbox";
+  fs::create_directories(sandbox);
+  // The sandbox network's own disk is full: its write fails with ENOSPC, which is temporary.
+  std::string script =
+      "cp '" + sandbox + "/network.json' '" + data + "/network.saved' && mount -t tmpfs -o size=64k none '" + sandbox +
+      "' && cp '" + data + "/network.saved' '" + sandbox + "/network.json' && dd if=/dev/zero of='" + sandbox +
+      "/fill' bs=4k 2>/dev/null; '" + crier + "' post 'while the disk is full'; echo \"rc=$?\"; rm '" + sandbox +
+      "/fill'; CRIER_NOW=2026-11-22T11:00:00Z '" + crier + "' publish --due --json; echo \"rc=$?\"; "
+      // The database's own disk is full, or read-only: said so, not 'move it away'.
+      "mkdir -p /tmp/crier-disk-test && mount -t tmpfs -o size=64k none /tmp/crier-disk-test && dd if=/dev/zero "
+      "of=/tmp/crier-disk-test/fill bs=4k 2>/dev/null; '" + crier + "' --db /tmp/crier-disk-test/x.db init; "
+      "echo \"rc=$?\"; umount /tmp/crier-disk-test; mount -t tmpfs -o ro none /tmp/crier-disk-test; '" + crier +
+      "' --db /tmp/crier-disk-test/x.db init; echo \"rc=$?\"";
+  ProcessOptions po;
+  po.env = {{"HOME", h.home().string()},
+            {"XDG_CONFIG_HOME", (h.home() / "config").string()},
+            {"XDG_DATA_HOME", (h.home() / "data").string()},
+            {"CRIER_NOW", std::string(k_t0)}};
+  auto r = run_process({"unshare", "-m", "sh", "-c", script}, po);
+  INFO(r.out << r.err);
+  CHECK_THAT(r.out, Catch::Contains("rc=75"));  // the post: queued to retry
+  CHECK_THAT(r.err, Catch::Contains("No space left on device"));
+  CHECK_THAT(r.out, Catch::Contains("\"published\": 1"));  // once there is room, it goes out
+  CHECK_THAT(r.err, Catch::Contains("the disk holding the database '/tmp/crier-disk-test/x.db' is full"));
+  CHECK_THAT(r.err, Catch::Contains("cannot write the database '/tmp/crier-disk-test/x.db': Read-only file system"));
+  CHECK(r.err.find("move this one away") == std::string::npos);
+  auto posts = h.sandbox_state()["posts"];
+  CHECK(posts.size() == 0);  // the sandbox's own disk was the tmpfs, gone with the namespace...
+  CHECK(h.json({"queue", "list", "--all"})["deliveries"][0]["status"] == "published");  // ...but it went out
+}
+
+TEST_CASE("text from the network is shown, not obeyed: escape sequences in a mention never reach the terminal",
+          "[e2e][injection]") {
+  MastodonFake fake;
+  CrierHome h(CRIER_BINARY);
+  REQUIRE(h.run({"accounts", "add", "mastodon", "--server", fake.url(), "--secret-stdin", "--alias", "m"},
+                std::string(MastodonFake::k_token) + "\n")
+              .exit_code == 0);
+  fake.add_mention("eve\x1b]0;owned\x07@evil.example", "\x1b[2J\x1b[Hhello \xC2\x9B" "31mthere\r\rfake line");
+  REQUIRE(h.run({"poll"}).exit_code == 0);
+  for (const char* color : {"never", "always"}) {
+    // Colour forced on: crier's own colours pass, the sender's sequences do not.
+    REQUIRE(h.run({"config", "set", "general.color", color}).exit_code == 0);
+    for (const auto& args : std::vector<std::vector<std::string>>{{"inbox", "list"}, {"inbox", "show", "1"}}) {
+      auto r = h.run(args);
+      INFO(color << ": " << r.out);
+      CHECK(r.exit_code == 0);
+      std::string out = r.out;
+      for (const char* ours : {"\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[32m", "\x1b[33m"})
+        for (size_t p; (p = out.find(ours)) != std::string::npos;) out.erase(p, std::string(ours).size());
+      CHECK(out.find('\x1b') == std::string::npos);
+      CHECK(out.find('\r') == std::string::npos);
+      CHECK(out.find("\xC2\x9B") == std::string::npos);
+      CHECK_THAT(out, Catch::Contains("^[[2J"));  // shown, so the reader sees something odd is there
+    }
+  }
+  // --json keeps the text as it came, escaped by JSON.
+  auto j = h.run({"inbox", "show", "1", "--json"});
+  CHECK(j.out.find('\x1b') == std::string::npos);
+  CHECK_THAT(j.out, Catch::Contains("\\u001b[2J"));
+  CHECK_THAT(j.out, Catch::Contains("\\u009b"));
+  CHECK(json::parse(j.out)["text"].get<std::string>().find("\x1b[2J") != std::string::npos);
+}
