@@ -50,6 +50,12 @@ nlohmann::json delivery_json(const Delivery& d, const std::string& account) {
           {"published_at", time_json(d.published_at)},
           {"last_error", opt(d.last_error)},
           {"last_error_kind", opt(d.last_error_kind)},
+          {"outcome_unknown", d.outcome_unknown},
+          {"parts", [&] {
+             nlohmann::json parts = nlohmann::json::array();
+             for (const auto& p : d.remote_parts) parts.push_back({{"remote_id", p.id}, {"url", opt(p.url)}});
+             return parts;
+           }()},
           {"schedule_id", d.schedule_id ? nlohmann::json(*d.schedule_id) : nlohmann::json(nullptr)}};
 }
 

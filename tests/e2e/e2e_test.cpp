@@ -131,7 +131,9 @@ TEST_CASE("every data command has --json with its documented fields", "[e2e][jso
   auto post = h.json({"post", "hello"});
   has(post, {"post_id", "deliveries"});
   has(post["deliveries"][0], {"id", "post_id", "account", "status", "due_at", "attempts", "next_attempt_at", "remote_id",
-                              "remote_url", "published_at", "last_error", "last_error_kind", "result"});
+                              "remote_url", "published_at", "last_error", "last_error_kind", "outcome_unknown",
+                              "parts", "result"});
+  CHECK(post["deliveries"][0]["parts"][0]["remote_id"] == post["deliveries"][0]["remote_id"]);
   has(h.json({"schedule", "later", "--at", "in 1h"}), {"post_id", "due_at", "deliveries"});
   has(h.json({"queue", "list"})["deliveries"][0], {"id", "status", "due_at", "text"});
   has(h.json({"publish", "--due"}), {"published", "retrying", "paused", "failed", "deliveries"});
