@@ -27,6 +27,7 @@ struct AccountsOptions {
   bool paste_code = false;
   bool no_browser = false;
   bool force = false;
+  bool yes = false;
   std::vector<std::string> names;
 };
 
@@ -104,10 +105,11 @@ int run_list(Context& ctx) {
     return 0;
   }
   Table t({"ACCOUNT", "ALIAS", "STATUS", "SERVER", "ADDED"});
+  t.shrink_first(3);
   for (const auto& a : accounts)
     t.add({a.name(), a.alias.empty() ? "-" : a.alias, ctx.style().status(a.status),
            a.server.empty() ? "-" : a.server, show_time(ctx, a.created_at)});
-  t.print(ctx.out);
+  ctx.print_table(t);
   return 0;
 }
 
@@ -118,14 +120,35 @@ int run_remove(const AccountsOptions& o, Context& ctx) {
   f.statuses = {DeliveryStatus::queued, DeliveryStatus::publishing};
   auto pending = ctx.store().list_deliveries(f);
   if (!pending.empty() && !o.force)
-    throw Error(ErrorKind::invalid_input,
-                a.name() + " has " + std::to_string(pending.size()) + " queued deliveries",
-                "cancel them (crier queue cancel ID) or remove anyway with --force");
+    throw Error(ErrorKind::invalid_input, a.name() + " has " + count_of(static_cast<long long>(pending.size()),
+                                                                        "queued post", "queued posts"),
+                "cancel them (crier queue cancel REF) or remove anyway with --force");
+  // Say what goes with it, and ask (or, in a script, want --yes): there is no undo.
+  DeliveryFilter all;
+  all.account_id = a.id;
+  InboxFilter inbox;
+  inbox.account_id = a.id;
+  std::string what = a.name() + " with its " +
+                     count_of(static_cast<long long>(ctx.store().list_deliveries(all).size()), "post", "posts") + ", " +
+                     count_of(static_cast<long long>(ctx.store().list_inbox(inbox).size()), "inbox item", "inbox items") +
+                     ", metrics and credentials";
+  if (!o.yes) {
+    bool terminal = ::isatty(STDIN_FILENO) == 1 && &ctx.in == &std::cin;
+    if (!terminal)
+      throw Error(ErrorKind::usage, "removing " + what + " cannot be undone", "add --yes to remove it");
+    ctx.err << "remove " << what << "? This cannot be undone. [y/N] " << std::flush;
+    std::string answer;
+    std::getline(ctx.in, answer);
+    if (answer != "y" && answer != "Y" && answer != "yes") {
+      ctx.info("kept " + a.name());
+      return exit_code::failure;
+    }
+  }
   ctx.store().remove_account(a.id);
   if (ctx.global().json)
     ctx.print_json({{"removed", a.name()}, {"cancelled_deliveries", pending.size()}});
   else
-    ctx.info("removed " + a.name());
+    ctx.info("removed " + what);
   return 0;
 }
 
@@ -167,7 +190,7 @@ int run_check(const AccountsOptions& o, Context& ctx) {
   else if (accounts.empty())
     ctx.out << "no accounts to check\n";
   else
-    t.print(ctx.out, 100);
+    ctx.print_table(t);
   for (const auto& h : hints) ctx.err << "hint: " << h << '\n';
   if (failed == 0) return exit_code::ok;
   if (failed == static_cast<int>(accounts.size())) return exit_code_for(*first_kind);
@@ -196,7 +219,8 @@ void add_accounts(CLI::App& app, const CommandInfo& info, Runner& selected) {
 
   auto* remove = cmd->add_subcommand("remove", "remove an account with its credentials, inbox and metrics");
   remove->add_option("account", o->names, "network:handle or alias")->required()->expected(1);
-  remove->add_flag("--force", o->force, "remove even with queued deliveries (they are dropped)");
+  remove->add_flag("--force", o->force, "remove even with queued posts (they are dropped)");
+  remove->add_flag("-y,--yes", o->yes, "do not ask (needed when not on a terminal)");
   remove->callback([o, &selected] { selected = [o](Context& c) { return run_remove(*o, c); }; });
 
   auto* check = cmd->add_subcommand("check", "check that stored credentials still work");

@@ -60,13 +60,14 @@ int run_summary(const AnalyticsOptions& o, Context& ctx) {
   }
   auto num = [](std::optional<int64_t> v) { return v ? std::to_string(*v) : std::string("-"); };
   Table t({"ACCOUNT", "POSTS", "LIKES", "REPOSTS", "REPLIES", "QUOTES", "VIEWS", "FOLLOWERS", "CHANGE"});
+  t.shrink_first(0);
   for (const auto& s : rows) {
     std::string change = s.followers_change ? (*s.followers_change >= 0 ? "+" : "") + std::to_string(*s.followers_change) : "-";
     t.add({s.account.name(), std::to_string(s.posts), std::to_string(s.likes), std::to_string(s.reposts),
            std::to_string(s.replies), std::to_string(s.quotes), num(s.views), num(s.followers), change});
   }
   ctx.out << "since " << show_time(ctx, since) << '\n';
-  t.print(ctx.out);
+  ctx.print_table(t);
   bool stale = std::all_of(rows.begin(), rows.end(), [](const AccountSummary& s) { return !s.followers; });
   if (stale) ctx.err << "hint: no metrics taken yet: crier analytics refresh\n";
   return 0;

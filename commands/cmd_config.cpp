@@ -43,7 +43,7 @@ int run_get(const ConfigOptions& o, Context& ctx) {
   if (ctx.global().json)
     ctx.print_json({{"keys", list}});
   else
-    t.print(ctx.out, 70);
+    ctx.print_table(t);
   return 0;
 }
 

@@ -139,7 +139,7 @@ int run_doctor(Context& ctx) {
   } else {
     Table t({"CHECK", "STATUS", "DETAIL"});
     for (const auto& c : checks) t.add({c.name, ctx.style().status(c.status), c.detail});
-    t.print(ctx.out, 120);
+    ctx.print_table(t);
   }
   return failed ? exit_code::failure : exit_code::ok;
 }

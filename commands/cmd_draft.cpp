@@ -186,7 +186,7 @@ int run_list(const DraftOptions& o, Context& ctx) {
   }
   Table t({"ID", "CREATED", "MODEL", "TEXT"});
   for (const auto& d : drafts) t.add({std::to_string(d.id), show_time(ctx, d.created_at), d.model, d.text});
-  t.print(ctx.out, 60);
+  ctx.print_table(t);
   return 0;
 }
 
@@ -234,7 +234,7 @@ int run_templates_list(Context& ctx) {
   }
   Table t({"TEMPLATE", "FROM"});
   for (const auto& tpl : all) t.add({tpl.name, tpl.origin});
-  t.print(ctx.out);
+  ctx.print_table(t);
   return 0;
 }
 

@@ -49,7 +49,7 @@ int run_list(const InboxOptions& o, Context& ctx) {
   for (const auto& i : items)
     t.add({std::to_string(i.id), account_name(ctx, i.account_id), i.kind, ctx.style().status(i.status),
            i.author, format_relative(i.created_at, now), i.text});
-  t.print(ctx.out, 60);
+  ctx.print_table(t);
   return 0;
 }
 

@@ -52,7 +52,7 @@ int run_poll(const PollCmdOptions& o, Context& ctx) {
   if (ctx.global().json)
     ctx.print_json({{"new", added}, {"streams", list}});
   else if (!ctx.global().quiet && !results.empty()) {
-    t.print(ctx.out, 80);
+    ctx.print_table(t);
     if (added > 0) ctx.out << added << " new in the inbox: crier inbox\n";
   }
   if (failed == 0) return exit_code::ok;

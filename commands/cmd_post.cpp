@@ -6,6 +6,7 @@
 #include "common.hpp"
 #include "engine/composer.hpp"
 #include "engine/publisher.hpp"
+#include "engine/queue_refs.hpp"
 #include "engine/schedules.hpp"
 #include "time/recurrence.hpp"
 #include "error.hpp"
@@ -127,9 +128,11 @@ int run_schedule_at(Context& ctx, Timestamp due, PostPlan& p) {
     return 0;
   }
   std::string who;
-  for (const auto& t : p.targets) who += (who.empty() ? "" : ", ") + t.account.name();
-  ctx.info("scheduled post " + std::to_string(p.post.id) + " for " + who + " at " +
-           format_local(due, tz) + " (" + format_relative(due, ctx.clock().now()) + ")");
+  for (const auto& t : p.targets) who += (who.empty() ? "" : ", ") + account_label(t.account);
+  std::string id = std::to_string(p.post.id);
+  ctx.info("scheduled post " + id + " for " + who + " at " + format_local(due, tz) + " (" +
+           format_relative(due, ctx.clock().now()) + "); see it: crier queue show " + id + ", cancel: crier queue cancel " +
+           id);
   return 0;
 }
 
@@ -143,11 +146,34 @@ int run_next_slot(Context& ctx, PostPlan& p) {
   for (size_t i = 0; i < deliveries.size(); ++i) {
     list.push_back(delivery_json(deliveries[i], p.targets[i].account.name()));
     if (!ctx.global().json)
-      ctx.info("scheduled post " + std::to_string(p.post.id) + " for " + p.targets[i].account.name() + " at " +
-               format_local(due[i], ctx.time_zone()) + " (next free slot, " + format_relative(due[i], now) + ")");
+      ctx.info("scheduled post " + ref_for(ctx.store(), deliveries[i]) + " for " + account_label(p.targets[i].account) +
+               " at " + format_local(due[i], ctx.time_zone()) + " (next free slot, " + format_relative(due[i], now) +
+               ")");
   }
   if (ctx.global().json) ctx.print_json({{"post_id", p.post.id}, {"deliveries", list}});
   return 0;
+}
+
+// What happened to a target that was not published now, and what happens next - never "run
+// the post again", which would post twice to the targets that did go out.
+void report_not_published(Context& ctx, const DeliveryOutcome& out) {
+  std::string ref = ref_for(ctx.store(), out.delivery);
+  std::string next = "crier publish --due sends it, or cron does; crier queue show " + ref;
+  if (out.result == "retry" || out.result == "waiting" || out.result == "lost_lease") {
+    Timestamp at = out.delivery.next_attempt_at.value_or(ctx.clock().now());
+    ctx.err << "crier: " << out.account << ": not published yet: " << out.error << "\n"
+            << "  queued to retry " << (at > ctx.clock().now() ? "at " + show_time(ctx, at) : std::string("now"))
+            << " (" << next << ")\n";
+    return;
+  }
+  if (out.result == "paused") {
+    ctx.err << "crier: error: " << out.account << ": " << out.error << " (the post waits in the queue)\n";
+    if (!out.hint.empty()) ctx.err << "hint: " << out.hint << '\n';
+    return;
+  }
+  ctx.err << "crier: error: " << out.account << ": " << out.error << " (" << out.result << ")\n";
+  ctx.err << "hint: " << (out.hint.empty() ? "see: crier queue show " + ref : out.hint)
+          << (out.result == "dead" ? "; crier queue retry " + ref + " tries it again" : "") << '\n';
 }
 
 int run_post(const PostOptions& o, Context& ctx) {
@@ -170,19 +196,20 @@ int run_post(const PostOptions& o, Context& ctx) {
   for (const auto& out : report.outcomes) {
     auto j = delivery_json(out.delivery, out.account);
     j["result"] = out.result;
+    j["ref"] = ref_for(ctx.store(), out.delivery);
     list.push_back(j);
     if (out.result == "published") {
       ++ok;
-      if (!ctx.global().json) ctx.info("published " + out.account + " " + out.delivery.remote_url);
+      if (ctx.global().json) continue;
+      const auto& parts = out.delivery.remote_parts;
+      ctx.info("published " + out.account + " " + out.delivery.remote_url +
+               (parts.size() > 1 ? " (a thread of " + std::to_string(parts.size()) + ")" : ""));
+      for (size_t i = 1; i < parts.size(); ++i)
+        ctx.info("  part " + std::to_string(i + 1) + "/" + std::to_string(parts.size()) + " " + parts[i].url);
       continue;
     }
     if (!first_error) first_error = out.error_kind.value_or(ErrorKind::internal);
-    std::string what = out.result == "retry" ? "will retry " + show_time(ctx, out.delivery.next_attempt_at)
-                       : out.result == "paused" ? "paused until the account is reconnected"
-                       : out.result == "waiting" ? "queued: crier publish --due sends it, or cron does"
-                                                 : out.result;
-    ctx.err << "crier: error: " << out.account << ": " << out.error << " (" << what << ")\n";
-    if (!out.hint.empty()) ctx.err << "hint: " << out.hint << '\n';
+    report_not_published(ctx, out);
   }
   if (ctx.global().json) ctx.print_json({{"post_id", p.post.id}, {"deliveries", list}});
   if (ok == static_cast<int>(report.outcomes.size())) return exit_code::ok;
@@ -206,7 +233,7 @@ int run_recurring(const PostOptions& o, Context& ctx, Timestamp start, PostPlan&
   if (o.count > 0) q.count = o.count;
   RecurringPlan r = schedule_recurring(ctx.engine(), p, q);
   std::string who;
-  for (const auto& t : p.targets) who += (who.empty() ? "" : ", ") + t.account.name();
+  for (const auto& t : p.targets) who += (who.empty() ? "" : ", ") + account_label(t.account);
   if (ctx.global().json) {
     nlohmann::json list = nlohmann::json::array();
     for (size_t i = 0; i < r.first.size(); ++i) list.push_back(delivery_json(r.first[i], p.targets[i].account.name()));
@@ -219,9 +246,11 @@ int run_recurring(const PostOptions& o, Context& ctx, Timestamp start, PostPlan&
                     {"deliveries", list}});
     return 0;
   }
-  ctx.info("scheduled " + parse_recurrence(o.every).describe() + " (" + r.schedule.tz + ") for " + who +
-           ", first at " + format_local(r.first_at, ctx.time_zone()) + " (" +
-           format_relative(r.first_at, ctx.clock().now()) + "); schedule " + std::to_string(r.schedule.id));
+  std::string sref = "s" + std::to_string(r.schedule.id);
+  ctx.info("scheduled " + sref + ": " + parse_recurrence(o.every).describe() + " (" + r.schedule.tz + ") for " + who +
+           ", first post " + std::to_string(r.first.at(0).post_id) + " at " + format_local(r.first_at, ctx.time_zone()) +
+           " (" + format_relative(r.first_at, ctx.clock().now()) + "); see it: crier queue show " + sref +
+           ", stop it: crier queue cancel " + sref);
   return 0;
 }
 

@@ -32,7 +32,7 @@ int run_providers_list(Context& ctx) {
   if (ctx.global().json)
     ctx.print_json({{"providers", list}});
   else
-    t.print(ctx.out, 200);
+    ctx.print_table(t);
   return 0;
 }
 

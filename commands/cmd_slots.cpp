@@ -66,7 +66,7 @@ int run_list(Context& ctx) {
   for (const auto& j : list)
     t.add({j["account"], j["description"], j["timezone"],
            j["next_free"].is_null() ? "-" : show_time(ctx, *parse_iso8601(j["next_free"].get<std::string>()))});
-  t.print(ctx.out);
+  ctx.print_table(t);
   return 0;
 }
 

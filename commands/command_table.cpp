@@ -19,7 +19,7 @@ constexpr std::array k_commands{
     CommandInfo{"templates", "list and show prompt and post templates", need_nothing, &add_templates},
     CommandInfo{"post", "publish now to one or more accounts", k_net, &add_post},
     CommandInfo{"schedule", "queue a post for later (--at, --every, --next-slot)", k_store | need_account, &add_schedule},
-    CommandInfo{"queue", "list, show, cancel, retry and reschedule deliveries", k_store, &add_queue},
+    CommandInfo{"queue", "list, show, cancel, restore, retry and reschedule posts", k_store, &add_queue},
     CommandInfo{"slots", "posting slots per account, for --next-slot (set, list, clear)", k_store, &add_slots},
     CommandInfo{"publish", "publish what is due (for cron: publish --due; --watch keeps running)", k_net, &add_publish},
     CommandInfo{"cron", "print or install the crontab lines or systemd timers (show, install)", need_nothing, &add_cron},

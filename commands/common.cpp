@@ -77,6 +77,23 @@ nlohmann::json inbox_json(const InboxItem& i, const std::string& account) {
           {"reply_remote_id", opt(i.reply_remote_id)}};
 }
 
+std::vector<std::string> split_commas(const std::vector<std::string>& values) {
+  std::vector<std::string> out;
+  for (const auto& v : values) {
+    size_t pos = 0;
+    while (pos <= v.size()) {
+      size_t comma = v.find(',', pos);
+      std::string item = v.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      item.erase(0, item.find_first_not_of(" \t"));
+      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.pop_back();
+      if (!item.empty()) out.push_back(item);
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
+    }
+  }
+  return out;
+}
+
 std::string account_name(Context& ctx, int64_t id) {
   auto a = ctx.store().find_account(id);
   return a ? a->name() : "?";

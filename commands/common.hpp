@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +24,10 @@ nlohmann::json delivery_json(const Delivery& d, const std::string& account_name)
 nlohmann::json inbox_json(const InboxItem& i, const std::string& account_name);
 // An ISO 8601 UTC string, or null.
 nlohmann::json time_json(std::optional<Timestamp> t);
+
+// Values given repeated or comma-separated ("--status failed,dead", "--status failed --status
+// dead"), trimmed, empty ones dropped: every option that takes a list takes both.
+std::vector<std::string> split_commas(const std::vector<std::string>& values);
 
 // "network:handle" of an account id, "?" when gone; cached per run by the caller if needed.
 std::string account_name(Context& ctx, int64_t account_id);

@@ -2,9 +2,13 @@
 
 #include <iostream>
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "log.hpp"
+#include "output/table.hpp"
 #include "paths.hpp"
 #include "time/when.hpp"
 
@@ -144,6 +148,20 @@ const date::time_zone* Context::time_zone() {
   if (!m_tz) m_tz = resolve_time_zone(config().get("general.timezone"));
   return m_tz;
 }
+
+size_t Context::terminal_width() {
+  if (&raw_out != &std::cout || ::isatty(STDOUT_FILENO) != 1) return 0;
+  if (const char* c = std::getenv("COLUMNS"); c != nullptr && *c != '\0') {
+    char* end = nullptr;
+    long n = std::strtol(c, &end, 10);
+    if (*end == '\0' && n >= 20 && n <= 10000) return static_cast<size_t>(n);
+  }
+  winsize ws {};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20) return ws.ws_col;
+  return 80;
+}
+
+void Context::print_table(const Table& table) { table.print(out, terminal_width()); }
 
 void Context::info(const std::string& line) {
   if (!m_global.quiet) out << line << '\n';

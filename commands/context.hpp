@@ -87,6 +87,10 @@ class Context {
 
   // Human output helpers: nothing is printed with -q.
   void info(const std::string& line);
+  // Columns of the terminal stdout is (COLUMNS, else the terminal's own size); 0 when stdout
+  // is not a terminal - a pipe or a file gets whole cells.
+  size_t terminal_width();
+  void print_table(const class Table& table);
   void print_json(const nlohmann::json& j);
 
   // For tests: inject a clock or transport before first use.

@@ -34,13 +34,13 @@ _crier() {
     doctor) opts="" ;;
     version) opts="" ;;
     config) verbs="get set path edit"; opts="--all" ;;
-    accounts) verbs="add list remove check"; opts="--handle --server --alias --secret-stdin --paste-code --no-browser --force" ;;
+    accounts) verbs="add list remove check"; opts="--handle --server --alias --secret-stdin --paste-code --no-browser --force --yes" ;;
     draft) opts="--from --url --for --to --tone --audience --lang --hashtags --variants --template --var --thread --model --rounds --edit" ;;
     drafts) verbs="list show edit rm"; opts="--limit" ;;
     templates) verbs="list show" ;;
     post) opts="--to --image --alt --thread --lang --visibility --cw --no-card --at --dry-run" ;;
     schedule) opts="--to --image --alt --thread --lang --visibility --cw --no-card --at --every --until --count --next-slot --dry-run" ;;
-    queue) verbs="list show cancel retry reschedule"; opts="--status --account --all --limit --after --before --schedule --series --at" ;;
+    queue) verbs="list show cancel restore retry reschedule"; opts="--status --failed --account --all --limit --after --before --schedule --series --at" ;;
     slots) verbs="set list clear" ;;
     publish) opts="--due --limit --concurrency --watch" ;;
     cron) verbs="show install"; opts="--systemd --poll-every --write" ;;

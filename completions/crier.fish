@@ -22,7 +22,7 @@ complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a drafts
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a templates -d 'prompt and post templates'
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a post -d 'publish now'
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a schedule -d 'queue a post for later'
-complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a queue -d 'list, cancel and retry deliveries'
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a queue -d 'list, cancel, restore and retry posts'
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a slots -d 'posting slots per account'
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a publish -d 'publish what is due'
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a cron -d 'crontab lines or systemd timers'
@@ -35,7 +35,7 @@ complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a demo -
 
 complete -c crier -n "__fish_seen_subcommand_from config" -a "get set path edit"
 complete -c crier -n "__fish_seen_subcommand_from accounts" -a "add list remove check"
-complete -c crier -n "__fish_seen_subcommand_from queue" -a "list show cancel retry reschedule"
+complete -c crier -n "__fish_seen_subcommand_from queue" -a "list show cancel restore retry reschedule"
 complete -c crier -n "__fish_seen_subcommand_from slots" -a "set list clear"
 complete -c crier -n "__fish_seen_subcommand_from drafts" -a "list show edit rm"
 complete -c crier -n "__fish_seen_subcommand_from templates" -a "list show"
@@ -71,6 +71,7 @@ complete -c crier -n "__fish_seen_subcommand_from queue" -l after -x -d 'due at 
 complete -c crier -n "__fish_seen_subcommand_from queue" -l before -x -d 'due at or before'
 complete -c crier -n "__fish_seen_subcommand_from queue" -l schedule -x -d 'a recurring schedule'
 complete -c crier -n "__fish_seen_subcommand_from queue" -l series -d 'the whole recurring series'
+complete -c crier -n "__fish_seen_subcommand_from queue" -l failed -d 'failed and dead posts, with their errors'
 complete -c crier -n "__fish_seen_subcommand_from queue" -l at -x -d 'new time'
 complete -c crier -n "__fish_seen_subcommand_from cron" -l systemd -d 'systemd user timers'
 complete -c crier -n "__fish_seen_subcommand_from cron" -l poll-every -x -d 'minutes between polls'
@@ -83,6 +84,7 @@ complete -c crier -n "__fish_seen_subcommand_from accounts" -l secret-stdin
 complete -c crier -n "__fish_seen_subcommand_from accounts" -l paste-code
 complete -c crier -n "__fish_seen_subcommand_from accounts" -l no-browser
 complete -c crier -n "__fish_seen_subcommand_from init accounts" -l force
+complete -c crier -n "__fish_seen_subcommand_from accounts" -s y -l yes -d 'do not ask'
 complete -c crier -n "__fish_seen_subcommand_from config" -l all
 complete -c crier -n "__fish_seen_subcommand_from demo" -l keep
 complete -c crier -n "__fish_seen_subcommand_from draft" -l from -r -F -d 'base it on a file'

@@ -55,6 +55,7 @@ PostPlan plan_post(Engine& engine, const ComposeRequest& q) {
     throw Error(ErrorKind::invalid_input, "nothing to post: the text is empty",
                 "give the text as an argument, or - to read it from stdin");
 
+  std::vector<std::string> too_long;  // every target over its limit is named, not just the first
   for (const auto& account : resolve_targets(engine.store, engine.config, q.to)) {
     Provider& provider = engine.providers.get(account.network);
     TargetPlan t{account, provider.text_rules(account), {}, {}};
@@ -68,15 +69,22 @@ PostPlan plan_post(Engine& engine, const ComposeRequest& q) {
     if (t.parts.size() > 1 && !provider.capabilities().threads)
       throw Error(ErrorKind::invalid_input, account.network + " cannot post threads",
                   "shorten the text for " + account.name());
-    for (const auto& part : t.parts) {
-      t.checks.push_back(check_length(part, t.rules));
+    for (size_t i = 0; i < t.parts.size(); ++i) {
+      t.checks.push_back(check_length(t.parts[i], t.rules));
       if (!t.checks.back().fits()) {
-        std::string hint = q.thread ? "shorten the text" : "shorten it, or add --thread to post it as a thread";
-        throw Error(ErrorKind::invalid_input,
-                    "text too long for " + account.name() + ": " + t.checks.back().describe(), hint);
+        too_long.push_back(account.name() + " (" + (t.parts.size() > 1 ? "part " + std::to_string(i + 1) + ": " : "") +
+                           t.checks.back().describe() + ")");
+        break;
       }
     }
     plan.targets.push_back(std::move(t));
+  }
+  if (!too_long.empty()) {
+    std::string list;
+    for (size_t i = 0; i < too_long.size(); ++i)
+      list += (i == 0 ? "" : i + 1 == too_long.size() ? " and " : ", ") + too_long[i];
+    throw Error(ErrorKind::invalid_input, "text too long for " + list,
+                q.thread ? "shorten the text" : "shorten it, or add --thread to post it as a thread");
   }
   return plan;
 }

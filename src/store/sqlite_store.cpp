@@ -572,6 +572,18 @@ class SqliteStore final : public Store {
     return sqlite3_changes(m_db) == 1;
   }
 
+  bool restore_delivery(int64_t id, Timestamp now) override {
+    std::lock_guard lock(process_write_mutex());
+    Stmt(m_db,
+         "UPDATE deliveries SET status = 'queued', due_at = CASE WHEN due_at < ? THEN ? ELSE due_at END, "
+         "next_attempt_at = NULL WHERE id = ? AND status = 'cancelled'")
+        .bind(1, now)
+        .bind(2, now)
+        .bind(3, id)
+        .run();
+    return sqlite3_changes(m_db) == 1;
+  }
+
   bool retry_delivery(int64_t id, Timestamp now) override {
     Stmt(m_db,
          "UPDATE deliveries SET status = 'queued', attempts = 0, next_attempt_at = NULL, "

@@ -49,6 +49,10 @@ class Store {
   // failed|dead → queued, due now, attempts reset. Returns false when not failed or dead.
   virtual bool retry_delivery(int64_t id, Timestamp now) = 0;
 
+  // cancelled → queued, due at its time or at `now` when that has passed (attempts kept).
+  // Returns false when the delivery is not cancelled.
+  virtual bool restore_delivery(int64_t id, Timestamp now) = 0;
+
   // queued → queued at a new time (attempts kept, backoff cleared). False when not queued.
   virtual bool reschedule_delivery(int64_t id, Timestamp due) = 0;
 

@@ -146,7 +146,7 @@ TEST_CASE("every data command has --json with its documented fields", "[e2e][jso
   has(h.json({"analytics", "summary"}, at(k_t1d))["accounts"][0],
       {"account", "posts", "likes", "reposts", "replies", "quotes", "views", "followers", "followers_change"});
   has(h.json({"doctor"}, {{"CRIER_LLM_ENDPOINT", std::string("http://127.0.0.1:9")}}), {"ok", "checks"});
-  auto queue_id = std::to_string(h.json({"schedule", "x", "--at", "in 5h"})["deliveries"][0]["id"].get<int>());
+  auto queue_id = std::to_string(h.json({"schedule", "x", "--at", "in 5h"})["post_id"].get<int>());
   has(h.json({"queue", "cancel", queue_id}), {"cancelled", "refused"});
 }
 
@@ -337,22 +337,60 @@ TEST_CASE("a post whose answer was lost is not published twice", "[e2e][exactly-
   CHECK(h.json({"queue", "list", "--all"})["deliveries"][0]["status"] == "published");
 }
 
-TEST_CASE("queue cancel and retry", "[e2e][queue]") {
+TEST_CASE("one id per thing: the queue names posts as post and schedule print them", "[e2e][queue]") {
   CrierHome h(CRIER_BINARY);
   make_ready(h);
-  auto s = h.json({"schedule", "later", "--at", "in 1h"});
-  std::string id = std::to_string(s["deliveries"][0]["id"].get<int>());
-  CHECK(h.run({"queue", "retry", id}).exit_code == 1);  // queued, not failed
-  CHECK(h.run({"queue", "cancel", id}).exit_code == 0);
-  CHECK(h.run({"queue", "cancel", id}).exit_code == 1);
-  CHECK(h.run({"queue", "cancel", "999"}).exit_code == 1);
-  CHECK(h.json({"publish", "--due"}, at(k_t3h))["deliveries"].empty());
+  REQUIRE(h.run({"accounts", "add", "sandbox", "--handle", "other", "--alias", "o"}).exit_code == 0);
+  // Two targets: post 1 has deliveries 1 and 2, so post numbers and delivery ids part ways.
+  auto two = h.run({"schedule", "Good morning, both of you", "--at", "in 1h", "--to", "me,o"});
+  CHECK_THAT(two.out, Catch::Contains("scheduled post 1 for sandbox:me, o at 2026-11-22 11:00 UTC"));
+  CHECK_THAT(two.out, Catch::Contains("crier queue cancel 1"));
+  auto one = h.run({"schedule", "Just for me", "--at", "in 2h", "--to", "me"});
+  CHECK_THAT(one.out, Catch::Contains("scheduled post 2 for sandbox:me"));
+  // What list shows is what the commands take.
+  auto list = h.run({"queue"});
+  CHECK_THAT(list.out, Catch::Contains("1@sandbox:me") && Catch::Contains("1@o") && Catch::Contains("Just for me"));
+  auto refs = h.json({"queue"})["deliveries"];
+  CHECK(refs[0]["ref"] == "1@sandbox:me");
+  CHECK(refs[2]["ref"] == "2");
 
-  auto failed = h.json({"post", "x"}, {{"CRIER_SANDBOX_FAULT", std::string("publish=permanent")}});
-  std::string fid = std::to_string(failed["deliveries"][0]["id"].get<int>());
-  CHECK(h.json({"queue", "list"})["deliveries"][0]["status"] == "failed");
-  CHECK(h.run({"queue", "retry", fid}).exit_code == 0);
+  // "cancel 2" cancels post 2 (delivery 3), says what it cancelled, and can be undone.
+  auto c = h.run({"queue", "cancel", "2"});
+  CHECK(c.exit_code == 0);
+  CHECK_THAT(c.out, Catch::Contains("cancelled post 2 \"Just for me\" on sandbox:me; undo: crier queue restore 2"));
+  CHECK(h.json({"queue", "show", "1"})["deliveries"].size() == 2);  // post 1 untouched
+  CHECK(h.json({"queue", "show", "1@o"})["status"] == "queued");
+  auto r = h.run({"queue", "restore", "2"});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("restored post 2 \"Just for me\" on sandbox:me, due 2026-11-22 12:00 UTC"));
+  CHECK(h.json({"queue", "show", "2"})["status"] == "queued");
+  // One account of a post; the whole post; a list with commas.
+  CHECK_THAT(h.run({"queue", "cancel", "1@o"}).out, Catch::Contains("cancelled post 1 \"Good morning, both of you\" on o"));
+  CHECK(h.json({"queue", "show", "1@sandbox:me"})["status"] == "queued");
+  CHECK(h.json({"queue", "cancel", "1,2"})["cancelled"] == json::array({"1", "2"}));
+  CHECK(h.json({"queue", "list"})["deliveries"].empty());
+  // Names that are not there, or not names at all.
+  auto missing = h.run({"queue", "cancel", "999"});
+  CHECK(missing.exit_code == 1);
+  CHECK_THAT(missing.err, Catch::Contains("no post 999 in the queue"));
+  auto wrong = h.run({"queue", "show", "1@nobody"});
+  CHECK(wrong.exit_code == 2);
+  CHECK_THAT(wrong.err, Catch::Contains("unknown account 'nobody'"));
+  CHECK(h.run({"queue", "show", "banana"}).exit_code == 2);
+  // Retry takes the same names; only failed or dead posts.
+  auto failed = h.json({"post", "x", "--to", "me"}, {{"CRIER_SANDBOX_FAULT", std::string("publish=permanent")}});
+  std::string ref = failed["deliveries"][0]["ref"];
+  CHECK(ref == "3");
+  CHECK(h.run({"queue", "retry", "1"}).exit_code == 1);  // cancelled, not failed
+  CHECK(h.run({"queue", "retry", ref}).exit_code == 0);
   CHECK(h.json({"publish", "--due"})["published"] == 1);
+  // Schedules are s1, s2...
+  auto every = h.run({"schedule", "Standup", "--every", "weekdays 09:30", "--to", "o"});
+  CHECK_THAT(every.out, Catch::Contains("scheduled s1: ") && Catch::Contains("stop it: crier queue cancel s1"));
+  auto stop = h.run({"queue", "cancel", "s1"});
+  CHECK_THAT(stop.out, Catch::Contains("cancelled schedule s1 (") && Catch::Contains("1 queued post"));
+  CHECK(h.run({"queue", "restore", "s1"}).exit_code == 0);
+  CHECK(h.json({"queue", "show", "s1"})["status"] == "active");
 }
 
 TEST_CASE("accounts: list names, check, remove, reconnect - secrets never printed", "[e2e][accounts]") {
@@ -379,7 +417,19 @@ TEST_CASE("accounts: list names, check, remove, reconnect - secrets never printe
   auto refused = h.run({"accounts", "remove", "me"});
   CHECK(refused.exit_code == 2);
   CHECK_THAT(refused.err, Catch::Contains("--force"));
-  CHECK(h.run({"accounts", "remove", "me", "--force"}).exit_code == 0);
+  // Not on a terminal: no silent deletion, --yes says it is meant.
+  auto unasked = h.run({"accounts", "remove", "me", "--force"});
+  CHECK(unasked.exit_code == 2);
+  CHECK_THAT(unasked.err, Catch::Contains("removing sandbox:me with its 1 post, 0 inbox items") &&
+                              Catch::Contains("add --yes"));
+  // On a terminal it asks; anything but yes keeps the account.
+  auto kept = h.run_tty({"accounts", "remove", "me", "--force"}, 120, {}, "n\n");
+  CHECK_THAT(kept.out, Catch::Contains("remove sandbox:me with its 1 post") && Catch::Contains("[y/N]"));
+  CHECK(kept.exit_code == 1);
+  CHECK(h.json({"accounts", "list"})["accounts"].size() == 1);
+  auto gone = h.run({"accounts", "remove", "me", "--force", "--yes"});
+  CHECK(gone.exit_code == 0);
+  CHECK_THAT(gone.out, Catch::Contains("removed sandbox:me with its 1 post"));
   CHECK(h.json({"accounts", "list"})["accounts"].empty());
   CHECK(h.json({"queue", "list", "--all"})["deliveries"].empty());
 }
@@ -674,7 +724,7 @@ TEST_CASE("the same text twice: reconcile never takes the first post for the sec
   REQUIRE(h.run({"config", "set", "publish.max_attempts", "1"}).exit_code == 0);
   auto second = h.json({"post", "Office hours", "--no-card"})["deliveries"][0];
   CHECK(second["result"] == "dead");
-  CHECK(h.run({"queue", "retry", std::to_string(second["id"].get<int>())}).exit_code == 0);
+  CHECK(h.run({"queue", "retry", second["ref"].get<std::string>()}).exit_code == 0);
   auto again = h.json({"publish", "--due"})["deliveries"][0];
   CHECK(again["result"] == "published");
   CHECK(again["remote_id"] != first["remote_id"]);
@@ -723,9 +773,10 @@ TEST_CASE("recurring posts, slots, queue show and reschedule, across a DST chang
   auto s = h.json({"schedule", "Good morning", "--every", "daily 09:00", "--count", "3"});
   CHECK(s["first_at"] == "2026-10-24T07:00:00Z");
   CHECK(s["rule"] == "FREQ=DAILY;BYHOUR=9;BYMINUTE=0");
-  int64_t id = s["deliveries"][0]["id"];
+  int64_t id = s["deliveries"][0]["post_id"];  // the queue names posts: what schedule printed
   auto shown = h.json({"queue", "show", std::to_string(id)});
   CHECK(shown["schedule"]["next"] == json::array({"2026-10-25T08:00:00Z", "2026-10-26T08:00:00Z"}));  // 09:00 CET
+  CHECK(h.json({"queue", "show", "s1"})["next"] == shown["schedule"]["next"]);
 
   // Each occurrence is published once; the next is queued when one comes due; three in all.
   for (const char* now : {"2026-10-24T07:00:10Z", "2026-10-25T08:00:10Z", "2026-10-26T08:00:10Z", "2026-10-27T08:00:10Z"}) {
@@ -748,9 +799,9 @@ TEST_CASE("recurring posts, slots, queue show and reschedule, across a DST chang
   CHECK(h.json({"slots", "list"})["slots"][0]["next_free"] == "2026-10-27T12:00:00Z");
 
   // Reschedule; refused for what is not queued; bad rules are usage errors.
-  std::string bid = std::to_string(b["deliveries"][0]["id"].get<int64_t>());
+  std::string bid = std::to_string(b["deliveries"][0]["post_id"].get<int64_t>());
   auto moved = h.json({"queue", "reschedule", bid, "--at", "2026-11-02 10:00"});
-  CHECK(moved["rescheduled"] == json::array({std::stoll(bid)}));
+  CHECK(moved["rescheduled"] == json::array({bid}));
   CHECK(h.json({"queue", "show", bid})["due_at"] == "2026-11-02T09:00:00Z");
   CHECK(h.run({"queue", "reschedule", std::to_string(id), "--at", "in 1h"}).exit_code == 1);
   auto bad = h.run({"schedule", "x", "--every", "every fortnight"});

@@ -32,6 +32,12 @@ class CrierHome {
   // Runs crier with args; env adds to (or, with nullopt, removes from) the home's environment.
   ProcessResult run(const std::vector<std::string>& args, std::optional<std::string> stdin_text = std::nullopt,
                     const std::map<std::string, std::optional<std::string>>& env = {}) const;
+  // Runs crier on a pseudo-terminal `cols` columns wide (stdin, stdout and stderr are the
+  // terminal, as in a user's shell); returns what the terminal showed, "\r\n" read as "\n".
+  // `input` is typed in; NO_COLOR is unset unless extra sets it.
+  ProcessResult run_tty(const std::vector<std::string>& args, int cols = 120,
+                        const std::map<std::string, std::optional<std::string>>& extra = {},
+                        const std::string& input = "") const;
   // Starts crier without waiting (output discarded); returns the pid for kill()/waitpid().
   int spawn(const std::vector<std::string>& args) const;
   // Runs with --json and parses stdout; fails the test when it is not JSON.
