@@ -66,14 +66,117 @@ std::string command_path(const CLI::App* app) {
   return path.empty() ? "crier" : "crier " + path;
 }
 
-// Handles a parse failure: one line, a suggestion when a command name was mistyped, exit 2.
+// The long names of an App's options ("--to", "--at", ...), for did-you-mean.
+std::vector<std::string> option_names(const CLI::App* app) {
+  std::vector<std::string> out;
+  for (const CLI::App* a = app; a != nullptr; a = a->get_parent())
+    for (const CLI::Option* o : a->get_options())
+      for (const auto& l : o->get_lnames()) out.push_back("--" + l);
+  return out;
+}
+
+// Words after "prefix" in a CLI11 message, split at spaces.
+std::vector<std::string> words_after(const std::string& msg, const std::string& prefix) {
+  std::vector<std::string> out;
+  auto p = msg.find(prefix);
+  if (p == std::string::npos) return out;
+  std::string rest = msg.substr(p + prefix.size());
+  size_t pos = 0;
+  while (pos < rest.size()) {
+    size_t sp = rest.find(' ', pos);
+    std::string w = rest.substr(pos, sp == std::string::npos ? std::string::npos : sp - pos);
+    if (!w.empty()) out.push_back(w);
+    if (sp == std::string::npos) break;
+    pos = sp + 1;
+  }
+  return out;
+}
+
+// A number as people write it: 1, 256, 1.5 (CLI11 prints ranges as 0.000000 to 1.79e308).
+std::string plain_number(const std::string& s) {
+  try {
+    double d = std::stod(s);
+    if (d > 1e15) return "";
+    if (d == static_cast<double>(static_cast<long long>(d))) return std::to_string(static_cast<long long>(d));
+    return s;
+  } catch (const std::exception&) {
+    return s;
+  }
+}
+
+// CLI11's messages in crier's words: what was wrong, with the option or argument named, and a
+// suggestion when a name was mistyped. Returns the message and the hint.
+std::pair<std::string, std::string> explain(const CLI::App* at, const CLI::ParseError& e) {
+  std::string where = command_path(at);
+  std::string see = "see: " + where + " --help";
+  std::string msg = e.what();
+  if (!msg.empty() && msg.back() == '\n') msg.pop_back();
+  if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+    auto extras = words_after(msg, "expected: ");
+    std::reverse(extras.begin(), extras.end());  // CLI11 lists them last first
+    for (const auto& w : extras)
+      if (!w.empty() && w[0] == '-') {
+        std::string option = w.substr(0, w.find('='));
+        std::string guess = did_you_mean(option, option_names(at));
+        return {"unknown option '" + option + "' for " + where,
+                guess.empty() ? see : "did you mean " + guess + "?"};
+      }
+    std::string first = extras.empty() ? "" : extras.front();
+    return {"'" + first + "' was not expected after " + where,
+            "put text with spaces in quotes, or give lists with commas (--to a,b); " + see};
+  }
+  if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
+    std::string name = msg.substr(0, msg.find(" is required"));
+    const CLI::Option* o = at->get_option_no_throw(name);
+    std::string about = o != nullptr && !o->get_description().empty() ? ": " + o->get_description() : "";
+    std::string what = name.rfind("--", 0) == 0 ? name : std::string(1, static_cast<char>(std::toupper(name[0]))) + name.substr(1);
+    for (auto& c : what)
+      if (name.rfind("--", 0) != 0) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return {where + " needs " + what + about, see};
+  }
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) != nullptr) {
+    std::string option = msg.substr(0, msg.find(':'));
+    return {option + " needs a value", see};
+  }
+  if (dynamic_cast<const CLI::ConversionError*>(&e) != nullptr || dynamic_cast<const CLI::ValidationError*>(&e) != nullptr) {
+    // "--count: Value 0 not in range 1 to 256", "Could not convert: --limit = abc"
+    std::string option, value;
+    if (auto p = msg.find("convert: "); p != std::string::npos) {
+      std::string rest = msg.substr(p + 9);
+      option = rest.substr(0, rest.find(" = "));
+      value = rest.find(" = ") == std::string::npos ? "" : rest.substr(rest.find(" = ") + 3);
+      if (option.find("--") != 0) option = "--" + option;
+      return {option + " takes a number, not '" + value + "'", see};
+    }
+    option = msg.substr(0, msg.find(':'));
+    auto range = words_after(msg, "not in range ");
+    auto v = words_after(msg, "Value ");
+    value = v.empty() ? "" : v[0];
+    bool numeric = !value.empty() && value.find_first_not_of("-+0123456789.") == std::string::npos;
+    if (!numeric) return {option + " takes a number, not '" + value + "'", see};
+    if (range.size() >= 3) {
+      std::string lo = plain_number(range[0]), hi = plain_number(range[2]);
+      std::string want = hi.empty() ? "at least " + lo : "from " + lo + " to " + hi;
+      if (hi.empty() && lo == "0") want = value == "0" ? "a positive number" : "0 or more";
+      return {option + " must be " + want + ", not '" + value + "'", see};
+    }
+    return {lower_first(msg), see};
+  }
+  return {lower_first(msg), see};
+}
+
+// Handles a parse failure: one line, a suggestion when a name was mistyped, exit 2.
 int report_parse_error(const CLI::App& app, const CLI::ParseError& e, const std::vector<std::string>& args,
                        std::ostream& err) {
   const CLI::App* at = deepest(app);
   auto names = subcommand_names(*at);
-  // The first word that is not an option, after the words of the chosen command path.
+  std::string msg = e.what();
+  bool no_subcommand = msg.find("subcommand is required") != std::string::npos;
+  // A mistyped command: the first word that is not an option, after the command path. Only
+  // when CLI11 could not place a word (an extra) or wanted a command: otherwise the word is
+  // an option's value (--limit abc), not a command.
   std::string unknown;
-  if (!names.empty()) {
+  if (!names.empty() && (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr || no_subcommand)) {
     size_t depth = 0;
     for (const CLI::App* a = at; a->get_parent() != nullptr; a = a->get_parent()) ++depth;
     size_t seen = 0;
@@ -98,9 +201,7 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& e, const std:
                                    : "did you mean '" + where + " " + suggestion + "'?");
     return exit_code::usage;
   }
-  std::string msg = lower_first(e.what());
-  if (!msg.empty() && msg.back() == '\n') msg.pop_back();
-  if (msg.find("subcommand is required") != std::string::npos && !names.empty()) {
+  if (no_subcommand && !names.empty()) {
     std::string list;
     for (size_t i = 0; i < names.size(); ++i)
       list += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
@@ -110,7 +211,8 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& e, const std:
       print_error(err, "'" + command_path(at) + "' needs one of: " + list, "see: " + command_path(at) + " --help");
     return exit_code::usage;
   }
-  print_error(err, msg, "see: " + command_path(at) + " --help");
+  auto [message, hint] = explain(at, e);
+  print_error(err, message, hint);
   return exit_code::usage;
 }
 
@@ -145,7 +247,24 @@ std::unique_ptr<CLI::App> build_cli(GlobalOptions& g, Runner& selected) {
   app->add_flag("--no-color", g.no_color, "no colour (also NO_COLOR)");
   app->require_subcommand(1);
   app->footer("Run 'crier COMMAND --help' for a command's options; 'man crier' for the manual.");
-  for (const auto& info : command_table()) info.add(*app, info, selected);
+  for (const auto& info : command_table()) {
+    info.add(*app, info, selected);
+    // Every command's --help ends with examples and the options every command takes.
+    CLI::App* sub = app->get_subcommand(std::string(info.name));
+    std::string footer = sub->get_footer() == app->get_footer() ? std::string() : sub->get_footer();
+    if (!footer.empty()) footer += "\n\n";
+    footer += "Examples:\n";
+    std::string_view ex = info.examples;
+    for (size_t pos = 0; pos < ex.size();) {
+      size_t nl = ex.find('\n', pos);
+      footer += "  " + std::string(ex.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos)) + "\n";
+      pos = nl == std::string_view::npos ? ex.size() : nl + 1;
+    }
+    footer += "\nEvery command also takes --config FILE, --db FILE, --json, -q, -v/-vv and --no-color\n"
+              "(crier --help). The manual: man crier.";
+    sub->footer(footer);
+    for (CLI::App* verb : sub->get_subcommands([](const CLI::App*) { return true; })) verb->footer(footer);
+  }
   return app;
 }
 
@@ -153,8 +272,14 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   GlobalOptions g;
   Runner selected;
   auto app = build_cli(g, selected);
+  std::vector<std::string> words = args;
+  // "crier help", "crier help post", "crier help queue cancel": the same as --help.
+  if (!words.empty() && words[0] == "help") {
+    words.erase(words.begin());
+    words.push_back("--help");
+  }
   try {
-    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    std::vector<std::string> reversed(words.rbegin(), words.rend());
     app->parse(reversed);
   } catch (const CLI::CallForHelp&) {
     out << app->help();

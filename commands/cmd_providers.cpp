@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "media/media.hpp"
 #include "common.hpp"
 #include "output/table.hpp"
 
@@ -11,6 +12,7 @@ namespace {
 int run_providers_list(Context& ctx) {
   nlohmann::json list = nlohmann::json::array();
   Table t({"NETWORK", "LIMIT", "IMAGES", "CAN", "ABOUT"});
+  t.shrink_first(3);
   for (const auto& info : provider_table()) {
     Provider& p = ctx.providers().get(info.name);
     TextRules r = p.text_rules(Account{});
@@ -26,7 +28,7 @@ int run_providers_list(Context& ctx) {
                     {"max_image_bytes", r.max_image_bytes},
                     {"capabilities", caps}});
     t.add({std::string(info.name), std::to_string(r.max_length) + " " + r.unit,
-           std::to_string(r.max_images) + " x " + std::to_string(r.max_image_bytes / 1000) + " kB", can,
+           std::to_string(r.max_images) + " x " + human_bytes(r.max_image_bytes), can,
            std::string(info.summary)});
   }
   if (ctx.global().json)

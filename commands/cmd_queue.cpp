@@ -94,6 +94,7 @@ int run_list(const QueueOptions& o, Context& ctx) {
   if (errors) headers.push_back("LAST ERROR");
   Table t(headers);
   t.shrink_first(6);
+  t.keep(0);
   for (const auto& d : deliveries) {
     auto post = ctx.store().find_post(d.post_id);
     auto account = ctx.store().find_account(d.account_id);
@@ -103,7 +104,7 @@ int run_list(const QueueOptions& o, Context& ctx) {
     if (d.status == DeliveryStatus::queued && d.attempts > 0) when += " (retry " + std::to_string(d.attempts) + ")";
     if (d.status == DeliveryStatus::queued && account && account->status != "active") when = "paused";
     std::vector<std::string> row{ref_for(ctx.store(), d),
-                                 account ? account_label(*account) : "?",
+                                 account ? short_label(ctx.store(), *account) : "?",
                                  ctx.style().status(to_string(d.status)),
                                  show_time(ctx, done ? *d.published_at : due),
                                  when,

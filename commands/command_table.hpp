@@ -26,6 +26,9 @@ struct CommandInfo {
   std::string_view name;
   std::string_view summary;
   unsigned needs;
+  // Two or three command lines, one per line, shown at the end of --help. A test runs each of
+  // them (and those of README.md and crier(1)) against the sandbox, so they stay true.
+  std::string_view examples;
   // Adds the subcommand to `app`; when it is chosen, sets `selected` to its run function.
   void (*add)(CLI::App& app, const CommandInfo& info, Runner& selected);
 };

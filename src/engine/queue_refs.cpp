@@ -73,12 +73,19 @@ std::vector<Delivery> resolve_queue_ref(Store& store, const QueueRef& ref) {
 
 std::string account_label(const Account& a) { return a.alias.empty() ? a.name() : a.alias; }
 
+std::string short_label(Store& store, const Account& a) {
+  if (!a.alias.empty()) return a.alias;
+  int same = 0;
+  for (const auto& other : store.list_accounts()) same += other.handle == a.handle;
+  return same == 1 ? a.handle : a.name();
+}
+
 std::string ref_for(Store& store, const Delivery& d) {
   DeliveryFilter f;
   f.post_id = d.post_id;
   if (store.list_deliveries(f).size() <= 1) return std::to_string(d.post_id);
   auto a = store.find_account(d.account_id);
-  return std::to_string(d.post_id) + "@" + (a ? account_label(*a) : "?");
+  return std::to_string(d.post_id) + "@" + (a ? short_label(store, *a) : "?");
 }
 
 std::string quoted_excerpt(const std::string& text, size_t width) {

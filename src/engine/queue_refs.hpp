@@ -36,11 +36,14 @@ QueueRef parse_queue_ref(std::string_view text);
 // reference when there is nothing by that name (or the post has no delivery on that account).
 std::vector<Delivery> resolve_queue_ref(Store& store, const QueueRef& ref);
 
-// How an account is shown in the queue: its alias when it has one, else network:handle.
+// How an account is shown in messages: its alias when it has one, else network:handle.
 std::string account_label(const Account& account);
+// The shortest name that still names the account: its alias, else its handle when no other
+// account has that handle, else network:handle. Used in references ("10@me") and tables.
+std::string short_label(Store& store, const Account& account);
 
 // The reference a user types for this delivery: "10" when the post went to one account only,
-// else "10@label".
+// else "10@" + short_label.
 std::string ref_for(Store& store, const Delivery& delivery);
 
 // The first line of a post's text, cut to `width` columns, in quotes: "Good morning…".

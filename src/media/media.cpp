@@ -25,13 +25,14 @@ std::string extension_for(const std::string& mime) {
   return ".bin";
 }
 
+}  // namespace
+
 std::string human_bytes(int64_t n) {
-  if (n >= 1'000'000) return fmt::format("{:.2f} MB", static_cast<double>(n) / 1e6);
-  if (n >= 1'000) return fmt::format("{:.1f} kB", static_cast<double>(n) / 1e3);
+  if (n >= (1 << 20) && n % (1 << 20) == 0) return fmt::format("{} MiB", n >> 20);  // a limit set in MiB
+  if (n >= 1'000'000) return fmt::format("{:.3g} MB", static_cast<double>(n) / 1e6);
+  if (n >= 1'000) return fmt::format("{:.3g} kB", static_cast<double>(n) / 1e3);
   return fmt::format("{} bytes", n);
 }
-
-}  // namespace
 
 MediaItem inspect_image(const fs::path& path, std::string alt) {
   std::error_code ec;

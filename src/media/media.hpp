@@ -21,6 +21,9 @@ MediaItem inspect_image(const std::filesystem::path& path, std::string alt);
 void check_media(const std::vector<MediaItem>& media, const TextRules& rules,
                  const std::string& network);
 
+// "1.5 MB", "16 MiB", "830 bytes": a size as people read it.
+std::string human_bytes(int64_t bytes);
+
 // Copies the image into `dir` under a name derived from its content; returns the item with
 // path pointing at the copy. Idempotent for the same content.
 MediaItem keep_media_copy(const MediaItem& item, const std::filesystem::path& dir);

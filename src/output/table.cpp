@@ -97,8 +97,11 @@ void Table::print(std::ostream& out, size_t width) const {
         w[flex] -= std::min(over, w[flex] - 12);
         continue;
       }
-      size_t widest = static_cast<size_t>(std::max_element(w.begin(), w.end()) - w.begin());
-      if (w[widest] <= 6) break;  // as narrow as it goes: let the terminal wrap
+      size_t widest = cols;
+      for (size_t c = 0; c < cols; ++c)
+        if (std::find(m_keep.begin(), m_keep.end(), c) == m_keep.end() && (widest == cols || w[c] > w[widest]))
+          widest = c;
+      if (widest == cols || w[widest] <= 6) break;  // as narrow as it goes: let the terminal wrap
       w[widest] -= std::min(over, w[widest] - 6);
     }
     for (auto& r : cells)

@@ -16,17 +16,20 @@ class Table {
   // The column that gives way first when the table is wider than the terminal (a text or
   // detail column); by default the last.
   void shrink_first(size_t column) { m_flex = column; }
+  // A column never cut (what a user types next, such as a post's reference).
+  void keep(size_t column) { m_keep.push_back(column); }
   // Columns padded to their widest cell, measured as the terminal shows it (CJK and emoji are
   // two columns, colour sequences none); the last column is not padded; newlines in a cell are
   // shown as "⏎". width > 0 (a terminal that wide): cells are cut with "…" so each row fits -
-  // the shrink_first column down to 12, then the widest others down to 6. width 0 (a pipe, a
-  // file): nothing is cut.
+  // the shrink_first column down to 12, then the widest others (not kept) down to 6. width 0
+  // (a pipe, a file): nothing is cut.
   void print(std::ostream& out, size_t width = 0) const;
 
  private:
   std::vector<std::string> m_headers;
   std::vector<std::vector<std::string>> m_rows;
   size_t m_flex = static_cast<size_t>(-1);
+  std::vector<size_t> m_keep;
 };
 
 // Columns a string takes on a terminal (SGR colour sequences take none).

@@ -221,7 +221,8 @@ std::string format_relative(Timestamp t, Timestamp now) {
   if (day.count() > 0) s = std::to_string(day.count()) + "d " + std::to_string(hr.count()) + "h";
   else if (hr.count() > 0) s = std::to_string(hr.count()) + "h " + std::to_string(mn.count()) + "m";
   else if (mn.count() > 0) s = std::to_string(mn.count()) + "m";
-  else return future ? "now" : "just now";
+  else if (a.count() > 0) s = std::to_string(duration_cast<seconds>(a).count()) + "s";
+  else return "now";
   return future ? "in " + s : s + " ago";
 }
 

@@ -349,9 +349,9 @@ TEST_CASE("one id per thing: the queue names posts as post and schedule print th
   CHECK_THAT(one.out, Catch::Contains("scheduled post 2 for sandbox:me"));
   // What list shows is what the commands take.
   auto list = h.run({"queue"});
-  CHECK_THAT(list.out, Catch::Contains("1@sandbox:me") && Catch::Contains("1@o") && Catch::Contains("Just for me"));
+  CHECK_THAT(list.out, Catch::Contains("1@me") && Catch::Contains("1@o") && Catch::Contains("Just for me"));
   auto refs = h.json({"queue"})["deliveries"];
-  CHECK(refs[0]["ref"] == "1@sandbox:me");
+  CHECK(refs[0]["ref"] == "1@me");
   CHECK(refs[2]["ref"] == "2");
 
   // "cancel 2" cancels post 2 (delivery 3), says what it cancelled, and can be undone.
@@ -366,7 +366,7 @@ TEST_CASE("one id per thing: the queue names posts as post and schedule print th
   CHECK(h.json({"queue", "show", "2"})["status"] == "queued");
   // One account of a post; the whole post; a list with commas.
   CHECK_THAT(h.run({"queue", "cancel", "1@o"}).out, Catch::Contains("cancelled post 1 \"Good morning, both of you\" on o"));
-  CHECK(h.json({"queue", "show", "1@sandbox:me"})["status"] == "queued");
+  CHECK(h.json({"queue", "show", "1@me"})["status"] == "queued");
   CHECK(h.json({"queue", "cancel", "1,2"})["cancelled"] == json::array({"1", "2"}));
   CHECK(h.json({"queue", "list"})["deliveries"].empty());
   // Names that are not there, or not names at all.
@@ -1229,4 +1229,148 @@ TEST_CASE("text from the network is shown, not obeyed: escape sequences in a men
   CHECK_THAT(j.out, Catch::Contains("\\u001b[2J"));
   CHECK_THAT(j.out, Catch::Contains("\\u009b"));
   CHECK(json::parse(j.out)["text"].get<std::string>().find("\x1b[2J") != std::string::npos);
+}
+
+TEST_CASE("messages tell the truth: parse errors in crier's words, retries say what happens next", "[e2e][messages]") {
+  CrierHome h(CRIER_BINARY);
+  make_ready(h);
+  REQUIRE(h.run({"accounts", "add", "sandbox", "--handle", "other", "--alias", "o"}).exit_code == 0);
+  struct Case {
+    std::vector<std::string> args;
+    std::string error, hint;
+  };
+  for (const auto& c : std::vector<Case>{
+           {{"post", "hi", "--too", "me"}, "unknown option '--too' for crier post", "did you mean --to?"},
+           {{"queue", "cancel"}, "crier queue cancel needs REFS: posts: 10", "crier queue cancel --help"},
+           {{"queue", "--limit", "abc"}, "--limit takes a number, not 'abc'", ""},
+           {{"schedule", "x", "--every", "daily 09:00", "--count", "0"}, "--count must be a positive number, not '0'", ""},
+           {{"publish", "--concurrency", "0"}, "--concurrency must be from 1 to 256, not '0'", ""},
+           {{"post", "hi", "there", "me"}, "'there' was not expected after crier post", "quotes"},
+           {{"post", "hi", "--to"}, "--to needs a value", ""},
+       }) {
+    auto r = h.run(c.args);
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    check_one_error(r);
+    CHECK_THAT(r.err, Catch::Contains(c.error));
+    CHECK_THAT(r.err, Catch::Contains(c.hint));
+    CHECK(r.err.find("Value ") == std::string::npos);  // not CLI11's words
+  }
+  // help works as a command, and every --help ends with examples and the global options.
+  auto help = h.run({"help", "post"});
+  CHECK(help.exit_code == 0);
+  CHECK(help.out == h.run({"post", "--help"}).out);
+  CHECK_THAT(help.out, Catch::Contains("Examples:\n  crier post \"Hello from the terminal\""));
+  CHECK_THAT(help.out, Catch::Contains("--config FILE, --db FILE, --json"));
+  CHECK_THAT(h.run({"help", "queue", "cancel"}).out, Catch::Contains("crier queue cancel 1 && crier queue restore 1"));
+
+  // A transient failure: queued to retry at a time, and what sends it - never "run it again".
+  auto retry = h.run({"post", "flaky", "--to", "me"}, std::nullopt, {{"CRIER_SANDBOX_FAULT", std::string("publish=transient")}});
+  CHECK(retry.exit_code == 75);
+  CHECK_THAT(retry.err, Catch::Contains("sandbox:me: not published yet"));
+  CHECK_THAT(retry.err, Catch::Contains("queued to retry at 2026-11-22 10:0"));
+  CHECK_THAT(retry.err, Catch::Contains("crier publish --due sends it, or cron does"));
+  CHECK(retry.err.find("try later") == std::string::npos);
+  // ...and the queue shows the retry's time, not the original "now".
+  auto q = h.json({"queue"})["deliveries"][0];
+  auto row = h.run({"queue"}).out;
+  CHECK_THAT(row, Catch::Contains("(retry 1)"));
+  CHECK(row.find("now") == std::string::npos);
+  // A thread prints every part; too long for several accounts names each.
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += "Sentence number " + std::to_string(i) + " of a long thread. ";
+  auto thread = h.run({"post", text, "--to", "o", "--thread"});
+  CHECK(thread.exit_code == 0);
+  CHECK_THAT(thread.out, Catch::Contains("(a thread of ") && Catch::Contains("  part 2/"));
+  REQUIRE(h.run({"accounts", "add", "sandbox", "--handle", "third"}).exit_code == 0);
+  auto too_long = h.run({"post", std::string(600, 'x'), "--to", "o,third"});
+  CHECK(too_long.exit_code == 2);
+  CHECK_THAT(too_long.err, Catch::Contains("text too long for sandbox:other (600/500 graphemes (100 over)) and "
+                                           "sandbox:third (600/500 graphemes (100 over))"));
+}
+
+namespace {
+
+// Display columns of a line as a terminal shows it: colour sequences take none.
+size_t columns(const std::string& line) {
+  std::string plain;
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (line[i] == '\x1b') {
+      while (i < line.size() && line[i] != 'm') ++i;
+      continue;
+    }
+    plain += line[i];
+  }
+  size_t n = 0;
+  for (unsigned char c : plain) n += (c & 0xC0) != 0x80;  // code points; the test's text is narrow
+  return n;
+}
+
+std::vector<std::string> lines_of(const std::string& s) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < s.size()) {
+    size_t nl = s.find('\n', pos);
+    out.push_back(s.substr(pos, nl - pos));
+    pos = nl == std::string::npos ? s.size() : nl + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("tables on a 120-column terminal: they fit, and colour does not shift the columns", "[e2e][tables]") {
+  MastodonFake fake;
+  CrierHome h(CRIER_BINARY);
+  make_ready(h);
+  REQUIRE(h.run({"accounts", "add", "mastodon", "--server", fake.url(), "--secret-stdin"},
+                std::string(MastodonFake::k_token) + "\n")
+              .exit_code == 0);
+  REQUIRE(h.run({"accounts", "add", "sandbox", "--handle", "a-rather-long-handle-for-a-sandbox-account"}).exit_code == 0);
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(h.run({"schedule", "A long post that goes on and on, about nothing in particular, number " +
+                                   std::to_string(i) + ", until it is far wider than any terminal would show.",
+                   "--at", "in " + std::to_string(i + 1) + "h", "--to", "me,a-rather-long-handle-for-a-sandbox-account"})
+                .exit_code == 0);
+  h.run({"post", "failing one", "--to", "me"}, std::nullopt, {{"CRIER_SANDBOX_FAULT", std::string("publish=permanent")}});
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"queue"}, {"queue", "--failed"}, {"accounts", "list"}, {"providers", "list"}, {"config", "get", "--all"}}) {
+    auto r = h.run_tty(args, 120, {{"CRIER_NOW", std::string(k_t0)}});
+    INFO(Catch::Detail::stringify(args) << "\n" << r.out);
+    CHECK(r.exit_code == 0);
+    CHECK((r.out.find("\x1b[") != std::string::npos || args[0] != "queue"));  // colour is on
+    auto rows = lines_of(r.out);
+    REQUIRE(rows.size() >= 2);
+    for (const auto& line : rows) CHECK(columns(line) <= 120);
+    // Each column starts where its header does, on every row (positions in code points,
+    // colour sequences taken out).
+    auto cells = [](const std::string& line) {
+      std::vector<std::string> cps;
+      for (size_t i = 0; i < line.size(); ++i) {
+        if (line[i] == '\x1b') {
+          while (i < line.size() && line[i] != 'm') ++i;
+          continue;
+        }
+        if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) cps.emplace_back();
+        cps.back() += line[i];
+      }
+      return cps;
+    };
+    auto header = cells(rows[0]);
+    std::vector<size_t> starts;
+    for (size_t i = 2; i < header.size(); ++i)
+      if (header[i] != " " && header[i - 1] == " " && header[i - 2] == " ") starts.push_back(i);
+    for (size_t r_i = 1; r_i < rows.size(); ++r_i) {
+      auto cps = cells(rows[r_i]);
+      for (size_t st : starts) {
+        if (st >= cps.size()) continue;  // a short last cell
+        INFO("row " << r_i << " column at " << st);
+        CHECK(cps[st - 1] == " ");
+        CHECK(cps[st - 2] == " ");
+      }
+    }
+  }
+  // In a pipe nothing is cut.
+  auto piped = h.run({"queue"});
+  CHECK_THAT(piped.out, Catch::Contains("far wider than any terminal would show."));
 }
