@@ -18,8 +18,24 @@ namespace fs = std::filesystem;
 struct CronOptions {
   bool systemd = false;
   bool write = false;
-  std::string poll_every = "10";
+  std::string poll_every = "5";
 };
+
+// What runs crier on a timer: the one list crontab lines, systemd units, the README and
+// crier(1) are written from (a test holds the README to it).
+struct Job {
+  std::string name;      // systemd unit name: crier-NAME
+  std::string what;      // its description
+  std::string args;      // crier's arguments
+  std::string cron;      // crontab schedule
+  std::string calendar;  // systemd OnCalendar=
+};
+
+std::vector<Job> jobs(const CronOptions& o) {
+  return {{"publish", "publish what is due", "publish --due -q", "* * * * *", "*-*-* *:*:00"},
+          {"poll", "poll the inbox", "poll -q", "*/" + o.poll_every + " * * * *", "*-*-* *:0/" + o.poll_every + ":00"},
+          {"analytics", "refresh analytics", "analytics refresh -q", "0 * * * *", "*-*-* *:00:00"}};
+}
 
 const char* k_begin = "# >>> crier (crier cron install) >>>";
 const char* k_end = "# <<< crier <<<";
@@ -70,9 +86,9 @@ std::string crier_command(Context& ctx, const std::string& args, Format f) {
 }
 
 std::string crontab_block(Context& ctx, const CronOptions& o) {
-  return std::string(k_begin) + "\n" + "* * * * * " + crier_command(ctx, "publish --due -q", Format::crontab) +
-         "\n" + "*/" + o.poll_every + " * * * * " + crier_command(ctx, "poll -q", Format::crontab) + "\n" + k_end +
-         "\n";
+  std::string block = std::string(k_begin) + "\n";
+  for (const auto& j : jobs(o)) block += j.cron + " " + crier_command(ctx, j.args, Format::crontab) + "\n";
+  return block + k_end + "\n";
 }
 
 struct UnitFile {
@@ -90,10 +106,12 @@ std::vector<UnitFile> systemd_units(Context& ctx, const CronOptions& o) {
     return "[Unit]\nDescription=crier: " + what + "\n\n[Timer]\nOnCalendar=" + calendar +
            "\nPersistent=true\nAccuracySec=1s\n\n[Install]\nWantedBy=timers.target\n";
   };
-  return {{"crier-publish.service", service("publish what is due", "publish --due -q")},
-          {"crier-publish.timer", timer("publish what is due, every minute", "*-*-* *:*:00")},
-          {"crier-poll.service", service("poll the inbox", "poll -q")},
-          {"crier-poll.timer", timer("poll the inbox", "*-*-* *:0/" + o.poll_every + ":00")}};
+  std::vector<UnitFile> units;
+  for (const auto& j : jobs(o)) {
+    units.push_back({"crier-" + j.name + ".service", service(j.what, j.args)});
+    units.push_back({"crier-" + j.name + ".timer", timer(j.what, j.calendar)});
+  }
+  return units;
 }
 
 // $XDG_CONFIG_HOME/systemd/user: beside crier's own config dir.
@@ -139,7 +157,9 @@ int run_install(const CronOptions& o, Context& ctx) {
                                                   fs::perms::others_read);
       ctx.info("wrote " + (dir / u.name).string());
     }
-    ctx.info("now run: systemctl --user daemon-reload && systemctl --user enable --now crier-publish.timer crier-poll.timer");
+    std::string timers;
+    for (const auto& j : jobs(o)) timers += " crier-" + j.name + ".timer";
+    ctx.info("now run: systemctl --user daemon-reload && systemctl --user enable --now" + timers);
     return 0;
   }
   std::string block = crontab_block(ctx, o);
@@ -173,7 +193,7 @@ void add_cron(CLI::App& app, const CommandInfo& info, Runner& selected) {
   cmd->require_subcommand(1);
   auto common = [o](CLI::App* c) {
     c->add_flag("--systemd", o->systemd, "systemd user timers instead of a crontab");
-    c->add_option("--poll-every", o->poll_every, "minutes between polls of the inbox (default 10)")
+    c->add_option("--poll-every", o->poll_every, "minutes between polls of the inbox (default 5)")
         ->check(CLI::Range(1, 59));
   };
   auto* show = cmd->add_subcommand("show", "print the crontab lines (or systemd units) that run crier");

@@ -80,7 +80,14 @@ PostPlan plan(const PostOptions& o, Context& ctx) {
 // The text as the network will show it (e.g. Bluesky's shortened links), which is what is sent.
 std::string shown(const TargetPlan& t, size_t i) { return t.rules.displayed ? t.rules.displayed(t.parts[i]) : t.parts[i]; }
 
-int print_dry_run(const PostPlan& p, Context& ctx) {
+// When a dry run would have had it published: the time in the zone and in UTC, or the rule.
+struct DryRunWhen {
+  std::optional<Timestamp> at;
+  std::string rule;  // for --every: the rule described
+  bool next_slot = false;
+};
+
+int print_dry_run(const PostPlan& p, Context& ctx, const DryRunWhen& when = {}) {
   nlohmann::json targets = nlohmann::json::array();
   for (const auto& t : p.targets) {
     nlohmann::json parts = nlohmann::json::array();
@@ -97,9 +104,17 @@ int print_dry_run(const PostPlan& p, Context& ctx) {
     targets.push_back({{"account", t.account.name()}, {"parts", parts}, {"images", images}});
   }
   if (ctx.global().json) {
-    ctx.print_json({{"dry_run", true}, {"targets", targets}});
+    nlohmann::json j = {{"dry_run", true}, {"targets", targets}};
+    if (when.at) j["due_at"] = format_utc(*when.at);
+    if (!when.rule.empty()) j["rule"] = when.rule;
+    ctx.print_json(j);
     return 0;
   }
+  if (when.at)
+    ctx.out << (when.rule.empty() ? "due " : "first ") << format_local(*when.at, ctx.time_zone()) << " ("
+            << format_utc(*when.at) << ", " << format_relative(*when.at, ctx.clock().now()) << ")"
+            << (when.rule.empty() ? "" : ", then " + when.rule) << '\n';
+  if (when.next_slot) ctx.out << "due at each account's next free slot (crier slots list)\n";
   for (const auto& t : p.targets) {
     ctx.out << ctx.style().bold(t.account.name()) << '\n';
     for (size_t i = 0; i < t.parts.size(); ++i) {
@@ -229,7 +244,7 @@ int run_recurring(const PostOptions& o, Context& ctx, Timestamp start, PostPlan&
   q.rule = o.every;
   q.start = start;
   q.tz = ctx.time_zone();
-  if (!o.until.empty()) q.until = parse_when(o.until, ctx.clock().now(), q.tz);
+  if (!o.until.empty()) q.until = parse_until(o.until, ctx.clock().now(), q.tz);
   if (o.count > 0) q.count = o.count;
   RecurringPlan r = schedule_recurring(ctx.engine(), p, q);
   std::string who;
@@ -266,7 +281,14 @@ int run_schedule(const PostOptions& o, Context& ctx) {
                 "e.g. --at 'tomorrow 9am', --every 'mon,wed,fri 18:30', --next-slot");
   if (o.every.empty() && (!o.until.empty() || o.count > 0))
     throw Error(ErrorKind::usage, "--until and --count go with --every");
-  if (!o.every.empty()) parse_recurrence(o.every);  // validate before planning
+  if (!o.every.empty()) {  // validated before planning
+    Recurrence rule = parse_recurrence(o.every);
+    // A rule without a time of day takes the first post's, which only --at can give: without
+    // it, 'every tuesday' would post at whatever minute this command happened to run.
+    if (rule.times.empty() && o.at.empty())
+      throw Error(ErrorKind::invalid_input, "'" + o.every + "' has no time of day",
+                  "add one, e.g. --every '" + o.every + " 09:00', or give the first time with --at 'tue 09:00'");
+  }
   Timestamp due = now;
   if (!slot && !o.at.empty()) {
     due = parse_when(o.at, now, ctx.time_zone());
@@ -275,10 +297,20 @@ int run_schedule(const PostOptions& o, Context& ctx) {
                   "'" + o.at + "' is in the past (" + format_local(due, ctx.time_zone()) + ")",
                   "give a future time, or use crier post to publish now");
   }
-  if (!o.until.empty() && parse_when(o.until, now, ctx.time_zone()) <= std::max(due, now))
+  if (!o.until.empty() && parse_until(o.until, now, ctx.time_zone()) <= std::max(due, now))
     throw Error(ErrorKind::invalid_input, "--until '" + o.until + "' is not after the start");
   PostPlan p = plan(o, ctx);
-  if (o.dry_run) return print_dry_run(p, ctx);
+  if (o.dry_run) {
+    DryRunWhen w;
+    w.next_slot = slot;
+    if (!slot) w.at = std::max(due, now);
+    if (!o.every.empty()) {
+      Recurrence rule = parse_recurrence(o.every);
+      w.rule = rule.describe();
+      w.at = next_occurrence(rule, std::max(due, now), ctx.time_zone(), std::max(due, now) - std::chrono::seconds{1});
+    }
+    return print_dry_run(p, ctx, w);
+  }
   if (slot) return run_next_slot(ctx, p);
   if (!o.every.empty()) return run_recurring(o, ctx, std::max(due, now), p);
   return run_schedule_at(ctx, std::max(due, now), p);

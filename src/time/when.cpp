@@ -197,6 +197,24 @@ Timestamp parse_when_unchecked(std::string_view text, Timestamp now, const date:
 }
 }  // namespace
 
+Timestamp parse_until(std::string_view text, Timestamp now, const date::time_zone* tz) {
+  static const std::regex k_date(R"(^\s*(\d{4})-(\d{2})-(\d{2})\s*$)");
+  std::string s(text);
+  std::smatch m;
+  if (!std::regex_match(s, m, k_date)) return parse_when(text, now, tz);
+  date::year_month_day ymd{date::year{std::stoi(m[1].str())}, date::month{static_cast<unsigned>(std::stoi(m[2].str()))},
+                           date::day{static_cast<unsigned>(std::stoi(m[3].str()))}};
+  if (!ymd.ok()) throw not_understood(text);
+  // The next day's first moment, less a second: midnight may not exist (or happen twice) in a
+  // zone that changes its clocks at midnight, so ask the zone for the earliest instant.
+  // (For a local time the clocks skip, date's to_sys with a choice gives the transition.)
+  date::local_days next = date::local_days{ymd} + days{1};
+  Timestamp t = tz->to_sys(next, date::choose::earliest) - seconds{1};
+  if (t > now + k_max_ahead || t < from_unix(0))
+    throw Error(ErrorKind::invalid_input, "'" + s + "' is out of range", "give a date within the next hundred years");
+  return t;
+}
+
 seconds parse_duration(std::string_view text) {
   if (text.size() > 64) throw Error(ErrorKind::invalid_input, "cannot read the duration: it is too long");
   auto d = parse_relative(lower(text));

@@ -29,6 +29,10 @@ const date::time_zone* resolve_time_zone(const std::string& name);
 // (does not exist) or a DST overlap (happens twice) — never shifted silently.
 Timestamp parse_when(std::string_view text, Timestamp now, const date::time_zone* tz);
 
+// An end: as parse_when, and a date alone (2027-03-31) means the end of that day in tz, the
+// last second before the next day begins - what "--until 2027-03-31" says.
+Timestamp parse_until(std::string_view text, Timestamp now, const date::time_zone* tz);
+
 // "30d", "12h", "2w", "90m", "45s" → seconds. Throws Error(invalid_input).
 std::chrono::seconds parse_duration(std::string_view text);
 

@@ -814,7 +814,8 @@ TEST_CASE("cron show and install: crontab block replaced in place, systemd units
   CrierHome h(CRIER_BINARY);
   auto show = h.run({"cron", "show"});
   CHECK_THAT(show.out, Catch::Contains("* * * * * '") && Catch::Contains("publish --due -q") &&
-                           Catch::Contains("*/10 * * * * "));
+                           Catch::Contains("*/5 * * * * ") && Catch::Contains("0 * * * * '") &&
+                           Catch::Contains("analytics refresh -q"));
   // A crontab(1) stand-in that keeps the table in a file.
   fs::path bin = h.home() / "bin";
   fs::create_directories(bin);
@@ -829,16 +830,19 @@ TEST_CASE("cron show and install: crontab block replaced in place, systemd units
   CHECK_THAT(dry.out, Catch::Contains("--write"));
   CHECK(read_file(tab) == "MAILTO=me\n0 3 * * * backup\n");
   REQUIRE(h.run({"cron", "install", "--write"}, std::nullopt, path).exit_code == 0);
-  REQUIRE(h.run({"cron", "install", "--write", "--poll-every", "5"}, std::nullopt, path).exit_code == 0);
+  REQUIRE(h.run({"cron", "install", "--write", "--poll-every", "10"}, std::nullopt, path).exit_code == 0);
   std::string table = read_file(tab);
   CHECK(table.rfind("MAILTO=me\n0 3 * * * backup\n# >>> crier", 0) == 0);
-  CHECK(table.find("*/5 * * * *") != std::string::npos);
-  CHECK(table.find("*/10 * * * *") == std::string::npos);  // replaced, not added twice
+  CHECK(table.find("*/10 * * * *") != std::string::npos);
+  CHECK(table.find("*/5 * * * *") == std::string::npos);  // replaced, not added twice
+  CHECK(table.find("analytics refresh -q") != std::string::npos);
 
   REQUIRE(h.run({"cron", "install", "--systemd", "--write"}).exit_code == 0);
   fs::path units = h.home() / "config/systemd/user";
   CHECK_THAT(read_file(units / "crier-publish.timer"), Catch::Contains("OnCalendar=*-*-* *:*:00"));
   CHECK_THAT(read_file(units / "crier-publish.service"), Catch::Contains("publish --due -q"));
+  CHECK_THAT(read_file(units / "crier-analytics.service"), Catch::Contains("analytics refresh -q"));
+  CHECK_THAT(read_file(units / "crier-analytics.timer"), Catch::Contains("OnCalendar=*-*-* *:00:00"));
 }
 
 TEST_CASE("cron: paths are quoted for the shell and for systemd - a newline or % cannot add a line", "[e2e][cron][injection]") {
@@ -1373,4 +1377,21 @@ TEST_CASE("tables on a 120-column terminal: they fit, and colour does not shift 
   // In a pipe nothing is cut.
   auto piped = h.run({"queue"});
   CHECK_THAT(piped.out, Catch::Contains("far wider than any terminal would show."));
+}
+
+TEST_CASE("schedule: a date alone ends that day, a rule needs a time, a dry run says when", "[e2e][schedule]") {
+  CrierHome h(CRIER_BINARY);
+  make_ready(h);
+  h.env["CRIER_TIMEZONE"] = "Europe/Berlin";
+  auto s = h.json({"schedule", "Office hours today at 4", "--every", "mon,wed,fri 09:00", "--until", "2027-03-31"});
+  CHECK(s["until"] == "2027-03-31T21:59:59Z");  // the end of the 31st in Berlin (summer time)
+  auto no_time = h.run({"schedule", "x", "--every", "every tuesday"});
+  CHECK(no_time.exit_code == 2);
+  CHECK_THAT(no_time.err, Catch::Contains("'every tuesday' has no time of day"));
+  CHECK_THAT(no_time.err, Catch::Contains("--every 'every tuesday 09:00'"));
+  CHECK(h.run({"schedule", "x", "--every", "weekly", "--at", "tue 09:00"}).exit_code == 0);  // --at gives the time
+  auto dry = h.run({"schedule", "later", "--at", "tomorrow 9am", "--dry-run"});
+  CHECK(dry.exit_code == 0);
+  CHECK_THAT(dry.out, Catch::Contains("due 2026-11-23 09:00 CET (2026-11-23T08:00:00Z, in 22h 0m)"));
+  CHECK(h.json({"schedule", "later", "--at", "tomorrow 9am", "--dry-run"})["due_at"] == "2026-11-23T08:00:00Z");
 }

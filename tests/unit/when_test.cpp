@@ -105,3 +105,15 @@ TEST_CASE("parse_iso8601 rejects impossible dates", "[when]") {
   CHECK_FALSE(parse_iso8601("2026-12-01 09:00"));  // no zone: not ISO with offset
   CHECK(format_utc(*parse_iso8601("2026-12-01 09:00Z")) == "2026-12-01T09:00:00Z");
 }
+
+TEST_CASE("until: a date alone means the end of that day, in the zone", "[when]") {
+  auto* berlin = date::locate_zone("Europe/Berlin");
+  Timestamp now = *parse_iso8601("2026-12-01T10:00:00Z");
+  CHECK(format_utc(parse_until("2027-03-31", now, berlin)) == "2027-03-31T21:59:59Z");  // CEST
+  CHECK(format_utc(parse_until("2026-12-24", now, berlin)) == "2026-12-24T22:59:59Z");  // CET
+  CHECK(format_utc(parse_until("2027-03-31 09:00", now, berlin)) == "2027-03-31T07:00:00Z");
+  // A zone whose clocks skip midnight (Santiago, 2026-09-06): the day ends at the jump.
+  auto* santiago = date::locate_zone("America/Santiago");
+  CHECK(format_utc(parse_until("2026-09-05", now - std::chrono::hours{24 * 120}, santiago)) == "2026-09-06T03:59:59Z");
+  CHECK_THROWS_AS(parse_until("2027-02-30", now, berlin), Error);
+}
