@@ -51,12 +51,12 @@ constexpr std::array k_commands{
     CommandInfo{"schedule", "queue a post for later (--at, --every, --next-slot)", k_store | need_account,
                 "crier schedule \"Launch day!\" --at \"tomorrow 9am\"\n"
                 "crier schedule \"Office hours at 4\" --every \"mon,wed,fri 09:00\" --until 2027-03-31\n"
-                "crier schedule \"When there is room\" --to masto --next-slot",
+                "crier schedule \"Weekly digest\" --every \"sun 18:00\" --to masto",
                 &add_schedule},
     CommandInfo{"queue", "list, show, cancel, restore, retry and reschedule posts", k_store,
                 "crier queue\n"
                 "crier queue show 1\n"
-                "crier queue cancel 1 && crier queue restore 1",
+                "crier queue cancel s1 && crier queue restore s1",
                 &add_queue},
     CommandInfo{"slots", "posting slots per account, for --next-slot (set, list, clear)", k_store,
                 "crier slots set masto \"mon-fri 09:00,13:00\"\n"

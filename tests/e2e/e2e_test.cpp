@@ -1266,7 +1266,7 @@ TEST_CASE("messages tell the truth: parse errors in crier's words, retries say w
   CHECK(help.out == h.run({"post", "--help"}).out);
   CHECK_THAT(help.out, Catch::Contains("Examples:\n  crier post \"Hello from the terminal\""));
   CHECK_THAT(help.out, Catch::Contains("--config FILE, --db FILE, --json"));
-  CHECK_THAT(h.run({"help", "queue", "cancel"}).out, Catch::Contains("crier queue cancel 1 && crier queue restore 1"));
+  CHECK_THAT(h.run({"help", "queue", "cancel"}).out, Catch::Contains("crier queue cancel s1 && crier queue restore s1"));
 
   // A transient failure: queued to retry at a time, and what sends it - never "run it again".
   auto retry = h.run({"post", "flaky", "--to", "me"}, std::nullopt, {{"CRIER_SANDBOX_FAULT", std::string("publish=transient")}});
