@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <unistd.h>
 
 #include "commands.hpp"
@@ -16,6 +17,7 @@
 #include "output/table.hpp"
 #include "paths.hpp"
 #include "process.hpp"
+#include "text/text_rules.hpp"
 
 namespace crier {
 namespace {
@@ -65,12 +67,55 @@ std::vector<DraftTarget> targets_for(const DraftOptions& o, Context& ctx) {
   return out;
 }
 
+// The variants as one file to edit: a line "--- variant N ---" before each, "---" between the
+// parts of a thread; lines starting with "#" are notes and are dropped.
+std::string variants_as_text(const std::vector<DraftVariant>& variants) {
+  std::string t = "# Edit the variants below; lines starting with # are ignored.\n"
+                  "# Each starts at its \"--- variant N ---\" line; in a thread, a line \"---\" separates parts.\n";
+  for (size_t i = 0; i < variants.size(); ++i) {
+    t += "--- variant " + std::to_string(i + 1) + " ---\n";
+    for (size_t p = 0; p < variants[i].parts.size(); ++p) t += (p ? "---\n" : "") + variants[i].parts[p] + "\n";
+  }
+  return t;
+}
+
+std::vector<DraftVariant> variants_from_text(const std::string& text) {
+  std::vector<DraftVariant> out;
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  std::string part;
+  auto end_part = [&] {
+    std::string p = trim_whitespace(part);
+    part.clear();
+    if (p.empty()) return;
+    if (out.empty()) out.emplace_back();
+    out.back().parts.push_back(p);
+  };
+  for (const auto& l : lines) {
+    if (!l.empty() && l[0] == '#') continue;
+    if (l.rfind("--- variant ", 0) == 0) {
+      end_part();
+      if (out.empty() || !out.back().parts.empty()) out.emplace_back();
+      continue;
+    }
+    if (trim_whitespace(l) == "---") {
+      end_part();
+      continue;
+    }
+    part += l + "\n";
+  }
+  end_part();
+  out.erase(std::remove_if(out.begin(), out.end(), [](const DraftVariant& v) { return v.parts.empty(); }), out.end());
+  return out;
+}
+
 std::string edit_text(const std::string& text) {
   const char* editor = std::getenv("VISUAL");
   if (!editor || !*editor) editor = std::getenv("EDITOR");
   std::string ed = editor && *editor ? editor : "vi";
   fs::path tmp = fs::temp_directory_path() / ("crier-draft-" + std::to_string(::getpid()) + ".txt");
-  write_file_atomic(tmp, text + "\n");
+  write_file_atomic(tmp, text);
   ProcessOptions po;
   po.capture = false;
   auto r = run_process({"/bin/sh", "-c", ed + " \"$1\"", "sh", tmp.string()}, po);
@@ -93,16 +138,16 @@ nlohmann::json draft_json(const Draft& d) {
           {"updated_at", time_json(d.updated_at)}};
 }
 
-void print_variants(Context& ctx, const DraftOutcome& r) {
-  for (size_t i = 0; i < r.variants.size(); ++i) {
-    const auto& v = r.variants[i];
+void print_variants(Context& ctx, const std::vector<DraftVariant>& variants, int64_t id) {
+  for (size_t i = 0; i < variants.size(); ++i) {
+    const auto& v = variants[i];
     std::string counts;
     for (const auto& c : v.counts)
       if (c["part"] == 1 || !c["fits"].get<bool>())
         counts += (counts.empty() ? "" : ", ") + c["network"].get<std::string>() + " " +
                   std::to_string(c["length"].get<size_t>()) + "/" + std::to_string(c["limit"].get<size_t>()) + " " +
                   c["unit"].get<std::string>() + (c["fits"].get<bool>() ? "" : " (too long)");
-    ctx.out << ctx.style().bold("variant " + std::to_string(i + 1)) << "  " << counts
+    ctx.out << ctx.style().bold("variant " + std::to_string(i + 1)) << "  draft:" << id << "." << i + 1 << "  " << counts
             << (v.shortened ? "  (shortened " + std::to_string(v.shortened) + "x)" : "") << '\n';
     for (size_t p = 0; p < v.parts.size(); ++p) {
       if (v.parts.size() > 1) ctx.out << "  part " << p + 1 << "/" << v.parts.size() << '\n';
@@ -111,6 +156,48 @@ void print_variants(Context& ctx, const DraftOutcome& r) {
       ctx.out << indented << '\n';
     }
   }
+}
+
+// After an edit: each target a variant no longer fits is said, with by how much.
+void warn_misfits(Context& ctx, const std::vector<DraftVariant>& variants) {
+  for (size_t i = 0; i < variants.size(); ++i)
+    for (const auto& c : variants[i].counts)
+      if (!c["fits"].get<bool>())
+        ctx.err << "crier: warning: variant " << i + 1 << (variants[i].parts.size() > 1 ? ", part " + std::to_string(c["part"].get<int>()) : "")
+                << " is too long for " << c["network"].get<std::string>() << ": " << c["length"].get<size_t>() << "/"
+                << c["limit"].get<size_t>() << " " << c["unit"].get<std::string>() << " ("
+                << c["length"].get<size_t>() - std::min(c["length"].get<size_t>(), c["limit"].get<size_t>()) << " over)\n";
+}
+
+// The networks a stored draft was fitted to, from its counts: accounts by name, networks by theirs.
+std::vector<DraftTarget> targets_of(Context& ctx, const std::vector<DraftVariant>& variants) {
+  std::vector<DraftTarget> out;
+  for (const auto& v : variants)
+    for (const auto& c : v.counts) {
+      std::string n = c.value("network", "");
+      if (n.empty() || std::any_of(out.begin(), out.end(), [&](const DraftTarget& t) { return t.network == n; })) continue;
+      Account a;
+      a.network = n.substr(0, n.find(':'));
+      if (n.find(':') != std::string::npos && ctx.existing_store())
+        if (auto found = ctx.store().find_account(a.network, n.substr(n.find(':') + 1))) a = *found;
+      out.push_back({n, ctx.providers().get(a.network).text_rules(a)});
+    }
+  return out;
+}
+
+// Opens every variant in the editor, then counts them again for `targets` and saves them.
+std::vector<DraftVariant> edit_variants(Context& ctx, Draft& d, const std::vector<DraftVariant>& before,
+                                        const std::vector<DraftTarget>& targets) {
+  auto after = variants_from_text(edit_text(variants_as_text(before)));
+  if (after.empty()) throw Error(ErrorKind::invalid_input, "the edited draft has no text; draft " + std::to_string(d.id) + " is unchanged");
+  for (auto& v : after) {
+    for (auto& p : v.parts) p = checked_text(p, "the draft");
+    count_variant(v, targets);
+  }
+  choose_text(d, after);
+  d.variants = variants_json(after);
+  ctx.store().update_draft(d.id, d.text, d.parts, d.variants, ctx.clock().now());
+  return after;
 }
 
 int run_draft(const DraftOptions& o, Context& ctx) {
@@ -135,21 +222,36 @@ int run_draft(const DraftOptions& o, Context& ctx) {
   bool configured = llm_configured(ctx, o.model);
   LlmSettings settings = llm_settings(ctx, o.model);
   auto llm = make_llm_backend(ctx.http(), settings);
-  // The model's words as they come, on a terminal (stderr, so stdout stays the result).
+  // The variants' text as the model writes it, on a terminal (stderr, so stdout stays the
+  // result), and what happens while nothing streams.
   bool stream = !ctx.global().json && !ctx.global().quiet && ::isatty(STDERR_FILENO) == 1;
-  if (stream) q.on_text = [&ctx](std::string_view s) { ctx.err << s << std::flush; };
+  int shown_variant = 0, shown_part = 0;
+  if (stream) {
+    q.on_text = [&](int variant, int part, std::string_view s) {
+      if (variant != shown_variant || part != shown_part) {
+        ctx.err << (shown_variant ? "\n" : "") << ctx.style().dim("variant " + std::to_string(variant) +
+                                                                  (part > 1 ? ", part " + std::to_string(part) : "") + ": ");
+        shown_variant = variant;
+        shown_part = part;
+      }
+      ctx.err << s << std::flush;
+    };
+    q.on_status = [&](const std::string& what) {
+      ctx.err << (shown_variant ? "\n" : "") << "crier: " << what << std::endl;
+      shown_variant = shown_part = 0;
+    };
+  }
   DraftOutcome r = with_llm(settings, configured, [&] { return write_draft(ctx.engine(), *llm, user_templates(), q); });
-  if (stream) ctx.err << '\n';
+  if (stream && shown_variant) ctx.err << '\n';
+  if (!r.short_by.empty()) ctx.err << "crier: warning: " << r.short_by << '\n';
   if (o.edit) {
-    std::string edited = edit_text(r.draft.text);
-    ctx.store().update_draft(r.draft.id, edited, {}, ctx.clock().now());
-    r.draft.text = edited;
-    r.draft.parts.clear();
+    r.variants = edit_variants(ctx, r.draft, r.variants, q.targets);
+    warn_misfits(ctx, r.variants);
   }
   if (ctx.global().json) {
     ctx.print_json(draft_json(*ctx.store().find_draft(r.draft.id)));
   } else {
-    print_variants(ctx, r);
+    print_variants(ctx, r.variants, r.draft.id);
     ctx.info("saved draft " + std::to_string(r.draft.id) + " (" + r.draft.model + ", " + std::to_string(r.draft.calls) +
              " call" + (r.draft.calls == 1 ? "" : "s") + ", " + std::to_string(r.draft.latency_ms) +
              " ms): crier post draft:" + std::to_string(r.draft.id) + " or crier schedule draft:" +
@@ -197,17 +299,22 @@ int run_show(const DraftOptions& o, Context& ctx) {
     return 0;
   }
   ctx.out << "draft " << d.id << " on \"" << d.topic << "\"\n"
-          << "model " << d.backend << ":" << d.model << ", template " << d.template_name << ", " << d.calls
-          << " call(s), " << d.latency_ms << " ms, tokens " << d.prompt_tokens.value_or(0) << " in / "
-          << d.completion_tokens.value_or(0) << " out\n\n"
-          << d.text << '\n';
+          << "model " << d.backend << ":" << d.model << ", template " << d.template_name << ", "
+          << count_of(d.calls, "call", "calls") << ", " << d.latency_ms << " ms, tokens " << d.prompt_tokens.value_or(0)
+          << " in / " << d.completion_tokens.value_or(0) << " out\n\n";
+  auto variants = stored_variants(d);
+  print_variants(ctx, variants, d.id);
+  ctx.out << "\npost one: crier post draft:" << d.id << "." << 1 << " (draft:" << d.id
+          << " is the first that fits everywhere)\n";
   return 0;
 }
 
 int run_edit(const DraftOptions& o, Context& ctx) {
   Draft d = must_find_draft(ctx, o.id);
-  std::string edited = edit_text(d.text);
-  ctx.store().update_draft(d.id, edited, {}, ctx.clock().now());
+  auto before = stored_variants(d);
+  auto after = edit_variants(ctx, d, before, targets_of(ctx, before));
+  print_variants(ctx, after, d.id);
+  warn_misfits(ctx, after);
   ctx.info("saved draft " + std::to_string(d.id));
   return 0;
 }

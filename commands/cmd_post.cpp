@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "engine/composer.hpp"
+#include "engine/drafter.hpp"
 #include "engine/publisher.hpp"
 #include "engine/queue_refs.hpp"
 #include "engine/schedules.hpp"
@@ -39,17 +40,33 @@ ComposeRequest compose_request(const PostOptions& o, Context& ctx) {
     throw Error(ErrorKind::usage, "more --alt than --image", "give one --alt after each --image");
   ComposeRequest q;
   if (o.text.rfind("draft:", 0) == 0) {
-    // A draft written by crier draft: its text, or its thread's parts.
-    int64_t id = 0;
-    try {
-      id = std::stoll(o.text.substr(6));
-    } catch (const std::exception&) {
-      throw Error(ErrorKind::usage, "'" + o.text + "' is not a draft id", "e.g. draft:12 (crier drafts list)");
-    }
+    // A draft written by crier draft: draft:12 is its chosen text (or thread), draft:12.2 its
+    // second variant.
+    std::string ref = o.text.substr(6);
+    auto dot = ref.find('.');
+    std::string id_text = ref.substr(0, dot), variant_text = dot == std::string::npos ? "" : ref.substr(dot + 1);
+    auto digits = [](const std::string& t) {
+      return !t.empty() && t.size() < 10 && t.find_first_not_of("0123456789") == std::string::npos;
+    };
+    if (!digits(id_text) || (dot != std::string::npos && !digits(variant_text)))
+      throw Error(ErrorKind::usage, "'" + o.text + "' is not a draft", "e.g. draft:12, or draft:12.2 for its second variant");
+    int64_t id = std::stoll(id_text);
     auto d = ctx.existing_store() ? ctx.store().find_draft(id) : std::nullopt;
-    if (!d) throw Error(ErrorKind::not_found, "no draft " + std::to_string(id), "see: crier drafts list");
+    if (!d) throw Error(ErrorKind::not_found, "no draft " + id_text, "see: crier drafts list");
     q.text = d->text;
     q.parts = d->parts;
+    if (!variant_text.empty()) {
+      auto variants = stored_variants(*d);
+      size_t n = std::stoul(variant_text);
+      if (n < 1 || n > variants.size())
+        throw Error(ErrorKind::not_found, "draft " + id_text + " has no variant " + variant_text,
+                    "it has " + count_of(static_cast<long long>(variants.size()), "variant", "variants") +
+                        ": crier drafts show " + id_text);
+      const auto& parts = variants[n - 1].parts;
+      q.parts = parts.size() > 1 ? parts : std::vector<std::string>{};
+      q.text.clear();
+      for (const auto& p : parts) q.text += (q.text.empty() ? "" : "\n\n") + p;
+    }
     q.origin = "drafted";
   } else {
     q.text = read_text_arg(ctx, o.text);

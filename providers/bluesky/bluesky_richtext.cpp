@@ -49,7 +49,11 @@ std::vector<Span> find_spans(const std::string& text) {
 std::string shorten_url(const std::string& url) {
   std::string s = url;
   for (const char* scheme : {"https://", "http://"})
-    if (s.rfind(scheme, 0) == 0) s = s.substr(std::string(scheme).size());
+    if (s.rfind(scheme, 0) == 0) {
+      s = s.substr(std::string(scheme).size());  // one scheme: "https://http://x" shows "http://x"
+      break;
+    }
+  if (s.empty()) return url;
   if (count_graphemes(s) <= 30) return s;
   // Cut at a grapheme boundary to 27 graphemes.
   std::string out;

@@ -7,6 +7,7 @@
 #include "http/transport.hpp"
 #include "text/html_text.hpp"
 #include "llm/templates.hpp"
+#include "llm/variant_stream.hpp"
 #include "log.hpp"
 #include "store/store.hpp"
 
@@ -120,7 +121,9 @@ std::optional<std::pair<const DraftTarget*, LengthCheck>> worst_misfit(const std
   return worst;
 }
 
-void count(DraftVariant& v, const std::vector<DraftTarget>& targets) {
+}  // namespace
+
+void count_variant(DraftVariant& v, const std::vector<DraftTarget>& targets) {
   v.counts = json::array();
   v.fits = true;
   for (size_t i = 0; i < v.parts.size(); ++i)
@@ -130,6 +133,57 @@ void count(DraftVariant& v, const std::vector<DraftTarget>& targets) {
       v.counts.push_back({{"network", t.network}, {"part", i + 1}, {"length", c.length}, {"limit", c.limit},
                           {"unit", c.unit}, {"bytes", c.bytes}, {"fits", c.fits()}});
     }
+}
+
+std::vector<DraftVariant> stored_variants(const Draft& d) {
+  std::vector<DraftVariant> out;
+  auto all = json::parse(d.variants, nullptr, false);
+  if (all.is_array())
+    for (const auto& v : all) {
+      DraftVariant dv;
+      for (const auto& p : v.value("parts", json::array()))
+        if (p.is_string()) dv.parts.push_back(p);
+      dv.fits = v.value("fits", true);
+      dv.shortened = v.value("shortened", 0);
+      dv.counts = v.value("counts", json::array());
+      if (!dv.parts.empty()) out.push_back(dv);
+    }
+  if (out.empty()) {  // a draft from before variants were kept
+    DraftVariant dv;
+    dv.parts = d.parts.empty() ? std::vector<std::string>{d.text} : d.parts;
+    out.push_back(dv);
+  }
+  return out;
+}
+
+std::string variants_json(const std::vector<DraftVariant>& variants) {
+  json all = json::array();
+  for (const auto& v : variants)
+    all.push_back({{"parts", v.parts}, {"fits", v.fits}, {"shortened", v.shortened}, {"counts", v.counts}});
+  return all.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void choose_text(Draft& d, const std::vector<DraftVariant>& variants) {
+  auto chosen = std::find_if(variants.begin(), variants.end(), [](const DraftVariant& v) { return v.fits; });
+  const DraftVariant& pick = chosen != variants.end() ? *chosen : variants.front();
+  d.parts.clear();
+  d.text = pick.parts.front();
+  if (pick.parts.size() > 1) {
+    d.parts = pick.parts;
+    d.text.clear();
+    for (const auto& p : pick.parts) d.text += (d.text.empty() ? "" : "\n\n") + p;
+  }
+}
+
+namespace {
+
+// A variant's identity for "all different": its text, whitespace and case aside.
+std::string sameness(const std::vector<std::string>& parts) {
+  std::string key;
+  for (const auto& p : parts)
+    for (char c : p)
+      if (c != ' ' && c != '\n' && c != '\t') key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return key;
 }
 
 }  // namespace
@@ -193,25 +247,41 @@ DraftOutcome write_draft(Engine& engine, LlmBackend& llm, const std::filesystem:
   d.template_name = q.template_name;
   d.backend = llm.name();
   d.model = llm.model();
-  ChatRequest cq;
-  cq.messages = {{"system", "You are a careful social media writer. You follow length limits exactly."},
-                 {"user", prompt}};
-  cq.json = true;
-  cq.max_tokens = 600 * std::max(1, q.variants) * (q.thread ? 3 : 1);
-  cq.on_text = q.on_text;
-  ChatResult r = call(engine, llm, "draft", cq);
-  add_usage(d, r);
-  auto raw = read_variants(r.text, q.thread);
-  if (raw.empty())
-    throw Error(ErrorKind::invalid_input, "the model's answer held no usable variant: " + trim_whitespace(r.text).substr(0, 300),
-                "try again, or another model (--model)");
-
+  const int want = std::max(1, q.variants);
+  TemplateInfo prompt_template = load_template(q.thread ? "thread" : "draft", user_templates);
   TemplateInfo shorten = load_template("shorten", user_templates);
-  for (auto& parts : raw) {
+  std::vector<std::string> seen;  // sameness() of every variant kept
+
+  // Asks for `n` variants; `already` are what the model wrote before (to write others).
+  auto ask = [&](int n, const std::vector<DraftVariant>& already) {
+    json v = vars;
+    v["variants"] = std::to_string(n);
+    if (!already.empty()) {
+      std::string list;
+      for (const auto& a : already) list += "\n- " + a.parts.front();
+      v["topic"] = topic + "\n\nAlready written (write " + std::to_string(n) + " different ones):" + list;
+    }
+    ChatRequest cq;
+    cq.messages = {{"system", "You are a careful social media writer. You follow length limits exactly."},
+                   {"user", render_template(prompt_template, v)}};
+    cq.json = true;
+    cq.max_tokens = 600 * n * (q.thread ? 3 : 1);
+    int offset = static_cast<int>(already.size());
+    std::optional<VariantStream> stream;
+    if (q.on_text) {
+      stream.emplace([&, offset](int variant, int part, std::string_view t) { q.on_text(offset + variant, part, t); });
+      cq.on_text = [&stream](std::string_view piece) { stream->feed(piece); };
+    }
+    ChatResult r = call(engine, llm, "draft", cq);
+    add_usage(d, r);
+    return std::make_pair(read_variants(r.text, q.thread), r.text);
+  };
+
+  // Makes one variant fit: a thread given as one post is split; a part that is too long for a
+  // network goes back to be shortened, a few rounds at most, never cut.
+  auto fit = [&](std::vector<std::string> parts, int number) {
     DraftVariant v;
-    v.parts = parts;
-    // Asked for a thread but given one long post: split it where sentences end, for the
-    // strictest network, rather than leave it too long.
+    v.parts = std::move(parts);
     if (q.thread && v.parts.size() == 1 && worst_misfit(v.parts[0], q.targets)) {
       const DraftTarget* strict = &q.targets.front();
       for (const auto& t : q.targets)
@@ -231,6 +301,11 @@ DraftOutcome write_draft(Engine& engine, LlmBackend& llm, const std::filesystem:
         if (!misfit) break;
         const LengthCheck& c = misfit->second;
         bool bytes = c.length <= c.limit;
+        if (q.on_status)
+          q.on_status("shortening variant " + std::to_string(number) + " (" +
+                      (bytes ? std::to_string(c.bytes) + "/" + std::to_string(c.byte_limit) + " bytes"
+                             : std::to_string(c.length) + "/" + std::to_string(c.limit) + " " + c.unit) +
+                      " for " + misfit->first->network + ")…");
         json sv = {{"text", part},
                    {"limit", std::to_string(bytes ? c.byte_limit : c.limit)},
                    {"unit", bytes ? std::string("bytes") : c.unit},
@@ -244,27 +319,48 @@ DraftOutcome write_draft(Engine& engine, LlmBackend& llm, const std::filesystem:
         add_usage(d, sr);
         ++v.shortened;
         auto j = json_in(sr.text);
-        std::string shorter = j && j->contains("text") && (*j)["text"].is_string() ? trim_whitespace((*j)["text"].get<std::string>())
-                                                                                   : std::string();
+        std::string shorter = j && j->contains("text") && (*j)["text"].is_string()
+                                  ? trim_whitespace((*j)["text"].get<std::string>())
+                                  : std::string();
         if (!shorter.empty()) part = shorter;
       }
     }
-    count(v, q.targets);
-    out.variants.push_back(std::move(v));
+    count_variant(v, q.targets);
+    return v;
+  };
+
+  std::string last_answer;
+  int given = 0, duplicates = 0;
+  for (int call_no = 0; call_no < 3 && static_cast<int>(out.variants.size()) < want; ++call_no) {
+    auto [raw, text] = ask(want - static_cast<int>(out.variants.size()), out.variants);
+    last_answer = text;
+    given += static_cast<int>(raw.size());
+    for (auto& parts : raw) {
+      if (static_cast<int>(out.variants.size()) >= want) break;
+      if (std::find(seen.begin(), seen.end(), sameness(parts)) != seen.end()) {
+        ++duplicates;
+        continue;
+      }
+      DraftVariant v = fit(std::move(parts), static_cast<int>(out.variants.size()) + 1);
+      // Shortening can make two variants one: that one is asked for again.
+      if (std::find(seen.begin(), seen.end(), sameness(v.parts)) != seen.end()) {
+        ++duplicates;
+        continue;
+      }
+      seen.push_back(sameness(v.parts));
+      out.variants.push_back(std::move(v));
+    }
+    if (out.variants.empty() && raw.empty())
+      throw Error(ErrorKind::invalid_input,
+                  "the model's answer held no usable variant: " + trim_whitespace(text).substr(0, 300),
+                  "try again, or another model (--model)");
   }
-  // The draft's text: the first variant that fits everywhere, else the first (flagged).
-  auto chosen = std::find_if(out.variants.begin(), out.variants.end(), [](const DraftVariant& v) { return v.fits; });
-  const DraftVariant& pick = chosen != out.variants.end() ? *chosen : out.variants.front();
-  d.text = pick.parts.front();
-  if (pick.parts.size() > 1) {
-    d.parts = pick.parts;
-    d.text.clear();
-    for (const auto& p : pick.parts) d.text += (d.text.empty() ? "" : "\n\n") + p;
-  }
-  json all = json::array();
-  for (const auto& v : out.variants)
-    all.push_back({{"parts", v.parts}, {"fits", v.fits}, {"shortened", v.shortened}, {"counts", v.counts}});
-  d.variants = all.dump();
+  if (static_cast<int>(out.variants.size()) < want)
+    out.short_by = "the model gave " + std::to_string(out.variants.size()) + " different variant" +
+                   (out.variants.size() == 1 ? "" : "s") + " of the " + std::to_string(want) + " asked for in 3 calls" +
+                   (duplicates ? " (" + std::to_string(duplicates) + " came out the same as another)" : "");
+  choose_text(d, out.variants);
+  d.variants = variants_json(out.variants);
   d.created_at = d.updated_at = engine.clock.now();
   engine.store.add_draft(d);
   return out;

@@ -759,13 +759,15 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  bool update_draft(int64_t id, const std::string& text, const std::vector<std::string>& parts, Timestamp now) override {
+  bool update_draft(int64_t id, const std::string& text, const std::vector<std::string>& parts,
+                    const std::string& variants, Timestamp now) override {
     std::lock_guard lock(process_write_mutex());
-    Stmt(m_db, "UPDATE drafts SET text = ?, parts = ?, updated_at = ? WHERE id = ?")
-        .bind(1, text)
-        .bind(2, json(parts).dump())
-        .bind(3, now)
-        .bind(4, id)
+    Stmt(m_db, "UPDATE drafts SET text = ?, parts = ?, variants = ?, updated_at = ? WHERE id = ?")
+        .bind_outside(1, text)
+        .bind_outside(2, json(parts).dump(-1, ' ', false, json::error_handler_t::replace))
+        .bind_outside(3, variants)
+        .bind(4, now)
+        .bind(5, id)
         .run();
     return sqlite3_changes(m_db) == 1;
   }

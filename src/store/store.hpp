@@ -106,7 +106,9 @@ class Store {
   virtual void add_draft(Draft& draft) = 0;
   virtual std::optional<Draft> find_draft(int64_t id) = 0;
   virtual std::vector<Draft> list_drafts(int limit) = 0;  // newest first; 0: all
-  virtual bool update_draft(int64_t id, const std::string& text, const std::vector<std::string>& parts, Timestamp now) = 0;
+  // The draft's text, a thread's parts and its variants (JSON) after an edit.
+  virtual bool update_draft(int64_t id, const std::string& text, const std::vector<std::string>& parts,
+                            const std::string& variants, Timestamp now) = 0;
   virtual bool remove_draft(int64_t id) = 0;
   virtual int64_t add_llm_call(const LlmCall& call) = 0;
 

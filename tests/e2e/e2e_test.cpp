@@ -1395,3 +1395,78 @@ TEST_CASE("schedule: a date alone ends that day, a rule needs a time, a dry run 
   CHECK_THAT(dry.out, Catch::Contains("due 2026-11-23 09:00 CET (2026-11-23T08:00:00Z, in 22h 0m)"));
   CHECK(h.json({"schedule", "later", "--at", "tomorrow 9am", "--dry-run"})["due_at"] == "2026-11-23T08:00:00Z");
 }
+
+namespace {
+
+// An OpenAI-compatible model on loopback that streams (server-sent events) when asked to, and
+// answers `answers` in turn (the last one again when they run out).
+struct StreamingModel {
+  LoopbackServer server;
+  std::mutex mutex;
+  std::vector<std::string> answers;
+  size_t next = 0;
+  std::string url;
+  explicit StreamingModel(std::vector<std::string> a) : answers(std::move(a)) {
+    server.server().Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard lock(mutex);
+      std::string content = answers[std::min(next++, answers.size() - 1)];
+      json body = json::parse(req.body);
+      if (!body.value("stream", false)) {
+        res.set_content(json{{"model", "fake"},
+                             {"choices", {{{"message", {{"role", "assistant"}, {"content", content}}}, {"finish_reason", "stop"}}}}}
+                            .dump(),
+                        "application/json");
+        return;
+      }
+      std::string sse;
+      for (size_t i = 0; i < content.size(); i += 9)
+        sse += "data: " + json{{"model", "fake"}, {"choices", {{{"delta", {{"content", content.substr(i, 9)}}}}}}}.dump() +
+               "\n\n";
+      sse += "data: [DONE]\n\n";
+      res.set_content(sse, "text/event-stream");
+    });
+    url = server.start();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("drafting: the text streams, not the JSON - variants are posted by number and edited together", "[e2e][draft]") {
+  std::string long_one = "A variant that is far too long for Bluesky: " + std::string(300, 'z');
+  StreamingModel model({json{{"variants", {"First variant, short.", long_one, "Third one, also short."}}}.dump(),
+                        json{{"text", "Second variant, now short."}}.dump()});
+  CrierHome h(CRIER_BINARY);
+  make_ready(h);
+  h.env["CRIER_LLM_BACKEND"] = "openai";
+  h.env["CRIER_LLM_ENDPOINT"] = model.url + "/v1";
+  h.env["CRIER_LLM_MODEL"] = "fake";
+  auto tty = h.run_tty({"draft", "our meetup", "--for", "bluesky", "--variants", "3"}, 120);
+  INFO(tty.out);
+  CHECK(tty.exit_code == 0);
+  CHECK(tty.out.find("{\"variants\"") == std::string::npos);  // never the raw JSON
+  CHECK_THAT(tty.out, Catch::Contains("variant 1: ") && Catch::Contains("First variant, short."));
+  CHECK_THAT(tty.out, Catch::Contains("shortening variant 2 (344/300 graphemes for bluesky)…"));
+  CHECK_THAT(tty.out, Catch::Contains("draft:1.3"));
+
+  // Every variant is there to see and to post.
+  auto show = h.run({"drafts", "show", "1"});
+  CHECK_THAT(show.out, Catch::Contains("variant 1  draft:1.1") && Catch::Contains("variant 3  draft:1.3") &&
+                           Catch::Contains("Second variant, now short.") && Catch::Contains("Third one, also short."));
+  auto posted = h.run({"post", "draft:1.3"});
+  CHECK(posted.exit_code == 0);
+  CHECK(h.sandbox_state()["posts"][0]["text"] == "Third one, also short.");
+  CHECK(h.run({"post", "draft:1.9"}).exit_code == 1);
+  CHECK(h.run({"post", "draft:1.x"}).exit_code == 2);
+
+  // drafts edit opens every variant; what is too long after the edit is said, per network.
+  std::string editor = (h.home() / "editor.sh").string();
+  write_file_atomic(editor, "#!/bin/sh\nsed -i 's/Third one, also short./" + std::string(320, 'w') + "/' \"$1\"\n",
+                    fs::perms::owner_all);
+  auto edited = h.run({"drafts", "edit", "1"}, std::nullopt, {{"EDITOR", editor}});
+  CHECK(edited.exit_code == 0);
+  CHECK_THAT(edited.err, Catch::Contains("warning: variant 3 is too long for bluesky: 320/300 graphemes (20 over)"));
+  auto after = h.json({"drafts", "show", "1"});
+  CHECK(after["variants"].size() == 3);
+  CHECK(after["variants"][2]["fits"] == false);
+  CHECK(after["variants"][0]["parts"][0] == "First variant, short.");
+}

@@ -386,3 +386,12 @@ TEST_CASE("bluesky: a thread cut short is finished without writing its first par
   auto second = json::parse(b.sent("com.atproto.repo.createRecord").at(1).body);
   CHECK(second["record"]["reply"]["root"]["uri"] == found->parts[0].remote_id);
 }
+
+TEST_CASE("bluesky: a link that is a scheme twice keeps visible text (found by fuzzing: an empty facet)", "[bluesky][richtext]") {
+  auto rt = bluesky::build_rich_text("see https://http:// now", resolve);
+  REQUIRE(rt.facets.size() == 1);
+  size_t start = rt.facets[0]["index"]["byteStart"], end = rt.facets[0]["index"]["byteEnd"];
+  CHECK(start < end);
+  CHECK(rt.text == "see http:// now");
+  CHECK(bluesky::shorten_url("https://") == "https://");
+}

@@ -18,6 +18,7 @@
 #include "http/transport.hpp"
 #include "llm/llm.hpp"
 #include "llm/templates.hpp"
+#include "llm/variant_stream.hpp"
 #include "llm/sse.hpp"
 
 using namespace crier;
@@ -429,4 +430,56 @@ TEST_CASE("templates: prompts are text, not HTML, and a variable not given is an
   auto release = load_template("release", "/nonexistent");
   CHECK_THROWS_AS(render_template(release, {{"project", "crier"}}), Error);
   CHECK_THAT(render_template(release, {{"project", "crier"}, {"version", "2.1"}}), Catch::Contains("2.1 of crier"));
+}
+
+TEST_CASE("variant stream: the text of each variant as it arrives, never the JSON around it", "[llm][draft][stream]") {
+  auto run = [](const std::string& answer, size_t piece) {
+    std::vector<std::string> got;
+    VariantStream s([&](int variant, int part, std::string_view t) {
+      std::string key = std::to_string(variant) + "." + std::to_string(part);
+      if (got.empty() || got.back().substr(0, key.size() + 1) != key + "=") got.push_back(key + "=");
+      got.back() += t;
+    });
+    for (size_t i = 0; i < answer.size(); i += piece) s.feed(std::string_view(answer).substr(i, piece));
+    return got;
+  };
+  std::string answer = R"({"variants": ["Wir freuen uns \"sehr\" \u00fcber\nFreitag \ud83d\ude00", "Second"], "note": "x"})";
+  for (size_t piece : {1, 3, 7, 1000}) {
+    INFO(piece);
+    CHECK(run(answer, piece) == std::vector<std::string>{"1.1=Wir freuen uns \"sehr\" über\nFreitag 😀", "2.1=Second"});
+  }
+  CHECK(run(R"(```json
+{"variants": [["part one", "part two"], ["other"]]}
+```)", 5) == std::vector<std::string>{"1.1=part one", "1.2=part two", "2.1=other"});
+  CHECK(run("Just plain text.", 4) == std::vector<std::string>{"1.1=Just plain text."});
+  CHECK(run(R"({"text": "not variants", "variants": []})", 2).empty());
+}
+
+TEST_CASE("drafter: exactly the variants asked for, all different - asked again for the missing", "[llm][draft]") {
+  DraftWorld w;
+  DraftRequest q = w.request("meetup");
+  q.variants = 3;
+  // Two given, one the same as the other: one new one is missing... asked for twice more.
+  w.http.expect("POST", "http://llm.test/v1/chat/completions", says(R"({"variants":["Meet us Friday!","meet us  friday!"]})"));
+  w.http.expect("POST", "http://llm.test/v1/chat/completions", [](const HttpRequest& req) {
+    std::string prompt = json::parse(req.body)["messages"][1]["content"];
+    CHECK_THAT(prompt, Catch::Contains("Write 2 different variant"));
+    CHECK_THAT(prompt, Catch::Contains("Already written (write 2 different ones):\n- Meet us Friday!"));
+  }, says(R"({"variants":["Friday: meetup at 7.", "Meet us Friday!"]})"));
+  w.http.expect("POST", "http://llm.test/v1/chat/completions", says(R"({"variants":["Come along on Friday."]})"));
+  DraftOutcome r = write_draft(w.engine, *w.llm, w.dir.path() / "templates", q);
+  REQUIRE(r.variants.size() == 3);
+  CHECK(r.variants[0].parts[0] == "Meet us Friday!");
+  CHECK(r.variants[1].parts[0] == "Friday: meetup at 7.");
+  CHECK(r.variants[2].parts[0] == "Come along on Friday.");
+  CHECK(r.short_by.empty());
+
+  // A model that keeps repeating itself: what there is, and why not more.
+  DraftRequest two = w.request("again");
+  two.variants = 2;
+  for (int i = 0; i < 3; ++i)
+    w.http.expect("POST", "http://llm.test/v1/chat/completions", says(R"({"variants":["Only this one."]})"));
+  DraftOutcome s = write_draft(w.engine, *w.llm, w.dir.path() / "templates", two);
+  CHECK(s.variants.size() == 1);
+  CHECK_THAT(s.short_by, Catch::Contains("1 different variant of the 2 asked for") && Catch::Contains("came out the same"));
 }
