@@ -24,7 +24,9 @@ Timestamp since_of(const AnalyticsOptions& o, Context& ctx) {
 int run_refresh(const AnalyticsOptions& o, Context& ctx) {
   Timestamp since = since_of(o, ctx);
   RefreshResult r;
-  if (ctx.existing_store() != nullptr) r = refresh_metrics(ctx.engine(), since);
+  if (ctx.existing_store() != nullptr)
+    r = refresh_metrics(ctx.engine(), since, [&ctx](const std::string& what) { ctx.progress("taking " + what + "…"); });
+  ctx.progress("");
   for (const auto& e : r.errors) ctx.err << "crier: error: " << e << '\n';
   if (ctx.global().json)
     ctx.print_json({{"posts", r.posts}, {"accounts", r.accounts}, {"errors", r.errors}});

@@ -220,7 +220,13 @@ int run_post(const PostOptions& o, Context& ctx) {
   enqueue_post(ctx.engine(), p, std::vector<Timestamp>(p.targets.size(), now), std::string(ctx.time_zone()->name()));
   PublishOptions po;
   po.post_id = p.post.id;
+  // Uploading images to a slow server can take a while: say what is going on.
+  std::string to;
+  for (const auto& t : p.targets) to += (to.empty() ? "" : ", ") + account_label(t.account);
+  ctx.progress("publishing to " + to +
+               (p.post.media.empty() ? "" : " (uploading " + count_of(static_cast<long long>(p.post.media.size()), "image", "images") + ")") + "…");
   PublishReport report = publish_due(ctx.engine(), po);
+  ctx.progress("");
 
   nlohmann::json list = nlohmann::json::array();
   int ok = 0;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "log.hpp"
+#include "redact.hpp"
 #include "output/table.hpp"
 #include "paths.hpp"
 #include "time/when.hpp"
@@ -28,6 +29,7 @@ Context::Context(std::ostream& o, std::ostream& e, std::istream& i, GlobalOption
       m_global(std::move(global)) {}
 
 Context::~Context() {
+  progress("");
   m_out.flush();
   m_err.flush();
 }
@@ -162,6 +164,18 @@ size_t Context::terminal_width() {
 }
 
 void Context::print_table(const Table& table) { table.print(out, terminal_width()); }
+
+void Context::progress(const std::string& what) {
+  if (m_global.quiet || m_global.json || &raw_err != &std::cerr || ::isatty(STDERR_FILENO) != 1) return;
+  // Its own line, redrawn: carriage return and erase-line are crier's, the words may be a
+  // network's (an account name), so those are made safe first.
+  if (what.empty() && !m_progress_shown) return;
+  err.flush();
+  raw_err << "\r\x1b[K";
+  if (!what.empty()) raw_err << terminal_safe(redact_known(what)) << std::flush;
+  m_progress_shown = !what.empty();
+  if (what.empty()) raw_err << std::flush;
+}
 
 void Context::info(const std::string& line) {
   if (!m_global.quiet) out << line << '\n';

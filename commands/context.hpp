@@ -90,6 +90,9 @@ class Context {
   // Columns of the terminal stdout is (COLUMNS, else the terminal's own size); 0 when stdout
   // is not a terminal - a pipe or a file gets whole cells.
   size_t terminal_width();
+  // A line on stderr that says what long work is doing, redrawn in place; only when stderr is
+  // a terminal and neither -q nor --json is given. progress("") clears it.
+  void progress(const std::string& what);
   void print_table(const class Table& table);
   void print_json(const nlohmann::json& j);
 
@@ -103,6 +106,7 @@ class Context {
  private:
   GlobalOptions m_global;
   bool m_may_create_config = false;
+  bool m_progress_shown = false;
   std::optional<Config> m_config;
   std::unique_ptr<Store> m_store;
   std::unique_ptr<Clock> m_clock;

@@ -9,7 +9,7 @@
 
 namespace crier {
 
-RefreshResult refresh_metrics(Engine& engine, Timestamp since) {
+RefreshResult refresh_metrics(Engine& engine, Timestamp since, const std::function<void(const std::string&)>& progress) {
   RefreshResult result;
   DeliveryFilter f;
   f.statuses = {DeliveryStatus::published};
@@ -26,6 +26,9 @@ RefreshResult refresh_metrics(Engine& engine, Timestamp since) {
       const auto& deliveries = by_account[account.id];
       if (caps.post_metrics) {
         for (size_t i = 0; i < deliveries.size(); i += 25) {
+          if (progress)
+            progress("metrics of " + account.name() + ": " + std::to_string(i) + "/" + std::to_string(deliveries.size()) +
+                     " posts");
           std::vector<std::string> ids;
           std::map<std::string, int64_t> delivery_of;
           for (size_t j = i; j < std::min(i + 25, deliveries.size()); ++j) {
@@ -44,6 +47,7 @@ RefreshResult refresh_metrics(Engine& engine, Timestamp since) {
         }
       }
       if (caps.account_metrics) {
+        if (progress) progress("followers of " + account.name());
         AccountStats st = provider.account_metrics(session);
         engine.store.add_account_metric({account.id, engine.clock.now(), st.followers, st.following, st.posts});
         ++result.accounts;

@@ -2,6 +2,8 @@
 // `analytics refresh`, summarised from the store by `analytics summary`.
 #pragma once
 
+#include <functional>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,7 +19,9 @@ struct RefreshResult {
   std::vector<std::string> errors;  // one line per account that failed
 };
 // Takes snapshots for deliveries published since `since` (in batches of 25 per call).
-RefreshResult refresh_metrics(Engine& engine, Timestamp since);
+// progress (optional): told before each batch, "account: done/total posts".
+RefreshResult refresh_metrics(Engine& engine, Timestamp since,
+                              const std::function<void(const std::string&)>& progress = nullptr);
 
 struct AccountSummary {
   Account account;

@@ -1470,3 +1470,18 @@ TEST_CASE("drafting: the text streams, not the JSON - variants are posted by num
   CHECK(after["variants"][2]["fits"] == false);
   CHECK(after["variants"][0]["parts"][0] == "First variant, short.");
 }
+
+TEST_CASE("long work says what it is doing on a terminal, and nothing in a pipe", "[e2e][progress]") {
+  CrierHome h(CRIER_BINARY);
+  make_ready(h);
+  write_png(h.home() / "cat.png", 400);
+  auto tty = h.run_tty({"post", "hello", "--image", (h.home() / "cat.png").string(), "--alt", "a cat"}, 120,
+                       {{"CRIER_NOW", std::string(k_t0)}});
+  CHECK(tty.exit_code == 0);
+  CHECK_THAT(tty.out, Catch::Contains("publishing to sandbox:me (uploading 1 image)…"));
+  CHECK_THAT(tty.out, Catch::Contains("\r\x1b[K"));  // and the line is cleared after
+  auto refresh = h.run_tty({"analytics", "refresh"}, 120, {{"CRIER_NOW", std::string(k_t1d)}});
+  CHECK_THAT(refresh.out, Catch::Contains("taking metrics of sandbox:me: 0/1 posts…"));
+  auto piped = h.run({"post", "again"});
+  CHECK(piped.err.find("publishing to") == std::string::npos);
+}
