@@ -31,7 +31,7 @@ int run_refresh(const AnalyticsOptions& o, Context& ctx) {
   if (ctx.global().json)
     ctx.print_json({{"posts", r.posts}, {"accounts", r.accounts}, {"errors", r.errors}});
   else
-    ctx.info("took metrics of " + std::to_string(r.posts) + " posts and " + std::to_string(r.accounts) + " accounts");
+    ctx.info("took metrics of " + count_of(r.posts, "post", "posts") + " and " + count_of(r.accounts, "account", "accounts"));
   if (r.errors.empty()) return exit_code::ok;
   return r.accounts == 0 && r.posts == 0 ? exit_code::failure : exit_code::partial;
 }

@@ -26,9 +26,9 @@ int run_list(const InboxOptions& o, Context& ctx) {
   std::vector<InboxItem> items;
   if (Store* store = ctx.existing_store()) {
     InboxFilter f;
-    f.statuses = o.statuses;
+    f.statuses = split_commas(o.statuses);
     if (f.statuses.empty() && !o.all) f.statuses = {"new", "read", "escalated"};
-    for (auto& k : o.kinds) f.kinds.push_back(k == "comments" ? "comment" : k == "replies" ? "reply"
+    for (auto& k : split_commas(o.kinds)) f.kinds.push_back(k == "comments" ? "comment" : k == "replies" ? "reply"
                                               : k == "mentions" ? "mention" : k == "dms" ? "dm" : k);
     if (!o.account.empty()) f.account_id = resolve_account(*store, o.account).id;
     f.limit = o.limit;
@@ -47,7 +47,7 @@ int run_list(const InboxOptions& o, Context& ctx) {
   Timestamp now = ctx.clock().now();
   Table t({"ID", "ACCOUNT", "KIND", "STATUS", "FROM", "WHEN", "TEXT"});
   for (const auto& i : items)
-    t.add({std::to_string(i.id), account_name(ctx, i.account_id), i.kind, ctx.style().status(i.status),
+    t.add({std::to_string(i.id), label_of_account(ctx, i.account_id), i.kind, ctx.style().status(i.status),
            i.author, format_relative(i.created_at, now), i.text});
   ctx.print_table(t);
   return 0;
@@ -100,7 +100,7 @@ int run_set_status(const InboxOptions& o, Context& ctx, const std::string& statu
   if (ctx.global().json)
     ctx.print_json({{"id", i.id}, {"status", status}});
   else
-    ctx.info(std::to_string(i.id) + " is now " + status);
+    ctx.info("inbox item " + std::to_string(i.id) + " is now " + status);
   return 0;
 }
 

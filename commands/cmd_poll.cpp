@@ -25,7 +25,7 @@ InboxStream stream_of(const std::string& kind) {
 
 int run_poll(const PollCmdOptions& o, Context& ctx) {
   PollOptions po;
-  for (const auto& k : o.kinds) po.streams.push_back(stream_of(k));
+  for (const auto& k : split_commas(o.kinds)) po.streams.push_back(stream_of(k));
   std::vector<PollResult> results;
   if (Store* store = ctx.existing_store()) {
     if (!o.account.empty()) po.account_id = resolve_account(*store, o.account).id;

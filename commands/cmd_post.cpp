@@ -160,11 +160,10 @@ int run_schedule_at(Context& ctx, Timestamp due, PostPlan& p) {
     return 0;
   }
   std::string who;
-  for (const auto& t : p.targets) who += (who.empty() ? "" : ", ") + account_label(t.account);
+  for (const auto& t : p.targets) who += (who.empty() ? "" : ", ") + short_label(ctx.store(), t.account);
   std::string id = std::to_string(p.post.id);
   ctx.info("scheduled post " + id + " for " + who + " at " + format_local(due, tz) + " (" +
-           format_relative(due, ctx.clock().now()) + "); see it: crier queue show " + id + ", cancel: crier queue cancel " +
-           id);
+           format_relative(due, ctx.clock().now()) + "); see: crier queue show " + id);
   return 0;
 }
 
@@ -184,28 +183,6 @@ int run_next_slot(Context& ctx, PostPlan& p) {
   }
   if (ctx.global().json) ctx.print_json({{"post_id", p.post.id}, {"deliveries", list}});
   return 0;
-}
-
-// What happened to a target that was not published now, and what happens next - never "run
-// the post again", which would post twice to the targets that did go out.
-void report_not_published(Context& ctx, const DeliveryOutcome& out) {
-  std::string ref = ref_for(ctx.store(), out.delivery);
-  std::string next = "crier publish --due sends it, or cron does; crier queue show " + ref;
-  if (out.result == "retry" || out.result == "waiting" || out.result == "lost_lease") {
-    Timestamp at = out.delivery.next_attempt_at.value_or(ctx.clock().now());
-    ctx.err << "crier: " << out.account << ": not published yet: " << out.error << "\n"
-            << "  queued to retry " << (at > ctx.clock().now() ? "at " + show_time(ctx, at) : std::string("now"))
-            << " (" << next << ")\n";
-    return;
-  }
-  if (out.result == "paused") {
-    ctx.err << "crier: error: " << out.account << ": " << out.error << " (the post waits in the queue)\n";
-    if (!out.hint.empty()) ctx.err << "hint: " << out.hint << '\n';
-    return;
-  }
-  ctx.err << "crier: error: " << out.account << ": " << out.error << " (" << out.result << ")\n";
-  ctx.err << "hint: " << (out.hint.empty() ? "see: crier queue show " + ref : out.hint)
-          << (out.result == "dead" ? "; crier queue retry " + ref + " tries it again" : "") << '\n';
 }
 
 int run_post(const PostOptions& o, Context& ctx) {

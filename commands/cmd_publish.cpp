@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "engine/queue_refs.hpp"
 #include "common.hpp"
 #include "engine/publisher.hpp"
 #include "log.hpp"
@@ -74,20 +75,19 @@ int report_run(const PublishReport& report, Context& ctx) {
     j["result"] = out.result;
     j["reconciled"] = out.reconciled;
     list.push_back(j);
+    j["ref"] = ref_for(ctx.store(), out.delivery);
+    list.back() = j;
     if (out.result == "published") {
       ++counts[0];
       if (!ctx.global().json)
-        ctx.info("published " + std::to_string(out.delivery.id) + " " + out.account + " " +
-                 out.delivery.remote_url + (out.reconciled ? " (found after an interrupted attempt)" : ""));
+        ctx.info("published post " + j["ref"].get<std::string>() + " on " + out.account + " " +
+                 out.delivery.remote_url + (out.reconciled ? " (found on the network after an interrupted attempt)" : ""));
       continue;
     }
     if (out.result == "retry" || out.result == "lost_lease") ++counts[1];
     else if (out.result == "paused") ++counts[2];
     else ++counts[3];
-    std::string next = out.result == "retry" ? ", next attempt " + show_time(ctx, out.delivery.next_attempt_at) : "";
-    ctx.err << "crier: error: delivery " << out.delivery.id << " to " << out.account << ": "
-            << out.error << " (" << out.result << next << ")\n";
-    if (!out.hint.empty()) ctx.err << "hint: " << out.hint << '\n';
+    report_not_published(ctx, out);
   }
   if (ctx.global().json) {
     ctx.print_json({{"published", counts[0]},

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "engine/queue_refs.hpp"
 #include "error.hpp"
 #include "time/when.hpp"
 
@@ -77,6 +78,28 @@ nlohmann::json inbox_json(const InboxItem& i, const std::string& account) {
           {"reply_remote_id", opt(i.reply_remote_id)}};
 }
 
+// What happened to a target that was not published now, and what happens next - never "run
+// the post again", which would post twice to the targets that did go out.
+void report_not_published(Context& ctx, const DeliveryOutcome& out) {
+  std::string ref = ref_for(ctx.store(), out.delivery);
+  std::string next = "crier publish --due sends it, or cron does; crier queue show " + ref;
+  if (out.result == "retry" || out.result == "waiting" || out.result == "lost_lease") {
+    Timestamp at = out.delivery.next_attempt_at.value_or(ctx.clock().now());
+    ctx.err << "crier: " << out.account << ": not published yet: " << out.error << "\n"
+            << "  queued to retry " << (at > ctx.clock().now() ? "at " + show_time(ctx, at) : std::string("now"))
+            << " (" << next << ")\n";
+    return;
+  }
+  if (out.result == "paused") {
+    ctx.err << "crier: error: " << out.account << ": " << out.error << " (the post waits in the queue)\n";
+    if (!out.hint.empty()) ctx.err << "hint: " << out.hint << '\n';
+    return;
+  }
+  ctx.err << "crier: error: " << out.account << ": " << out.error << " (" << out.result << ")\n";
+  ctx.err << "hint: " << (out.hint.empty() ? "see: crier queue show " + ref : out.hint)
+          << (out.result == "dead" ? "; crier queue retry " + ref + " tries it again" : "") << '\n';
+}
+
 std::vector<std::string> split_commas(const std::vector<std::string>& values) {
   std::vector<std::string> out;
   for (const auto& v : values) {
@@ -92,6 +115,11 @@ std::vector<std::string> split_commas(const std::vector<std::string>& values) {
     }
   }
   return out;
+}
+
+std::string label_of_account(Context& ctx, int64_t id) {
+  auto a = ctx.store().find_account(id);
+  return a ? short_label(ctx.store(), *a) : "?";
 }
 
 std::string account_name(Context& ctx, int64_t id) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "context.hpp"
+#include "engine/publisher.hpp"
 #include "store/types.hpp"
 
 namespace crier {
@@ -25,9 +26,16 @@ nlohmann::json inbox_json(const InboxItem& i, const std::string& account_name);
 // An ISO 8601 UTC string, or null.
 nlohmann::json time_json(std::optional<Timestamp> t);
 
+// What happened to a delivery that was not published in this run, and what happens next, on
+// stderr - never "run the post again", which would post twice to the targets that went out.
+void report_not_published(Context& ctx, const DeliveryOutcome& out);
+
 // Values given repeated or comma-separated ("--status failed,dead", "--status failed --status
 // dead"), trimmed, empty ones dropped: every option that takes a list takes both.
 std::vector<std::string> split_commas(const std::vector<std::string>& values);
+
+// The short name of an account id (alias, or handle when unique), "?" when gone.
+std::string label_of_account(Context& ctx, int64_t account_id);
 
 // "network:handle" of an account id, "?" when gone; cached per run by the caller if needed.
 std::string account_name(Context& ctx, int64_t account_id);

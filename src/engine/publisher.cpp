@@ -14,6 +14,7 @@
 #include "config/config.hpp"
 #include "engine/accounts.hpp"
 #include "engine/composer.hpp"
+#include "engine/queue_refs.hpp"
 #include "engine/schedules.hpp"
 #include "http/transport.hpp"
 #include "log.hpp"
@@ -211,7 +212,7 @@ DeliveryOutcome record_failure(Engine& engine, AttemptState& st, DeliveryOutcome
     out.result = "dead";
     if (f.outcome_unknown) {
       f.error += " (whether the network made the post is unknown)";
-      out.hint = "crier queue retry " + std::to_string(d.id) + " looks on the network before sending again";
+      out.hint = "crier queue retry " + ref_for(engine.store, d) + " looks on the network before sending again";
     }
   } else {
     f.status = DeliveryStatus::failed;
