@@ -155,3 +155,37 @@ TEST_CASE("bluesky on the real local network: post, reply, like, repost, poll, a
   auto reconcile = h.json({"publish", "--due"});
   CHECK(reconcile["deliveries"].empty());
 }
+
+TEST_CASE("bluesky on the real local network: a thread is listed in its order, each part once", "[peer][bluesky]") {
+  // Every part used to carry the same createdAt (".000"): the AppView listed part 2, part 3,
+  // an older post, then part 1. Each part now has its own, strictly later, with milliseconds.
+  Xrpc x;
+  REQUIRE(x.http->send({"GET", pds() + "/xrpc/_health", {}, ""}).status == 200);
+  std::string sfx = std::to_string(std::random_device{}() % 1000000);
+  std::string carol = "carol" + sfx + ".test";
+  x.call("POST", "com.atproto.server.createAccount",
+         {{"handle", carol}, {"email", carol + "@example.com"}, {"password", "hunter2"}});
+  json session = x.call("POST", "com.atproto.server.createSession", {{"identifier", carol}, {"password", "hunter2"}});
+  CrierHome h(CRIER_BINARY);
+  REQUIRE(h.run({"accounts", "add", "bluesky", "--handle", carol, "--server", pds(), "--secret-stdin"},
+                std::string("hunter2\n"))
+              .exit_code == 0);
+  REQUIRE(h.json({"post", "An older post, before the thread.", "--no-card"})["deliveries"][0]["result"] == "published");
+  std::string text;
+  for (int i = 1; i <= 12; ++i) text += "Sentence " + std::to_string(i) + " of a thread about ordering things well. ";
+  auto thread = h.json({"post", text, "--thread", "--no-card"});
+  REQUIRE(thread["deliveries"][0]["result"] == "published");
+  auto parts = thread["deliveries"][0]["parts"];
+  REQUIRE(parts.size() >= 3);
+  json feed;
+  REQUIRE(eventually([&] {
+    feed = x.call("GET", "app.bsky.feed.getAuthorFeed", nullptr, session["accessJwt"],
+                  "actor=" + url_encode(carol) + "&limit=50");
+    return feed["feed"].size() == parts.size() + 1;
+  }));
+  // Newest first: the last part, ..., the first part, then the older post.
+  std::vector<std::string> order;
+  for (const auto& item : feed["feed"]) order.push_back(item["post"]["uri"]);
+  for (size_t i = 0; i < parts.size(); ++i) CHECK(order[i] == parts[parts.size() - 1 - i]["remote_id"]);
+  CHECK(order.back() != parts[0]["remote_id"]);
+}
