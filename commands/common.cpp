@@ -100,23 +100,6 @@ void report_not_published(Context& ctx, const DeliveryOutcome& out) {
           << (out.result == "dead" ? "; crier queue retry " + ref + " tries it again" : "") << '\n';
 }
 
-std::vector<std::string> split_commas(const std::vector<std::string>& values) {
-  std::vector<std::string> out;
-  for (const auto& v : values) {
-    size_t pos = 0;
-    while (pos <= v.size()) {
-      size_t comma = v.find(',', pos);
-      std::string item = v.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-      item.erase(0, item.find_first_not_of(" \t"));
-      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.pop_back();
-      if (!item.empty()) out.push_back(item);
-      if (comma == std::string::npos) break;
-      pos = comma + 1;
-    }
-  }
-  return out;
-}
-
 std::string label_of_account(Context& ctx, int64_t id) {
   auto a = ctx.store().find_account(id);
   return a ? short_label(ctx.store(), *a) : "?";

@@ -11,6 +11,7 @@
 #include "context.hpp"
 #include "engine/publisher.hpp"
 #include "store/types.hpp"
+#include "text/text_rules.hpp"  // split_commas: every option that takes a list takes commas
 
 namespace crier {
 
@@ -30,9 +31,6 @@ nlohmann::json time_json(std::optional<Timestamp> t);
 // stderr - never "run the post again", which would post twice to the targets that went out.
 void report_not_published(Context& ctx, const DeliveryOutcome& out);
 
-// Values given repeated or comma-separated ("--status failed,dead", "--status failed --status
-// dead"), trimmed, empty ones dropped: every option that takes a list takes both.
-std::vector<std::string> split_commas(const std::vector<std::string>& values);
 
 // The short name of an account id (alias, or handle when unique), "?" when gone.
 std::string label_of_account(Context& ctx, int64_t account_id);

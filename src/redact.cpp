@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "http/transport.hpp"
+
 namespace crier {
 namespace {
 
@@ -20,21 +22,6 @@ struct Registry {
 Registry& registry() {
   static Registry r;
   return r;
-}
-
-std::string url_encoded(std::string_view s) {
-  static const char* k_hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += k_hex[c >> 4];
-      out += k_hex[c & 15];
-    }
-  }
-  return out;
 }
 
 void add(Registry& r, std::string v) {
@@ -72,7 +59,7 @@ void remember_secret(std::string_view value) {
   std::string json = nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::ignore);
   add(r, v);
   add(r, json.substr(1, json.size() - 2));
-  add(r, url_encoded(v));
+  add(r, url_encode(v));
   std::sort(r.values.begin(), r.values.end(), [](const std::string& a, const std::string& b) {
     return a.size() > b.size();
   });

@@ -8,6 +8,7 @@
 #include "provider/provider.hpp"
 #include "redact.hpp"
 #include "store/store.hpp"
+#include "text/text_rules.hpp"
 
 namespace crier {
 namespace {
@@ -19,23 +20,6 @@ std::string known_accounts(Store& store) {
     if (!a.alias.empty()) list += " (" + a.alias + ")";
   }
   return list;
-}
-
-std::vector<std::string> split_list(const std::vector<std::string>& specs) {
-  std::vector<std::string> out;
-  for (const auto& s : specs) {
-    size_t pos = 0;
-    while (pos <= s.size()) {
-      size_t comma = s.find(',', pos);
-      std::string item = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-      item.erase(0, item.find_first_not_of(' '));
-      while (!item.empty() && item.back() == ' ') item.pop_back();
-      if (!item.empty()) out.push_back(item);
-      if (comma == std::string::npos) break;
-      pos = comma + 1;
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -69,8 +53,8 @@ Account resolve_account(Store& store, const std::string& spec) {
 
 std::vector<Account> resolve_targets(Store& store, const Config& config,
                                      const std::vector<std::string>& specs) {
-  std::vector<std::string> names = split_list(specs);
-  if (names.empty()) names = split_list({config.get("general.default_to")});
+  std::vector<std::string> names = split_commas(specs);
+  if (names.empty()) names = split_commas({config.get("general.default_to")});
   std::vector<Account> out;
   if (names.empty()) {
     auto all = store.list_accounts();

@@ -38,6 +38,12 @@ struct ByteSpan {
 // Without leading and trailing spaces, tabs and line breaks.
 std::string trim_whitespace(std::string_view s);
 
+// Appends code point `cp` to `out` as UTF-8 (nothing for a value past U+10FFFF).
+void append_utf8(std::string& out, uint32_t cp);
+
+// Values given repeated or comma-separated ("--to a,b --to c"), trimmed, empty ones dropped.
+std::vector<std::string> split_commas(const std::vector<std::string>& values);
+
 size_t count_graphemes(std::string_view utf8);
 size_t count_codepoints(std::string_view utf8);
 // True when `utf8` is well-formed UTF-8.
