@@ -60,10 +60,9 @@ std::vector<DraftTarget> targets_for(const DraftOptions& o, Context& ctx) {
       if (!seen) out.push_back({a.name(), ctx.providers().get(a.network).text_rules(a)});
     }
   }
-  if (out.empty()) {  // no accounts yet: the two networks crier knows best
-    add_network("bluesky");
-    add_network("mastodon");
-  }
+  if (out.empty())  // no accounts yet: every real network crier knows
+    for (const auto& info : provider_table())
+      if (info.name != "sandbox") add_network(std::string(info.name));
   return out;
 }
 
@@ -360,7 +359,7 @@ void add_draft(CLI::App& app, const CommandInfo& info, Runner& selected) {
   cmd->add_option("topic", o->topic, "what to post about, or - to read it from stdin");
   cmd->add_option("--from", o->from, "base the post on this file's text (- for stdin)");
   cmd->add_option("--url", o->url, "base the post on a web page's text (fetched: 10 s, 2 MB at most)");
-  cmd->add_option("--for", o->for_networks, "networks to fit, e.g. bluesky,mastodon (default: your accounts')");
+  cmd->add_option("--for", o->for_networks, "networks to fit, comma-separated (crier providers list; default: your accounts')");
   cmd->add_option("--to", o->to, "accounts whose networks to fit");
   cmd->add_option("--tone", o->tone, "e.g. friendly, dry, excited");
   cmd->add_option("--audience", o->audience, "who it is for");

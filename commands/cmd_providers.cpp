@@ -10,6 +10,10 @@ namespace crier {
 namespace {
 
 int run_providers_list(Context& ctx) {
+  if (ctx.global().quiet && !ctx.global().json) {  // names only, for scripts and shell completion
+    for (const auto& info : provider_table()) ctx.out << info.name << '\n';
+    return 0;
+  }
   nlohmann::json list = nlohmann::json::array();
   Table t({"NETWORK", "LIMIT", "IMAGES", "CAN", "ABOUT"});
   t.shrink_first(3);
@@ -42,7 +46,7 @@ int run_providers_list(Context& ctx) {
 
 void add_providers(CLI::App& app, const CommandInfo& info, Runner& selected) {
   auto* cmd = app.add_subcommand(std::string(info.name), std::string(info.summary));
-  auto* list = cmd->add_subcommand("list", "list the built-in networks with their limits and abilities");
+  auto* list = cmd->add_subcommand("list", "list the networks with their limits and abilities (-q: names only)");
   cmd->callback([&selected] { selected = run_providers_list; });
   list->callback([&selected] { selected = run_providers_list; });
 }

@@ -18,6 +18,7 @@ _crier() {
   case "$prev" in
     --config|--db|--image) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --to|--account) COMPREPLY=($(compgen -W "$(crier accounts list -q 2>/dev/null)" -- "$cur")); return ;;
+    --for) COMPREPLY=($(compgen -W "$(crier providers list -q 2>/dev/null)" -- "$cur")); return ;;
     --status) COMPREPLY=($(compgen -W "queued publishing published failed dead cancelled new read replied ignored escalated done" -- "$cur")); return ;;
     --visibility) COMPREPLY=($(compgen -W "public unlisted private direct" -- "$cur")); return ;;
     --kind) COMPREPLY=($(compgen -W "replies comments mentions dms reply comment mention quote dm" -- "$cur")); return ;;
@@ -53,7 +54,7 @@ _crier() {
   esac
 
   if [[ $cmd == accounts && $verb == add && $prev == add ]]; then
-    COMPREPLY=($(compgen -W "$(crier providers list --json 2>/dev/null | sed -n 's/.*"name": "\([^"]*\)".*/\1/p')" -- "$cur"))
+    COMPREPLY=($(compgen -W "$(crier providers list -q 2>/dev/null)" -- "$cur"))
     return
   fi
   if [[ -n $verbs && -z $verb && $cur != -* ]]; then

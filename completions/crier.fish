@@ -89,7 +89,7 @@ complete -c crier -n "__fish_seen_subcommand_from config" -l all
 complete -c crier -n "__fish_seen_subcommand_from demo" -l keep
 complete -c crier -n "__fish_seen_subcommand_from draft" -l from -r -F -d 'base it on a file'
 complete -c crier -n "__fish_seen_subcommand_from draft" -l url -x -d 'base it on a web page'
-complete -c crier -n "__fish_seen_subcommand_from draft" -l for -x -a "bluesky mastodon sandbox" -d 'networks to fit'
+complete -c crier -n "__fish_seen_subcommand_from draft" -l for -x -a "(crier providers list -q 2>/dev/null)" -d 'networks to fit'
 complete -c crier -n "__fish_seen_subcommand_from draft" -l tone -x
 complete -c crier -n "__fish_seen_subcommand_from draft" -l audience -x
 complete -c crier -n "__fish_seen_subcommand_from draft" -l hashtags -x

@@ -59,7 +59,6 @@ class BlueskyProvider final : public Provider {
 
   TextRules text_rules(const Account&) const override {
     TextRules r;
-    r.counting = Counting::graphemes;
     r.unit = "graphemes";
     r.max_length = 300;
     r.max_bytes = 3000;

@@ -1,4 +1,5 @@
 #include "providers/mastodon/mastodon_provider.hpp"
+#include "providers/mastodon/mastodon_text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -73,10 +74,9 @@ class MastodonProvider final : public Provider {
 
   TextRules text_rules(const Account& account) const override {
     TextRules r;
-    r.counting = Counting::mastodon;
     r.unit = "characters";
     r.max_length = 500;
-    r.url_length = 23;
+    size_t url_length = 23;
     r.max_images = 4;
     r.max_image_bytes = 16 * 1024 * 1024;
     auto s = json::parse(account.settings, nullptr, false);
@@ -87,7 +87,7 @@ class MastodonProvider final : public Provider {
         return n > 0 ? static_cast<decltype(fallback)>(n) : fallback;
       };
       r.max_length = positive("max_characters", r.max_length);
-      r.url_length = positive("characters_reserved_per_url", r.url_length);
+      url_length = positive("characters_reserved_per_url", url_length);
       r.max_images = positive("max_media_attachments", r.max_images);
       r.max_image_bytes = positive("image_size_limit", r.max_image_bytes);
       std::vector<std::string> types;
@@ -95,6 +95,8 @@ class MastodonProvider final : public Provider {
         if (t.is_string()) types.push_back(t);
       if (!types.empty()) r.image_types = types;
     }
+    r.count = [url_length](std::string_view t) { return mastodon::count_text(t, url_length); };
+    r.notes = "every link counts as " + std::to_string(url_length) + " characters";
     return r;
   }
 

@@ -60,7 +60,6 @@ class SandboxProvider final : public Provider {
 
   TextRules text_rules(const Account&) const override {
     TextRules r;
-    r.counting = Counting::graphemes;
     r.max_length = 500;
     r.unit = "graphemes";
     r.max_images = 4;

@@ -1,6 +1,9 @@
 #include "config/config_keys.hpp"
 
 #include <array>
+#include <vector>
+
+#include "provider/provider.hpp"
 
 namespace crier {
 namespace {
@@ -37,21 +40,23 @@ constexpr std::array k_keys{
     ConfigKey{"llm.model", KeyType::string, "", "CRIER_LLM_MODEL", "model name"},
     ConfigKey{"llm.api_key_cmd", KeyType::string, "", "",
               "command that prints the API key (e.g. pass show openai)"},
-    ConfigKey{"bluesky.chat_service", KeyType::string, "did:web:api.bsky.chat#bsky_chat", "CRIER_BLUESKY_CHAT",
-              "service the PDS forwards Bluesky chat (DM) calls to, via the atproto-proxy header"},
-    ConfigKey{"sandbox.seed", KeyType::integer, "42", "",
-              "seed of the sandbox network's simulated followers", 0, 4294967295LL},
-    ConfigKey{"sandbox.speed", KeyType::integer, "1", "CRIER_SANDBOX_SPEED",
-              "sandbox time multiplier: 60 makes a simulated hour pass in a real minute", 1, 100000},
     ConfigKey{"analytics.since_days", KeyType::integer, "30", "",
               "default window of analytics summary and refresh", 1, 36500},
 };
 }  // namespace
 
-std::span<const ConfigKey> config_keys() { return k_keys; }
+std::span<const ConfigKey> config_keys() {
+  // crier's own keys, then each provider's, as its row in the provider table declares them.
+  static const std::vector<ConfigKey> all = [] {
+    std::vector<ConfigKey> v(k_keys.begin(), k_keys.end());
+    for (const auto& p : provider_table()) v.insert(v.end(), p.config_keys.begin(), p.config_keys.end());
+    return v;
+  }();
+  return all;
+}
 
 const ConfigKey* find_config_key(std::string_view name) {
-  for (const auto& k : k_keys)
+  for (const auto& k : config_keys())
     if (k.name == name) return &k;
   return nullptr;
 }

@@ -97,6 +97,18 @@ AddAccountResult add_account(Engine& engine, const std::string& network,
   return {a, false};
 }
 
+std::string reconnect_hint(const Account& a) {
+  const ProviderInfo* info = find_provider(a.network);
+  std::string hint = info && !info->connect_hint.empty() ? std::string(info->connect_hint)
+                                                         : "crier accounts add " + a.network + " --handle HANDLE";
+  std::string server = a.server;
+  if (auto p = server.find("://"); p != std::string::npos) server = server.substr(p + 3);
+  for (const auto& [word, value] : {std::pair<std::string, std::string>{"HANDLE", a.handle}, {"NAME", a.handle},
+                                    {"INSTANCE", server}})
+    for (size_t pos; (pos = hint.find(word)) != std::string::npos;) hint.replace(pos, word.size(), value);
+  return "reconnect: " + hint;
+}
+
 Session open_session(Engine& engine, const Account& account) {
   Session s;
   s.account = account;
@@ -114,7 +126,7 @@ Session open_session(Engine& engine, const Account& account) {
   auto secret = engine.store.secret(account.id);
   if (!secret)
     throw Error(ErrorKind::auth, "no credentials stored for '" + account.name() + "'",
-                "reconnect: crier accounts add " + account.network + " --handle " + account.handle);
+                reconnect_hint(account));
   s.secret = *secret;
   remember_secrets_in(s.secret);
   Store& store = engine.store;

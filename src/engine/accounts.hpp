@@ -29,6 +29,9 @@ AddAccountResult add_account(Engine& engine, const std::string& network,
                              const ConnectRequest& request, const std::string& alias);
 
 // The account with its credentials, ready for provider calls; refreshed credentials are saved.
+// "reconnect: crier accounts add ..." for this account, as its provider says to connect it.
+std::string reconnect_hint(const Account& account);
+
 Session open_session(Engine& engine, const Account& account);
 
 }  // namespace crier

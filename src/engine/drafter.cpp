@@ -222,7 +222,7 @@ DraftOutcome write_draft(Engine& engine, LlmBackend& llm, const std::filesystem:
   std::string strictest;
   size_t strictest_limit = SIZE_MAX;
   for (const auto& t : q.targets) {
-    std::string notes = t.rules.counting == Counting::mastodon ? "every link counts as 23 characters" : "";
+    std::string notes = t.rules.notes;
     // A network's style notes: the template style-NETWORK, when there is one (shipped or the user's).
     std::string network = t.network.substr(0, t.network.find(':'));
     for (const auto& tpl : list_templates(user_templates))

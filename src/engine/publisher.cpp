@@ -166,7 +166,7 @@ DeliveryOutcome record_failure(Engine& engine, AttemptState& st, DeliveryOutcome
     f.counted = false;
     out.result = "paused";
     if (out.hint.empty() && st.account)
-      out.hint = "reconnect: crier accounts add " + st.account->network + " --handle " + st.account->handle;
+      out.hint = reconnect_hint(*st.account);
   } else if (e.kind() == ErrorKind::config) {
     // Crier's own setup is wrong (a token_cmd that fails, a broken setting): not the post's
     // fault, and not the network's. It waits, without spending attempts, until that is fixed.
@@ -376,7 +376,7 @@ DeliveryOutcome not_attempted(Engine& engine, const Delivery& d) {
     out.result = "paused";
     out.error_kind = ErrorKind::auth;
     out.error = "not sent: the account is paused (" + account->status + ")";
-    out.hint = "reconnect it: crier accounts add " + account->network + " --handle " + account->handle;
+    out.hint = reconnect_hint(*account);
   } else if (account && account->rate_limited_until && *account->rate_limited_until > now) {
     out.error = "not sent yet: the network rate limited the account until " + format_utc(*account->rate_limited_until);
     out.delivery.next_attempt_at = account->rate_limited_until;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "clock.hpp"
+#include "config/config_keys.hpp"
 #include "store/types.hpp"
 #include "text/text_rules.hpp"
 
@@ -209,13 +210,21 @@ struct ProviderEnv {
   Pacer* pacer = nullptr;
 };
 
+// A provider describes itself: the core, the commands, the completions and the man pages read
+// this row and name no network themselves.
 struct ProviderInfo {
   std::string_view name;
   std::string_view summary;
   std::unique_ptr<Provider> (*make)(ProviderEnv& env);
+  // Its settings in the config ("bluesky.chat_service"): read, checked, listed and documented
+  // like crier's own (config get --all, crier-config(5)).
+  std::span<const ConfigKey> config_keys = {};
+  // What `accounts add` wants for it, shown when an account must be reconnected.
+  std::string_view connect_hint = "";
 };
 
-// The table of built-in providers, in the order `crier providers list` shows them.
+// The table of built-in providers (providers/registry.cpp, not the core), in the order
+// `crier providers list` shows them.
 std::span<const ProviderInfo> provider_table();
 const ProviderInfo* find_provider(std::string_view name);
 

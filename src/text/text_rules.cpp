@@ -150,39 +150,16 @@ std::vector<ByteSpan> find_urls(std::string_view s) {
     }
     // A scheme with no host after it ("http://)") is not a link.
     size_t host = start + (s[start + 4] == 's' || s[start + 4] == 'S' ? 8 : 7);
+    if (stop <= host) continue;
     auto first = static_cast<unsigned char>(s[host]);
-    if (stop <= host || !(std::isalnum(first) || first >= 0x80)) continue;  // an IDN host starts past ASCII
+    if (!(std::isalnum(first) || first >= 0x80)) continue;  // an IDN host starts past ASCII
     out.push_back({start, stop});
   }
   return out;
 }
 
-namespace {
-
-// Mastodon counts "@user@domain" as "@user" and every URL as url_length characters.
-size_t count_mastodon(std::string_view s, const TextRules& rules) {
-  std::string rest;
-  size_t urls = 0, pos = 0;
-  for (const auto& span : find_urls(s)) {
-    rest.append(s.substr(pos, span.start - pos));
-    pos = span.end;
-    ++urls;
-  }
-  rest.append(s.substr(pos));
-  static const std::regex k_mention(R"((^|[^\w/])@(\w+)@[\w.-]+\w)");
-  rest = std::regex_replace(rest, k_mention, "$1@$2");
-  return count_graphemes(rest) + urls * rules.url_length;
-}
-
-}  // namespace
-
 size_t count_length(std::string_view text, const TextRules& rules) {
-  switch (rules.counting) {
-    case Counting::graphemes: return count_graphemes(text);
-    case Counting::mastodon: return count_mastodon(text, rules);
-    case Counting::codepoints: return count_codepoints(text);
-  }
-  return count_graphemes(text);
+  return rules.count ? rules.count(text) : count_graphemes(text);
 }
 
 std::string LengthCheck::describe() const {

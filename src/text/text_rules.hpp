@@ -9,18 +9,18 @@
 
 namespace crier {
 
-enum class Counting {
-  graphemes,  // extended grapheme clusters (Bluesky)
-  mastodon,   // graphemes, with every URL counting url_length and @user@domain as @user
-  codepoints, // Unicode scalar values
-};
-
+// A network's rules for text and images. Each provider fills them in; the core only applies
+// them (it knows no network).
 struct TextRules {
-  Counting counting = Counting::graphemes;
+  // How the network counts a text's length; null: extended grapheme clusters, as a reader
+  // sees characters. Mastodon's counts links as 23 and @user@domain as @user, say.
+  std::function<size_t(std::string_view)> count = nullptr;
   size_t max_length = 300;
   size_t max_bytes = 0;   // 0: no byte limit
-  size_t url_length = 23; // for Counting::mastodon
   std::string unit = "graphemes";
+  // What a writer (or a model drafting for it) must know about the counting, "" when nothing
+  // beyond the limit: "every link counts as 23 characters".
+  std::string notes;
   // media
   size_t max_images = 4;
   int64_t max_image_bytes = 1'000'000;

@@ -310,7 +310,7 @@ TEST_CASE("exit codes of publishing: 6 partial, 75 try later, 4 auth", "[e2e][ex
     auto r = h.run({"post", "hello?", "--to", "me"});
     CHECK(r.exit_code == 4);
     CHECK_THAT(r.err, Catch::Contains("sandbox:me: not sent: the account is paused"));
-    CHECK_THAT(r.err, Catch::Contains("hint: reconnect it: crier accounts add sandbox --handle me"));
+    CHECK_THAT(r.err, Catch::Contains("hint: reconnect: crier accounts add sandbox --handle me"));
     CHECK(h.json({"queue", "list"})["deliveries"][0]["status"] == "queued");  // kept for later
   }
   SECTION("a post whose account another crier is publishing for waits, and says so (75)") {

@@ -1,6 +1,7 @@
 // Counting as each network counts, thread splitting, and the checks on text to send.
 #include "fuzz_common.hpp"
 #include "providers/bluesky/bluesky_richtext.hpp"
+#include "providers/mastodon/mastodon_text.hpp"
 #include "text/text_rules.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -10,16 +11,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(in.rest());
   TextRules r;
   if (which % 3 == 0) {  // Bluesky
-    r.counting = Counting::graphemes;
     r.max_length = 300;
     r.max_bytes = 3000;
     r.displayed = [](const std::string& t) { return bluesky::visible_text(t); };
   } else if (which % 3 == 1) {  // Mastodon
-    r.counting = Counting::mastodon;
+    r.count = [](std::string_view t) { return mastodon::count_text(t, 23); };
     r.max_length = 50 + which;
-    r.url_length = 23;
   } else {
-    r.counting = Counting::codepoints;
+    r.count = [](std::string_view t) { return count_codepoints(t); };
     r.max_length = 20 + which % 64;
   }
   return fuzz::guarded([&] {

@@ -132,3 +132,25 @@ TEST_CASE("the completions list exactly the commands and verbs of the CLI", "[do
                         std::regex(R"re(__fish_seen_subcommand_from ([a-z]+)" -a "([^"]*)")re")));
   }
 }
+
+TEST_CASE("no command or completion names a network by hand: they read the provider table", "[docs]") {
+  // The sandbox is crier's own offline network (hints and the demo name it on purpose); the
+  // command table's examples are documentation. Everything else learns networks from the table.
+  std::vector<std::string> files{"completions/crier.bash", "completions/_crier", "completions/crier.fish"};
+  for (const auto& e : std::filesystem::directory_iterator(std::string(CRIER_SOURCE_DIR) + "/commands")) {
+    std::string name = e.path().filename().string();
+    if (name != "command_table.cpp" && name != "cmd_demo.cpp") files.push_back("commands/" + name);
+  }
+  for (const auto& f : files) {
+    std::string text = source(f);
+    for (const auto& info : provider_table()) {
+      if (info.name == "sandbox") continue;
+      INFO(f << " names " << info.name);
+      CHECK(text.find(std::string(info.name)) == std::string::npos);
+    }
+  }
+  // A provider's own config keys are crier's config keys: listed, checked, documented.
+  for (const auto& info : provider_table())
+    for (const auto& k : info.config_keys) CHECK(find_config_key(k.name) == &*std::find_if(
+        config_keys().begin(), config_keys().end(), [&](const ConfigKey& c) { return c.name == k.name; }));
+}

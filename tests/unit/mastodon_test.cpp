@@ -116,9 +116,9 @@ TEST_CASE("mastodon: connect reads the instance's limits from the server", "[mas
   CHECK(settings["account_id"] == m.fake.me()["id"]);
   TextRules r = m.provider->text_rules(s.account);
   CHECK(r.max_length == 500);
-  CHECK(r.url_length == 23);
+  CHECK(count_length("see https://example.com/a/very/long/path/indeed", r) == 27);  // a link is 23
   CHECK(r.max_images == 4);
-  CHECK(r.counting == Counting::mastodon);
+  CHECK(r.notes == "every link counts as 23 characters");
   CHECK(m.sent("GET", "/api/v2/instance").size() == 1);
 }
 

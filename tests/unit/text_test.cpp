@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "providers/mastodon/mastodon_text.hpp"
 #include "text/html_text.hpp"
 #include "text/text_rules.hpp"
 
@@ -8,16 +9,14 @@ using namespace crier;
 namespace {
 TextRules bluesky_like() {
   TextRules r;
-  r.counting = Counting::graphemes;
   r.max_length = 300;
   r.max_bytes = 3000;
   return r;
 }
 TextRules mastodon_like() {
   TextRules r;
-  r.counting = Counting::mastodon;
+  r.count = [](std::string_view t) { return mastodon::count_text(t, 23); };
   r.max_length = 500;
-  r.url_length = 23;
   r.unit = "characters";
   return r;
 }

@@ -1,0 +1,41 @@
+// The one table of built-in providers. Adding a network: its folder under providers/, one row
+// here (with its config options), one conformance test file, and its page in man/. Nothing in
+// src/ or commands/ names a network.
+#include <array>
+
+#include "provider/provider.hpp"
+#include "providers/bluesky/bluesky_provider.hpp"
+#include "providers/mastodon/mastodon_provider.hpp"
+#include "providers/sandbox/sandbox_provider.hpp"
+
+namespace crier {
+namespace {
+constexpr std::array k_sandbox_keys{
+    ConfigKey{"sandbox.seed", KeyType::integer, "42", "", "seed of the sandbox network's simulated followers", 0,
+              4294967295LL},
+    ConfigKey{"sandbox.speed", KeyType::integer, "1", "CRIER_SANDBOX_SPEED",
+              "sandbox time multiplier: 60 makes a simulated hour pass in a real minute", 1, 100000},
+};
+constexpr std::array k_bluesky_keys{
+    ConfigKey{"bluesky.chat_service", KeyType::string, "did:web:api.bsky.chat#bsky_chat", "CRIER_BLUESKY_CHAT",
+              "service the PDS forwards Bluesky chat (DM) calls to, via the atproto-proxy header"},
+};
+constexpr std::array k_providers{
+    ProviderInfo{"sandbox", "a local, offline network with simulated followers, for trying crier",
+                 &make_sandbox_provider, k_sandbox_keys, "crier accounts add sandbox --handle NAME"},
+    ProviderInfo{"bluesky", "Bluesky and other AT Protocol servers (XRPC)", &make_bluesky_provider, k_bluesky_keys,
+                 "crier accounts add bluesky --handle HANDLE --secret-stdin < app-password"},
+    ProviderInfo{"mastodon", "Mastodon and compatible servers (REST API, any instance)", &make_mastodon_provider, {},
+                 "crier accounts add mastodon --server INSTANCE"},
+};
+}  // namespace
+
+std::span<const ProviderInfo> provider_table() { return k_providers; }
+
+const ProviderInfo* find_provider(std::string_view name) {
+  for (const auto& p : k_providers)
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+}  // namespace crier
