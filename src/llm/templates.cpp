@@ -69,8 +69,16 @@ void check_variables(const TemplateInfo& tpl, const nlohmann::json& vars) {
     while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.pop_back();
     if (tag.empty()) continue;
     char sigil = tag[0];
-    if (sigil == '=') return;  // a delimiter change: beyond this simple reading
-    if (sigil == '!' || sigil == '>') continue;
+    if (sigil == '=')  // a delimiter change would hide partials from this reading
+      throw Error(ErrorKind::config, "template '" + tpl.name + "' changes its delimiters ({{" + tag + "}}), which crier does not take",
+                  "use {{ and }}");
+    if (sigil == '!') continue;
+    // A partial renders a value as a template: a value that names itself again (a page's text
+    // can say anything) recursed until the stack ran out (found by fuzzing). crier's templates
+    // have no partials.
+    if (sigil == '>')
+      throw Error(ErrorKind::config, "template '" + tpl.name + "' uses a partial ({{" + tag + "}}), which crier does not take",
+                  "write the text into the template itself");
     std::string name = tag;
     if (sigil == '#' || sigil == '^' || sigil == '/' || sigil == '&') {
       name = tag.substr(1);

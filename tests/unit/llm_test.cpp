@@ -483,3 +483,10 @@ TEST_CASE("drafter: exactly the variants asked for, all different - asked again 
   CHECK(s.variants.size() == 1);
   CHECK_THAT(s.short_by, Catch::Contains("1 different variant of the 2 asked for") && Catch::Contains("came out the same"));
 }
+
+TEST_CASE("templates: no partials, no delimiter changes (found by fuzzing: a value naming itself recursed)", "[llm][templates]") {
+  TemplateInfo partial{"p", "test", "About: {{>topic}}"};
+  CHECK_THROWS_AS(render_template(partial, {{"topic", "{{>topic}}"}}), Error);
+  TemplateInfo delims{"d", "test", "{{=<% %>=}}<%>topic%>"};
+  CHECK_THROWS_AS(render_template(delims, {{"topic", "x"}}), Error);
+}
