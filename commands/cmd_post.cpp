@@ -26,6 +26,8 @@ struct PostOptions {
   std::vector<std::string> alts;
   bool thread = false;
   std::string lang, visibility, content_warning;
+  std::string title;
+  std::vector<std::string> opts;  // NAME=VALUE
   bool no_card = false;
   std::string at;
   bool dry_run = false;
@@ -83,6 +85,13 @@ ComposeRequest compose_request(const PostOptions& o, Context& ctx) {
   q.visibility = o.visibility;
   q.content_warning = o.content_warning;
   q.no_card = o.no_card;
+  q.title = o.title;
+  for (const auto& kv : o.opts) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw Error(ErrorKind::usage, "--opt takes NAME=VALUE, not '" + kv + "'", "e.g. --opt label=news");
+    q.options.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
   return q;
 }
 
@@ -325,7 +334,17 @@ void add_post_options(CLI::App* cmd, PostOptions& o) {
   cmd->add_option("--lang", o.lang, "language of the text (BCP 47, e.g. en, pt-BR)");
   cmd->add_option("--visibility", o.visibility, "Mastodon: public, unlisted, private or direct");
   cmd->add_option("--cw", o.content_warning, "content warning shown before the text (Mastodon)");
-  cmd->add_flag("--no-card", o.no_card, "no link preview card (Bluesky builds one from the first link)");
+  cmd->add_flag("--no-card", o.no_card, "no link preview card (for networks that build one from the first link)");
+  cmd->add_option("--title", o.title, "the post's title, for networks whose posts have one");
+  // The options come from the provider table: what each network's posts take.
+  std::string takes;
+  for (const auto& info : provider_table()) {
+    std::string names;
+    for (const auto& opt : info.post_options) names += (names.empty() ? "" : ", ") + std::string(opt.name);
+    if (!names.empty()) takes += (takes.empty() ? "" : "; ") + std::string(info.name) + ": " + names;
+  }
+  cmd->add_option("--opt", o.opts, "a network's post option, NAME=VALUE (repeatable)" +
+                                       (takes.empty() ? std::string() : "; " + takes));
   cmd->add_flag("--dry-run", o.dry_run, "show what would be sent and its length per network; send nothing");
 }
 

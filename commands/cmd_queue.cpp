@@ -198,6 +198,9 @@ int run_show(const QueueOptions& o, Context& ctx) {
     j["idempotency_key"] = d.idempotency_key;
     j["images"] = media;
     j["schedule"] = sched ? schedule_json(*sched) : nlohmann::json(nullptr);
+    auto options = nlohmann::json::parse(post ? post->options : "{}", nullptr, false);
+    j["title"] = options.is_object() && options.contains("title") ? options["title"] : nlohmann::json(nullptr);
+    j["options"] = options.is_object() && options.contains("opts") ? options["opts"] : nlohmann::json::object();
     return j;
   };
   if (ctx.global().json) {
@@ -223,6 +226,9 @@ int run_show(const QueueOptions& o, Context& ctx) {
                             std::to_string(sched->id) + ", " + sched->status + ")");
   }
   for (const auto& m : media) row(ctx, "image", m["path"].get<std::string>() + " alt: " + m["alt"].get<std::string>());
+  auto first = one(deliveries[0]);
+  if (!first["title"].is_null()) row(ctx, "title", first["title"].get<std::string>());
+  for (const auto& [k, v] : first["options"].items()) row(ctx, "option", k + " = " + v.get<std::string>());
   ctx.out << '\n' << (post ? post->text : "") << '\n';
   return 0;
 }

@@ -39,8 +39,8 @@ _crier() {
     draft) opts="--from --url --for --to --tone --audience --lang --hashtags --variants --template --var --thread --model --rounds --edit" ;;
     drafts) verbs="list show edit rm"; opts="--limit" ;;
     templates) verbs="list show" ;;
-    post) opts="--to --image --alt --thread --lang --visibility --cw --no-card --at --dry-run" ;;
-    schedule) opts="--to --image --alt --thread --lang --visibility --cw --no-card --at --every --until --count --next-slot --dry-run" ;;
+    post) opts="--to --image --alt --thread --lang --visibility --cw --no-card --title --opt --at --dry-run" ;;
+    schedule) opts="--to --image --alt --thread --lang --visibility --cw --no-card --title --opt --at --every --until --count --next-slot --dry-run" ;;
     queue) verbs="list show cancel restore retry reschedule"; opts="--status --failed --account --all --limit --after --before --schedule --series --at" ;;
     slots) verbs="set list clear" ;;
     publish) opts="--due --limit --concurrency --watch" ;;

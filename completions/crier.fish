@@ -53,6 +53,8 @@ complete -c crier -n "__fish_seen_subcommand_from post schedule" -l lang -x -d '
 complete -c crier -n "__fish_seen_subcommand_from post schedule" -l visibility -x -a "public unlisted private direct"
 complete -c crier -n "__fish_seen_subcommand_from post schedule" -l cw -x -d 'content warning'
 complete -c crier -n "__fish_seen_subcommand_from post schedule" -l no-card -d 'no link preview card'
+complete -c crier -n "__fish_seen_subcommand_from post schedule" -l title -x -d 'the title, where posts have one'
+complete -c crier -n "__fish_seen_subcommand_from post schedule" -l opt -x -d 'a network option, NAME=VALUE'
 complete -c crier -n "__fish_seen_subcommand_from post schedule" -l at -x -d 'when'
 complete -c crier -n "__fish_seen_subcommand_from post schedule" -l dry-run -d 'show, do not send'
 complete -c crier -n "__fish_seen_subcommand_from queue inbox poll" -l account -x -a "(crier accounts list -q 2>/dev/null)"

@@ -16,13 +16,17 @@ constexpr std::array k_sandbox_keys{
     ConfigKey{"sandbox.speed", KeyType::integer, "1", "CRIER_SANDBOX_SPEED",
               "sandbox time multiplier: 60 makes a simulated hour pass in a real minute", 1, 100000},
 };
+constexpr std::array k_sandbox_options{
+    PostOption{"label", PostOption::Type::text, false, "a label the sandbox keeps with the post"},
+    PostOption{"pin", PostOption::Type::boolean, false, "pin the post to the profile (true or false)"},
+};
 constexpr std::array k_bluesky_keys{
     ConfigKey{"bluesky.chat_service", KeyType::string, "did:web:api.bsky.chat#bsky_chat", "CRIER_BLUESKY_CHAT",
               "service the PDS forwards Bluesky chat (DM) calls to, via the atproto-proxy header"},
 };
 constexpr std::array k_providers{
     ProviderInfo{"sandbox", "a local, offline network with simulated followers, for trying crier",
-                 &make_sandbox_provider, k_sandbox_keys, "crier accounts add sandbox --handle NAME"},
+                 &make_sandbox_provider, k_sandbox_keys, "crier accounts add sandbox --handle NAME", k_sandbox_options},
     ProviderInfo{"bluesky", "Bluesky and other AT Protocol servers (XRPC)", &make_bluesky_provider, k_bluesky_keys,
                  "crier accounts add bluesky --handle HANDLE --secret-stdin < app-password"},
     ProviderInfo{"mastodon", "Mastodon and compatible servers (REST API, any instance)", &make_mastodon_provider, {},

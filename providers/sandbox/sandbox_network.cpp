@@ -85,14 +85,21 @@ NetPost post_from_json(const json& j) {
   p.reply_to = j.value("reply_to", "");
   p.conversation = j.value("conversation", "");
   p.media = j.value("media", 0);
+  p.title = j.value("title", "");
+  if (j.contains("options") && j["options"].is_object())
+    for (const auto& [k, v] : j["options"].items())
+      if (v.is_string()) p.options[k] = v.get<std::string>();
   p.created_at = from_unix(j.at("created_at").get<long long>());
   return p;
 }
 
 json post_to_json(const NetPost& p) {
-  return {{"id", p.id},         {"author", p.author},     {"text", p.text},
-          {"key", p.idempotency_key}, {"reply_to", p.reply_to}, {"conversation", p.conversation},
-          {"media", p.media},   {"created_at", to_unix(p.created_at)}};
+  json j = {{"id", p.id},         {"author", p.author},     {"text", p.text},
+            {"key", p.idempotency_key}, {"reply_to", p.reply_to}, {"conversation", p.conversation},
+            {"media", p.media},   {"created_at", to_unix(p.created_at)}};
+  if (!p.title.empty()) j["title"] = p.title;
+  if (!p.options.empty()) j["options"] = p.options;
+  return j;
 }
 
 // Holds an flock on the network's lock file for its lifetime.

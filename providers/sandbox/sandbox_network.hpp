@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,8 @@ struct NetPost {
   std::string reply_to;       // remote id answered, "" for a root post
   std::string conversation;   // for DMs: the conversation id; "" for public posts
   int media = 0;
+  std::string title;                          // "" when none
+  std::map<std::string, std::string> options;  // --opt values, as the post was made with them
   Timestamp created_at{};
 };
 

@@ -55,6 +55,7 @@ class SandboxProvider final : public Provider {
     c.reply = c.send_dm = true;
     c.post_metrics = c.account_metrics = true;
     c.native_idempotency = true;
+    c.title = true;  // optional: the sandbox keeps one when given
     return c;
   }
 
@@ -101,6 +102,10 @@ class SandboxProvider final : public Provider {
       p.media = static_cast<int>(q.parts[i].media.size());
       p.reply_to = parent;
       p.idempotency_key = part_key(q.idempotency_key, i);
+      if (i == 0) {
+        p.title = q.title;
+        p.options = q.options;
+      }
       auto created = m_network.create_post(p);
       parent = created.id;
       result.parts.push_back({created.id, post_url(s.account.handle, created.id)});

@@ -1,5 +1,6 @@
 #include "engine/composer.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -25,6 +26,64 @@ std::vector<std::string> parts_for(const Post& post, const TextRules& rules) {
   return {post.text};
 }
 
+namespace {
+
+const char* type_name(PostOption::Type t) {
+  return t == PostOption::Type::boolean ? "true or false" : t == PostOption::Type::number ? "a number" : "text";
+}
+
+// --title and --opt, checked against what each target's network declares, before anything
+// is written: an option goes to the targets that take it, and one that no target takes is a
+// mistake (a typo, or the wrong --to).
+void check_post_options(Engine& engine, const std::vector<Account>& accounts, const ComposeRequest& q) {
+  for (const auto& [name, value] : q.options) {
+    bool taken = false;
+    std::string takers;
+    for (const auto& a : accounts) {
+      const ProviderInfo* info = find_provider(a.network);
+      for (const auto& o : info ? info->post_options : std::span<const PostOption>{}) {
+        if (o.name != name) continue;
+        taken = true;
+        bool ok = o.type == PostOption::Type::text ||
+                  (o.type == PostOption::Type::boolean && (value == "true" || value == "false")) ||
+                  (o.type == PostOption::Type::number && !value.empty() && value.size() < 16 &&
+                   value.find_first_not_of("0123456789") == std::string::npos);
+        if (!ok)
+          throw Error(ErrorKind::usage, "--opt " + name + " takes " + type_name(o.type) + " on " + a.network + ", not '" +
+                                            value + "'");
+      }
+    }
+    if (!taken) {
+      for (const auto& a : accounts) {
+        const ProviderInfo* info = find_provider(a.network);
+        std::string mine;
+        for (const auto& o : info ? info->post_options : std::span<const PostOption>{})
+          mine += (mine.empty() ? "" : ", ") + std::string(o.name);
+        takers += (takers.empty() ? "" : "; ") + a.network + ": " + (mine.empty() ? "none" : mine);
+      }
+      throw Error(ErrorKind::usage, "--opt " + name + " is not an option of any target", "they take: " + takers);
+    }
+  }
+  bool any_title = false;
+  for (const auto& a : accounts) {
+    const ProviderInfo* info = find_provider(a.network);
+    Capabilities caps = engine.providers.get(a.network).capabilities();
+    any_title = any_title || caps.title;
+    if (caps.title_required && q.title.empty())
+      throw Error(ErrorKind::usage, a.name() + " needs a title", "give one with --title TEXT");
+    for (const auto& o : info ? info->post_options : std::span<const PostOption>{}) {
+      if (!o.required) continue;
+      bool given = std::any_of(q.options.begin(), q.options.end(), [&](const auto& kv) { return kv.first == o.name; });
+      if (!given)
+        throw Error(ErrorKind::usage, a.name() + " needs --opt " + std::string(o.name) + "=VALUE", std::string(o.help));
+    }
+  }
+  if (!q.title.empty() && !any_title)
+    throw Error(ErrorKind::usage, "--title: no target's posts have a title", "leave it out, or add a target that takes one");
+}
+
+}  // namespace
+
 PostPlan plan_post(Engine& engine, const ComposeRequest& q) {
   std::string text = checked_text(q.text, "the text");
   while (!text.empty() && text.back() == '\n') text.pop_back();
@@ -46,6 +105,12 @@ PostPlan plan_post(Engine& engine, const ComposeRequest& q) {
   if (!q.visibility.empty()) options["visibility"] = q.visibility;
   if (!q.content_warning.empty()) options["content_warning"] = checked_text(q.content_warning, "the content warning");
   if (q.no_card) options["card"] = false;
+  if (!q.title.empty()) options["title"] = checked_text(q.title, "the title");
+  if (!q.options.empty()) {
+    nlohmann::json opts = nlohmann::json::object();
+    for (const auto& [k, v] : q.options) opts[k] = checked_text(v, "--opt " + k);
+    options["opts"] = opts;
+  }
   plan.post.options = options.dump();
   plan.post.created_at = engine.clock.now();
   for (size_t i = 0; i < q.images.size(); ++i)
@@ -56,7 +121,9 @@ PostPlan plan_post(Engine& engine, const ComposeRequest& q) {
                 "give the text as an argument, or - to read it from stdin");
 
   std::vector<std::string> too_long;  // every target over its limit is named, not just the first
-  for (const auto& account : resolve_targets(engine.store, engine.config, q.to)) {
+  std::vector<Account> accounts = resolve_targets(engine.store, engine.config, q.to);
+  check_post_options(engine, accounts, q);
+  for (const auto& account : accounts) {
     Provider& provider = engine.providers.get(account.network);
     TargetPlan t{account, provider.text_rules(account), {}, {}};
     if (!plan.post.media.empty()) {

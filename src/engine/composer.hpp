@@ -28,6 +28,8 @@ struct ComposeRequest {
   std::string content_warning;
   bool no_card = false;         // no link preview card
   std::vector<std::string> parts;  // a thread split beforehand (a drafted thread); else empty
+  std::string title;               // --title, for the networks whose posts have one
+  std::vector<std::pair<std::string, std::string>> options;  // --opt NAME=VALUE, in order given
   std::string origin = "typed";    // typed | drafted | template
 };
 
@@ -49,7 +51,9 @@ std::vector<std::string> parts_for(const Post& post, const TextRules& rules);
 
 // Validates the request for every target and returns the plan. Writes nothing.
 // Throws Error(invalid_input) when text is empty or too long (saying by how much and
-// suggesting --thread), an image is missing or over a limit, or an account is unknown.
+// suggesting --thread), an image is missing or over a limit, or an account is unknown; and
+// Error(usage) for an --opt no target declares, a value of the wrong type, a required option
+// or title missing for a target (naming it), or a --title no target takes.
 PostPlan plan_post(Engine& engine, const ComposeRequest& request);
 
 // Stores the post (media copied into the data dir) and one queued delivery per target, the

@@ -63,6 +63,14 @@ PublishRequest request_for(Engine& engine, const Delivery& d, const Account& acc
     q.visibility = options.value("visibility", "");
     q.content_warning = options.value("content_warning", "");
     q.link_card = options.value("card", true);
+    q.title = options.value("title", "");
+    // Each network gets the options it declares (and the title when its posts have one).
+    const ProviderInfo* info = find_provider(account.network);
+    if (options.contains("opts") && options["opts"].is_object() && info)
+      for (const auto& [k, v] : options["opts"].items())
+        for (const auto& o : info->post_options)
+          if (o.name == k && v.is_string()) q.options[k] = v.get<std::string>();
+    if (!provider.capabilities().title) q.title.clear();
   }
   auto parts = parts_for(*post, provider.text_rules(account));
   for (size_t i = 0; i < parts.size(); ++i)

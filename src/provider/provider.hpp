@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -38,6 +39,18 @@ struct Capabilities {
   bool post_metrics = false;
   bool account_metrics = false;
   bool native_idempotency = false;  // the network itself dedups a repeated publish
+  bool title = false;               // a post has a title (--title), as on Reddit
+  bool title_required = false;      // ... and cannot go without one
+};
+
+// An option a network's posts take (--opt NAME=VALUE): declared once in the provider's row,
+// checked for every target before anything is stored or sent.
+struct PostOption {
+  enum class Type { text, boolean, number };
+  std::string_view name;  // "subreddit"
+  Type type = Type::text;
+  bool required = false;
+  std::string_view help;  // one line for --help and crier(1)
 };
 // Names of the capabilities that are set, e.g. {"images", "threads", ...}.
 std::vector<std::string> capability_names(const Capabilities& c);
@@ -103,6 +116,9 @@ struct PublishRequest {
   std::string visibility;           // public | unlisted | private | direct ("" = account default)
   std::string content_warning;      // shown before the text where the network has one
   bool link_card = true;            // build a preview of the first link where the network needs one
+  std::string title;                // --title, for networks whose posts have one ("" when none)
+  // --opt values this network declares (PostOption), checked: "true"/"false" for booleans.
+  std::map<std::string, std::string> options;
 
   // For reconcile: what this delivery can have made, and nothing else.
   // When its first attempt began (our clock). A post created before that is another's...
@@ -221,6 +237,8 @@ struct ProviderInfo {
   std::span<const ConfigKey> config_keys = {};
   // What `accounts add` wants for it, shown when an account must be reconnected.
   std::string_view connect_hint = "";
+  // The options its posts take with --opt.
+  std::span<const PostOption> post_options = {};
 };
 
 // The table of built-in providers (providers/registry.cpp, not the core), in the order

@@ -1485,3 +1485,40 @@ TEST_CASE("long work says what it is doing on a terminal, and nothing in a pipe"
   auto piped = h.run({"post", "again"});
   CHECK(piped.err.find("publishing to") == std::string::npos);
 }
+
+TEST_CASE("post options and titles reach the networks that take them, checked first", "[e2e][options]") {
+  BlueskyFake bsky;
+  CrierHome h(CRIER_BINARY);
+  make_ready(h);
+  REQUIRE(h.run({"accounts", "add", "bluesky", "--handle", BlueskyFake::k_handle, "--server", bsky.url(), "--secret-stdin",
+                 "--alias", "b"},
+                std::string(BlueskyFake::k_password) + "\n")
+              .exit_code == 0);
+  auto ok = h.run({"post", "with options", "--to", "me,b", "--title", "A title", "--opt", "label=news", "--opt", "pin=true",
+                   "--no-card"});
+  INFO(ok.err);
+  REQUIRE(ok.exit_code == 0);
+  auto p = h.sandbox_state()["posts"][0];
+  CHECK(p["title"] == "A title");
+  CHECK(p["options"] == json{{"label", "news"}, {"pin", "true"}});
+  auto record = bsky.our_posts().at(0);
+  CHECK(record.dump().find("news") == std::string::npos);  // Bluesky does not take them
+  auto shown = h.json({"queue", "show", "1@me"});
+  CHECK(shown["title"] == "A title");
+  CHECK(shown["options"]["label"] == "news");
+  CHECK_THAT(h.run({"queue", "show", "1@me"}).out, Catch::Contains("option       label = news"));
+  // Refused before anything is stored: an option no target takes, a value of the wrong type,
+  // a title no target takes.
+  std::string before = store_snapshot(h);
+  auto unknown = h.run({"post", "x", "--to", "b", "--opt", "label=x"});
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err, Catch::Contains("--opt label is not an option of any target") &&
+                              Catch::Contains("bluesky: none"));
+  auto typed = h.run({"post", "x", "--to", "me", "--opt", "pin=maybe"});
+  CHECK(typed.exit_code == 2);
+  CHECK_THAT(typed.err, Catch::Contains("--opt pin takes true or false on sandbox, not 'maybe'"));
+  CHECK(h.run({"post", "x", "--to", "b", "--title", "T"}).exit_code == 2);
+  CHECK(h.run({"post", "x", "--to", "me", "--opt", "novalue"}).exit_code == 2);
+  CHECK(store_snapshot(h) == before);
+  CHECK_THAT(h.run({"post", "--help"}).out, Catch::Contains("sandbox: label, pin"));
+}
