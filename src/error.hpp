@@ -53,6 +53,13 @@ class Error : public std::runtime_error {
   ErrorKind kind() const { return m_kind; }
   const std::string& hint() const { return m_hint; }
   std::optional<std::chrono::seconds> retry_after() const { return m_retry_after; }
+  // The server's own name for what went wrong ("RecordNotFound", "ExpiredToken"), "" when it
+  // gave none: what code decides on, never the wording of what().
+  const std::string& code() const { return m_code; }
+  Error& with_code(std::string code) {
+    m_code = std::move(code);
+    return *this;
+  }
 
   Error& with_retry_after(std::chrono::seconds s) {
     m_retry_after = s;
@@ -66,6 +73,7 @@ class Error : public std::runtime_error {
  private:
   ErrorKind m_kind;
   std::string m_hint;
+  std::string m_code;
   std::optional<std::chrono::seconds> m_retry_after;
 };
 

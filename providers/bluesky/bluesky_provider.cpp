@@ -5,6 +5,7 @@
 #include "config/config.hpp"
 #include "error.hpp"
 #include "http/pacer.hpp"
+#include "http/rest_client.hpp"
 #include "http/transport.hpp"
 #include "log.hpp"
 #include "paths.hpp"
@@ -43,7 +44,7 @@ class BlueskyProvider final : public Provider {
       : m_http(env.http),
         m_clock(env.clock),
         m_chat_service(env.config.get("bluesky.chat_service")),
-        m_pacer(env.pacer ? *env.pacer : m_own_pacer) {}
+        m_rest(env.http, env.pacer ? *env.pacer : m_own_pacer, env.clock) {}
 
   std::string_view name() const override { return "bluesky"; }
 
@@ -230,25 +231,12 @@ class BlueskyProvider final : public Provider {
   }
   static std::string did(const Session& s) { return str(session_json(s), "did"); }
 
-  json parse(const HttpResponse& r, std::string_view what) {
-    auto j = json::parse(r.body, nullptr, false);
-    if (j.is_discarded()) throw Error(ErrorKind::transient, std::string(what) + ": the server sent something that is not JSON");
-    return j;
-  }
+  json parse(const HttpResponse& r, std::string_view what) { return RestClient::json_of(r, what); }
 
-  HttpResponse send_raw(HttpRequest q, std::string_view what) {
-    HttpResponse r = send(q, what);
-    throw_for_status(r, what, m_clock.now());
-    return r;
-  }
+  HttpResponse send_raw(const HttpRequest& q, std::string_view what) { return m_rest.send(q, what); }
 
   // Every request goes through the rate-limit window (RateLimit-Remaining/Reset headers).
-  HttpResponse send(const HttpRequest& q, std::string_view what) {
-    m_pacer.before(q, what, m_clock.now());
-    HttpResponse r = m_http.send(q);
-    m_pacer.observe(q, r, m_clock.now());
-    return r;
-  }
+  HttpResponse send(const HttpRequest& q, std::string_view what) { return m_rest.send_any(q, what); }
 
   static bool expired(const HttpResponse& r) {
     if (r.status != 400 && r.status != 401) return false;
@@ -401,10 +389,9 @@ class BlueskyProvider final : public Provider {
         throw Error(ErrorKind::transient, "bluesky getRecord: the answer has no record uri and cid");
       return json{{"uri", str(r, "uri")}, {"cid", str(r, "cid")}};
     } catch (const Error& e) {
-      // A record that is not there is 400 RecordNotFound (some servers: 404).
-      if (e.kind() == ErrorKind::not_found ||
-          (e.kind() == ErrorKind::permanent && std::string(e.what()).find("RecordNotFound") != std::string::npos) ||
-          (e.kind() == ErrorKind::permanent && std::string(e.what()).find("Could not locate record") != std::string::npos))
+      // A record that is not there is 400 RecordNotFound (some servers: 404), by the server's
+      // own error code - not by its wording.
+      if (e.kind() == ErrorKind::not_found || (e.kind() == ErrorKind::permanent && e.code() == "RecordNotFound"))
         return std::nullopt;
       throw;
     }
@@ -466,11 +453,11 @@ class BlueskyProvider final : public Provider {
     return page;
   }
 
-  Transport& m_http;
+  Transport& m_http;  // for pages and images of link cards, which are not API calls
   const Clock& m_clock;
   std::string m_chat_service;
   Pacer m_own_pacer;  // used when the process shares none (RateLimit-*: pace, defer, never hammer)
-  Pacer& m_pacer;
+  RestClient m_rest;
 };
 
 }  // namespace

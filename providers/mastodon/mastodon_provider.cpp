@@ -9,6 +9,7 @@
 
 #include "error.hpp"
 #include "http/pacer.hpp"
+#include "http/rest_client.hpp"
 #include "http/transport.hpp"
 #include "log.hpp"
 #include "paths.hpp"
@@ -48,17 +49,12 @@ Timestamp parse_time(const json& j) {
   return parse_iso8601(j.get<std::string>()).value_or(Timestamp{});
 }
 
-json parse_json(const HttpResponse& r, std::string_view what) {
-  auto j = json::parse(r.body, nullptr, false);
-  if (j.is_discarded())
-    throw Error(ErrorKind::transient, std::string(what) + ": the server sent something that is not JSON");
-  return j;
-}
+json parse_json(const HttpResponse& r, std::string_view what) { return RestClient::json_of(r, what); }
 
 class MastodonProvider final : public Provider {
  public:
   explicit MastodonProvider(ProviderEnv& env)
-      : m_http(env.http), m_clock(env.clock), m_pacer(env.pacer ? *env.pacer : m_own_pacer) {}
+      : m_clock(env.clock), m_rest(env.http, env.pacer ? *env.pacer : m_own_pacer, env.clock) {}
 
   std::string_view name() const override { return "mastodon"; }
 
@@ -339,15 +335,9 @@ class MastodonProvider final : public Provider {
     return v.empty() ? fallback : v;
   }
 
-  // One request with Mastodon's rate-limit headers honoured: paced when the window runs low,
-  // deferred when it is used up, and a 429 becomes rate_limited with the time until the reset.
-  HttpResponse call(HttpRequest q, std::string_view what) {
-    m_pacer.before(q, what, m_clock.now());
-    HttpResponse r = m_http.send(q);
-    m_pacer.observe(q, r, m_clock.now());
-    throw_for_status(r, what, m_clock.now());
-    return r;
-  }
+  // One request with Mastodon's rate-limit headers honoured (X-RateLimit-*): paced when the
+  // window runs low, deferred when it is used up, a 429 rate_limited until the reset.
+  HttpResponse call(const HttpRequest& q, std::string_view what) { return m_rest.send(q, what); }
 
   json get_json(const std::string& server, const std::string& tok, const std::string& path, std::string_view what) {
     return parse_json(call(HttpRequest{"GET", server + path, auth(tok), ""}, what), what);
@@ -382,7 +372,9 @@ class MastodonProvider final : public Provider {
     // 202: still processing. Wait (bounded) until the server reports a URL.
     for (int i = 0; r.status == 202 && i < 30; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(i == 0 ? 200 : 1000));
-      HttpResponse poll = m_http.send(HttpRequest{"GET", s.account.server + "/api/v1/media/" + id, auth(token(s)), ""});
+      // Through the pacer like every call (it used to skip it).
+      HttpResponse poll = m_rest.send_any(HttpRequest{"GET", s.account.server + "/api/v1/media/" + id, auth(token(s)), ""},
+                                          "mastodon media status");
       if (poll.status == 206) continue;
       throw_for_status(poll, "mastodon media status", m_clock.now());
       json j = parse_json(poll, "mastodon media status");
@@ -449,10 +441,9 @@ class MastodonProvider final : public Provider {
             {"client_secret", str(client, "client_secret")}};
   }
 
-  Transport& m_http;
   const Clock& m_clock;
   Pacer m_own_pacer;  // used when the process shares none (X-RateLimit-*: pace, defer, never hammer)
-  Pacer& m_pacer;
+  RestClient m_rest;
 };
 
 }  // namespace

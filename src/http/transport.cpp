@@ -91,21 +91,43 @@ std::optional<std::chrono::seconds> rate_limit_wait(const HttpResponse& r, Times
   }
 }
 
+namespace {
+
+// The error's own name in the body, where the API gives one: {"error": "RecordNotFound"}
+// (XRPC), {"error": {"code": ...}}, {"code": ...}. Only a short identifier counts.
+std::string server_code(const HttpResponse& r) {
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (!j.is_object()) return "";
+  const nlohmann::json* c = nullptr;
+  if (j.contains("error") && j["error"].is_string()) c = &j["error"];
+  else if (j.contains("error") && j["error"].is_object() && j["error"].contains("code")) c = &j["error"]["code"];
+  else if (j.contains("code")) c = &j["code"];
+  if (c == nullptr) return "";
+  std::string code = c->is_string() ? c->get<std::string>() : c->is_number_integer() ? std::to_string(c->get<long long>()) : "";
+  bool identifier = !code.empty() && code.size() <= 64 &&
+                    std::all_of(code.begin(), code.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' || ch == '-'; });
+  return identifier ? code : "";
+}
+
+}  // namespace
+
 void throw_for_status(const HttpResponse& r, std::string_view what, Timestamp now) {
   if (r.status >= 200 && r.status < 300) return;
   std::string msg = std::string(what) + " failed (HTTP " + std::to_string(r.status) + ")";
   std::string detail = server_message(r);
   if (!detail.empty()) msg += ": " + detail;
+  std::string code = server_code(r);
   if (r.status == 401 || r.status == 403)
-    throw Error(ErrorKind::auth, msg, "reconnect the account: crier accounts add ...");
-  if (r.status == 404) throw Error(ErrorKind::not_found, msg);
+    throw Error(ErrorKind::auth, msg, "reconnect the account: crier accounts add ...").with_code(code);
+  if (r.status == 404) throw Error(ErrorKind::not_found, msg).with_code(code);
   if (r.status == 429) {
     Error e(ErrorKind::rate_limited, msg, "the network asked crier to slow down; try later");
+    e.with_code(code);
     if (auto wait = rate_limit_wait(r, now)) e.with_retry_after(*wait);
     throw e;
   }
-  if (r.status == 408 || r.status >= 500) throw Error(ErrorKind::transient, msg);
-  throw Error(ErrorKind::permanent, msg);
+  if (r.status == 408 || r.status >= 500) throw Error(ErrorKind::transient, msg).with_code(code);
+  throw Error(ErrorKind::permanent, msg).with_code(code);
 }
 
 std::string describe_for_log(const HttpRequest& q) {

@@ -308,3 +308,18 @@ TEST_CASE("an answer larger than the limit is an error, read no further", "[http
     CHECK(e.kind() == ErrorKind::transient);  // the POST may have made something
   }
 }
+
+TEST_CASE("errors keep the server's own code, for decisions that do not read the wording", "[http]") {
+  auto code_of = [](int status, const std::string& body) {
+    try {
+      throw_for_status(HttpResponse{status, {}, body}, "x", Timestamp{});
+    } catch (const Error& e) {
+      return e.code();
+    }
+    return std::string("no error");
+  };
+  CHECK(code_of(400, R"({"error":"RecordNotFound","message":"Could not locate record"})") == "RecordNotFound");
+  CHECK(code_of(400, R"({"error":{"code":"invalid_request_error","message":"bad"}})") == "invalid_request_error");
+  CHECK(code_of(422, R"({"error":"Validation failed: Text can't be blank"})") == "");  // a sentence, not a code
+  CHECK(code_of(500, "<html>oops</html>") == "");
+}
