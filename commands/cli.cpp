@@ -53,7 +53,7 @@ void print_error(std::ostream& err, const std::string& message, const std::strin
   auto line = [](const std::string& s) {
     std::string one = s;
     std::replace(one.begin(), one.end(), '\n', ' ');
-    return terminal_safe(redact_known(one));
+    return redact_known(terminal_safe(redact_known(one)));
   };
   err << "crier: error: " << line(message) << '\n';
   if (!hint.empty()) err << "hint: " << line(hint) << '\n';

@@ -172,7 +172,7 @@ void Context::progress(const std::string& what) {
   if (what.empty() && !m_progress_shown) return;
   err.flush();
   raw_err << "\r\x1b[K";
-  if (!what.empty()) raw_err << terminal_safe(redact_known(what)) << std::flush;
+  if (!what.empty()) raw_err << redact_known(terminal_safe(redact_known(what))) << std::flush;
   m_progress_shown = !what.empty();
   if (what.empty()) raw_err << std::flush;
 }

@@ -31,7 +31,7 @@ class ScrubbingSink final : public spdlog::sinks::base_sink<std::mutex> {
     }
     std::string line = "crier: ";
     line += m_color && *colour ? std::string(colour) + level + "\x1b[0m" : level;
-    line += ": " + terminal_safe(redact(text)) + "\n";
+    line += ": " + redact_known(terminal_safe(redact(text))) + "\n";
     std::fwrite(line.data(), 1, line.size(), stderr);
   }
   void flush_() override { std::fflush(stderr); }

@@ -113,7 +113,9 @@ SafeOutput::~SafeOutput() { sync(); }
 
 void SafeOutput::emit(size_t upto) {
   if (upto == 0) return;
-  m_target << terminal_safe(redact_known(std::string_view(m_pending).substr(0, upto)), m_allow_style);
+  // Redacted before and after being made safe: showing a control character as ^A next to
+  // "BCDEF" spells "ABCDEF" (found by fuzzing), which may be a secret.
+  m_target << redact_known(terminal_safe(redact_known(std::string_view(m_pending).substr(0, upto)), m_allow_style));
   m_pending.erase(0, upto);
 }
 

@@ -67,3 +67,16 @@ TEST_CASE("SafeOutput redacts and neutralises per line, and a flush sends a part
   CHECK(target.str() == "a ^[[2J token [redacted]\nprompt: é👋\n");
   forget_secrets();
 }
+
+TEST_CASE("a control character shown as ^A cannot spell a secret (found by fuzzing)", "[output][secrets]") {
+  forget_secrets();
+  remember_secret("ABCDEF");
+  std::ostringstream target;
+  {
+    SafeOutput buf(target);
+    std::ostream out(&buf);
+    out << "x\x01" << "BCDEF y\n";
+  }
+  CHECK(target.str().find("ABCDEF") == std::string::npos);
+  forget_secrets();
+}
