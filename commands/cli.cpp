@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "commands.hpp"
 #include "error.hpp"
 #include "log.hpp"
 #include "output/safe_text.hpp"
@@ -268,6 +269,12 @@ std::unique_ptr<CLI::App> build_cli(GlobalOptions& g, Runner& selected) {
   return app;
 }
 
+// Help that lists what every network takes asks the external providers too, only when shown.
+void refresh_option_help(CLI::App& app) {
+  auto* shown = const_cast<CLI::App*>(deepest(app));
+  if (CLI::Option* opt = shown->get_option_no_throw("--opt")) opt->description(post_option_help(true));
+}
+
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, std::istream& in) {
   GlobalOptions g;
   Runner selected;
@@ -282,6 +289,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     std::vector<std::string> reversed(words.rbegin(), words.rend());
     app->parse(reversed);
   } catch (const CLI::CallForHelp&) {
+    refresh_option_help(*app);
     out << app->help();
     return exit_code::ok;
   } catch (const CLI::CallForAllHelp&) {
@@ -294,6 +302,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     // --help on a subcommand comes through as CallForHelp above only for the root; CLI11 reports
     // a subcommand's --help as a ParseError with exit code 0.
     if (e.get_exit_code() == 0) {
+      refresh_option_help(*app);
       out << deepest(*app)->help();
       return exit_code::ok;
     }

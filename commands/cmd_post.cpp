@@ -336,19 +336,28 @@ void add_post_options(CLI::App* cmd, PostOptions& o) {
   cmd->add_option("--cw", o.content_warning, "content warning shown before the text (Mastodon)");
   cmd->add_flag("--no-card", o.no_card, "no link preview card (for networks that build one from the first link)");
   cmd->add_option("--title", o.title, "the post's title, for networks whose posts have one");
-  // The options come from the provider table: what each network's posts take.
-  std::string takes;
-  for (const auto& info : provider_table()) {
-    std::string names;
-    for (const auto& opt : info.post_options) names += (names.empty() ? "" : ", ") + std::string(opt.name);
-    if (!names.empty()) takes += (takes.empty() ? "" : "; ") + std::string(info.name) + ": " + names;
-  }
-  cmd->add_option("--opt", o.opts, "a network's post option, NAME=VALUE (repeatable)" +
-                                       (takes.empty() ? std::string() : "; " + takes));
+  cmd->add_option("--opt", o.opts, post_option_help(false));
   cmd->add_flag("--dry-run", o.dry_run, "show what would be sent and its length per network; send nothing");
 }
 
 }  // namespace
+
+// The options come from the provider table: what each network's posts take. External
+// providers are asked only when --help is shown (asking starts them).
+std::string post_option_help(bool external) {
+  std::string takes;
+  std::vector<const ProviderInfo*> infos;
+  if (external)
+    infos = every_provider();
+  else
+    for (const auto& info : provider_table()) infos.push_back(&info);
+  for (const auto* info : infos) {
+    std::string names;
+    for (const auto& opt : info->post_options) names += (names.empty() ? "" : ", ") + std::string(opt.name);
+    if (!names.empty()) takes += (takes.empty() ? "" : "; ") + std::string(info->name) + ": " + names;
+  }
+  return "a network's post option, NAME=VALUE (repeatable)" + (takes.empty() ? std::string() : "; " + takes);
+}
 
 void add_post(CLI::App& app, const CommandInfo& info, Runner& selected) {
   auto o = std::make_shared<PostOptions>();

@@ -14,6 +14,8 @@ void add_drafts(CLI::App& app, const CommandInfo& info, Runner& selected);
 void add_templates(CLI::App& app, const CommandInfo& info, Runner& selected);
 void add_post(CLI::App& app, const CommandInfo& info, Runner& selected);
 void add_schedule(CLI::App& app, const CommandInfo& info, Runner& selected);
+// The help of --opt: the post options each network declares (external ones too: starts them).
+std::string post_option_help(bool external);
 void add_queue(CLI::App& app, const CommandInfo& info, Runner& selected);
 void add_slots(CLI::App& app, const CommandInfo& info, Runner& selected);
 void add_cron(CLI::App& app, const CommandInfo& info, Runner& selected);

@@ -1,5 +1,7 @@
 #include "context.hpp"
 
+#include "provider/external.hpp"
+
 #include <iostream>
 
 #include <sys/ioctl.h>
@@ -29,6 +31,7 @@ Context::Context(std::ostream& o, std::ostream& e, std::istream& i, GlobalOption
       m_global(std::move(global)) {}
 
 Context::~Context() {
+  stop_external_providers();  // plugins get EOF and a moment to finish, then are stopped
   progress("");
   m_out.flush();
   m_err.flush();
@@ -47,6 +50,7 @@ Config& Context::config() {
     m_config = Config::load(config_path(), named && !m_may_create_config);
     if (!m_global.db_path.empty()) m_config->set_override("store.path", m_global.db_path);
     for (const auto& w : m_config->warnings()) spdlog::warn("{}", w);
+    set_external_provider_timeout(std::chrono::seconds{m_config->get_int("general.provider_timeout_seconds")});
   }
   return *m_config;
 }

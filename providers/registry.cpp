@@ -1,8 +1,11 @@
 // The one table of built-in providers. Adding a network: its folder under providers/, one row
 // here (with its config options), one conformance test file, and its page in man/. Nothing in
 // src/ or commands/ names a network.
+#include <algorithm>
 #include <array>
 
+#include "error.hpp"
+#include "provider/external.hpp"
 #include "provider/provider.hpp"
 #include "providers/bluesky/bluesky_provider.hpp"
 #include "providers/mastodon/mastodon_provider.hpp"
@@ -39,7 +42,22 @@ std::span<const ProviderInfo> provider_table() { return k_providers; }
 const ProviderInfo* find_provider(std::string_view name) {
   for (const auto& p : k_providers)
     if (p.name == name) return &p;
-  return nullptr;
+  return external_provider_info(name);
+}
+
+std::vector<const ProviderInfo*> every_provider(std::vector<std::string>* broken) {
+  std::vector<const ProviderInfo*> out;
+  for (const auto& p : k_providers) out.push_back(&p);
+  for (const auto& file : find_external_providers()) {
+    if (std::any_of(k_providers.begin(), k_providers.end(), [&](const auto& p) { return p.name == file.name; }))
+      continue;  // a built-in network of the same name wins
+    try {
+      if (const ProviderInfo* info = external_provider_info(file.name)) out.push_back(info);
+    } catch (const Error& e) {
+      if (broken) broken->push_back(e.what());
+    }
+  }
+  return out;
 }
 
 }  // namespace crier

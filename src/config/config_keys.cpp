@@ -16,6 +16,8 @@ constexpr std::array k_keys{
               "accounts used when --to is not given, comma-separated"},
     ConfigKey{"general.command_timeout_seconds", KeyType::integer, "30", "",
               "how long a helper command (password_cmd, token_cmd, llm.api_key_cmd) may run", 1, 3600},
+    ConfigKey{"general.provider_timeout_seconds", KeyType::integer, "120", "CRIER_PROVIDER_TIMEOUT",
+              "how long an external provider (crier-provider-NAME) may take to answer one call", 1, 3600},
     ConfigKey{"store.path", KeyType::string, "", "CRIER_DB",
               "database file (default: $XDG_DATA_HOME/crier/crier.db)"},
     ConfigKey{"publish.max_attempts", KeyType::integer, "5", "",

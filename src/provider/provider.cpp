@@ -1,6 +1,7 @@
 #include "provider/provider.hpp"
 
 #include "error.hpp"
+#include "provider/external.hpp"
 
 namespace crier {
 
@@ -20,6 +21,7 @@ std::vector<std::string> capability_names(const Capabilities& c) {
   add(c.post_metrics, "post_metrics");
   add(c.account_metrics, "account_metrics");
   add(c.native_idempotency, "native_idempotency");
+  add(c.title, "title");
   return out;
 }
 
@@ -60,11 +62,11 @@ Provider& ProviderSet::get(std::string_view name) {
   const ProviderInfo* info = find_provider(name);
   if (info == nullptr) {
     std::string known;
-    for (const auto& i : provider_table()) known += (known.empty() ? "" : ", ") + std::string(i.name);
+    for (const auto* i : every_provider()) known += (known.empty() ? "" : ", ") + std::string(i->name);
     throw Error(ErrorKind::invalid_input, "unknown network '" + std::string(name) + "'",
                 "known networks: " + known + " (crier providers list)");
   }
-  m_providers.emplace_back(std::string(name), info->make(m_env));
+  m_providers.emplace_back(std::string(name), info->make ? info->make(m_env) : make_external_provider(m_env, *info));
   return *m_providers.back().second;
 }
 

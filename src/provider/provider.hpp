@@ -239,12 +239,20 @@ struct ProviderInfo {
   std::string_view connect_hint = "";
   // The options its posts take with --opt.
   std::span<const PostOption> post_options = {};
+  // An external provider (crier-provider(7)) has no `make`: this is its executable.
+  std::string_view path = "";
+  std::string_view version = "";  // what it says of itself
 };
 
 // The table of built-in providers (providers/registry.cpp, not the core), in the order
 // `crier providers list` shows them.
 std::span<const ProviderInfo> provider_table();
+// A built-in provider, else an external one (crier-provider-NAME, described on first use);
+// nullptr when there is neither. Throws Error(config) for a plugin that cannot describe itself.
 const ProviderInfo* find_provider(std::string_view name);
+// Built-in and external providers alike, built-in first. A plugin that cannot describe itself
+// is left out and its error added to `broken` (when given).
+std::vector<const ProviderInfo*> every_provider(std::vector<std::string>* broken = nullptr);
 
 // Instantiates providers on first use and keeps them for the run.
 class ProviderSet {

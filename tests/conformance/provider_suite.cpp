@@ -5,6 +5,8 @@
 #include <set>
 
 #include "error.hpp"
+#include "fakes/images.hpp"
+#include "paths.hpp"
 
 namespace crier::testing {
 namespace {
@@ -67,7 +69,7 @@ void run_provider_conformance(ConformanceFixture& f) {
     CHECK_NOTHROW(p.verify(s));
     Session bad = s;
     // Shaped like every built-in provider's secret, with values the network never issued.
-    bad.secret = R"({"token":"not-a-real-token","access_token":"not-a-real-token","accessJwt":"x","refreshJwt":"y"})";
+    bad.secret = f.bad_secret();
     CHECK(kind_thrown([&] { p.verify(bad); }) == ErrorKind::auth);
     CHECK(kind_thrown([&] { p.publish(bad, PublishRequest{"k-bad", {{"hello", {}}}}); }) == ErrorKind::auth);
   }
@@ -93,6 +95,64 @@ void run_provider_conformance(ConformanceFixture& f) {
     auto found = p.reconcile(s, q);
     REQUIRE(found);
     CHECK(found->parts[0].remote_id == first.parts[0].remote_id);
+  }
+
+  SECTION("after a lost answer, reconcile finds the post and nothing is sent twice") {
+    PublishRequest q{"conformance-lost", {{"the answer to this one is lost", {}}}};
+    if (!f.lose_next_publish_answer()) {
+      WARN(p.name() << "'s fake cannot lose an answer: reconcile after a lost answer is not checked");
+      return;
+    }
+    // Either an error a retry may cure, or the provider found its own post (a resend with the
+    // network's key, as Bluesky's rkey allows): never a second post.
+    std::optional<PublishResult> published;
+    try {
+      published = p.publish(s, q);
+    } catch (const Error& e) {
+      CHECK(is_retryable(e.kind()));
+    }
+    CHECK(f.posts_on_network() == 1);
+    auto found = p.reconcile(s, q);
+    REQUIRE(found);
+    REQUIRE(found->parts.size() == 1);
+    CHECK_FALSE(found->parts[0].remote_id.empty());
+    if (published) CHECK(published->parts[0].remote_id == found->parts[0].remote_id);
+    // The engine records it; a later reconcile that is told it is taken finds nothing else.
+    PublishRequest other = q;
+    other.idempotency_key = "conformance-lost-other";
+    std::string id = found->parts[0].remote_id;
+    other.taken = [id](const std::string& r) { return r == id; };
+    CHECK_FALSE(p.reconcile(s, other));
+    CHECK(f.posts_on_network() == 1);
+  }
+
+  SECTION("images go with the post, or are refused as unsupported") {
+    auto path = f.scratch_dir() / "conformance.png";
+    write_file_atomic(path, test_png(400, 64, 48));
+    MediaItem m{path.string(), "a test pattern", "image/png", 400, 64, 48};
+    PublishRequest q{"conformance-image", {{"with a picture", {m}}}};
+    if (caps.images) {
+      auto r = p.publish(s, q);
+      REQUIRE(r.parts.size() == 1);
+      CHECK_FALSE(r.parts[0].remote_id.empty());
+      CHECK(f.posts_on_network() == 1);
+    } else {
+      CHECK(kind_thrown([&] { p.publish(s, q); }) == ErrorKind::unsupported);
+    }
+  }
+
+  SECTION("the options it declares and a title are taken") {
+    const ProviderInfo* info = find_provider(p.name());
+    REQUIRE(info != nullptr);
+    PublishRequest q{"conformance-options", {{"with options", {}}}};
+    for (const auto& o : info->post_options)
+      q.options[std::string(o.name)] = o.type == PostOption::Type::boolean  ? "true"
+                                       : o.type == PostOption::Type::number ? "1"
+                                                                            : "conformance";
+    if (caps.title) q.title = "A conformance title";
+    auto r = p.publish(s, q);
+    REQUIRE(r.parts.size() == 1);
+    CHECK_FALSE(r.parts[0].remote_id.empty());
   }
 
   SECTION("reconcile finds nothing for a key never published") {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 
 #include "provider/provider.hpp"
@@ -23,6 +24,13 @@ class ConformanceFixture {
   virtual void advance(std::chrono::seconds s) = 0;
   // How many posts (including replies and DMs) the network holds: the ground truth of "sent".
   virtual size_t posts_on_network() = 0;
+  // A stored secret of this provider's own shape whose values the network never issued.
+  virtual std::string bad_secret() = 0;
+  // Makes the network create the next post and then fail to answer (a 5xx); false when the
+  // fake cannot (the reconcile-after-a-lost-answer section is then skipped, and says so).
+  virtual bool lose_next_publish_answer() { return false; }
+  // Where the suite may write files (images to attach).
+  virtual std::filesystem::path scratch_dir() = 0;
 };
 
 void run_provider_conformance(ConformanceFixture& fixture);

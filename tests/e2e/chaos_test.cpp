@@ -17,7 +17,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include "fakes/mastodon_fake.hpp"
+#include "providers/mastodon/testing/mastodon_fake.hpp"
 #include "fakes/temp_home.hpp"
 #include "paths.hpp"
 #include "store/store.hpp"

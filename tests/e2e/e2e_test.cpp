@@ -12,10 +12,10 @@
 #include <fstream>
 #include <sys/stat.h>
 
-#include "fakes/bluesky_fake.hpp"
+#include "providers/bluesky/testing/bluesky_fake.hpp"
 #include "fakes/images.hpp"
 #include "fakes/loopback_server.hpp"
-#include "fakes/mastodon_fake.hpp"
+#include "providers/mastodon/testing/mastodon_fake.hpp"
 #include "fakes/temp_home.hpp"
 #include "paths.hpp"
 #include "store/store.hpp"

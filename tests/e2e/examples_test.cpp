@@ -33,6 +33,8 @@ const std::vector<NotHere> k_not_here{
      "crier accounts add sandbox --handle you.bsky.social --alias bluesky"},
     {"accounts add mastodon --server fosstodon.org", "signs in at fosstodon.org",
      "crier accounts add sandbox --handle fosstodon --alias masto"},
+    {"accounts add discord --handle CHANNEL_ID", "signs in at discord.com with a bot token",
+     "crier accounts add sandbox --handle CHANNEL_ID --alias discord"},
     {"draft --url https://example.com", "fetches a page from example.com", ""},
     {"publish --watch", "keeps running until stopped", ""},
 };

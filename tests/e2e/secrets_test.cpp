@@ -7,9 +7,9 @@
 #include <mutex>
 #include <sqlite3.h>
 
-#include "fakes/bluesky_fake.hpp"
+#include "providers/bluesky/testing/bluesky_fake.hpp"
 #include "fakes/loopback_server.hpp"
-#include "fakes/mastodon_fake.hpp"
+#include "providers/mastodon/testing/mastodon_fake.hpp"
 #include "fakes/temp_home.hpp"
 #include "paths.hpp"
 

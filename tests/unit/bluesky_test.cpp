@@ -4,7 +4,7 @@
 #include "config/config.hpp"
 #include "error.hpp"
 #include "fakes/images.hpp"
-#include "fakes/bluesky_fake.hpp"
+#include "providers/bluesky/testing/bluesky_fake.hpp"
 #include "fakes/cassette.hpp"
 #include "fakes/fake_transport.hpp"
 #include "fakes/loopback_server.hpp"

@@ -12,7 +12,7 @@
 #include "fakes/images.hpp"
 #include "fakes/cassette.hpp"
 #include "fakes/fake_transport.hpp"
-#include "fakes/mastodon_fake.hpp"
+#include "providers/mastodon/testing/mastodon_fake.hpp"
 #include "fakes/temp_home.hpp"
 #include "http/loopback_redirect.hpp"
 #include "http/transport.hpp"

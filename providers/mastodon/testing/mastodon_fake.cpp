@@ -1,4 +1,4 @@
-#include "fakes/mastodon_fake.hpp"
+#include "providers/mastodon/testing/mastodon_fake.hpp"
 
 #include <chrono>
 #include <thread>

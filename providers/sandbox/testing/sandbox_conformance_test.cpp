@@ -22,6 +22,8 @@ class SandboxFixture final : public ConformanceFixture {
     if (!std::filesystem::exists(p)) return 0;
     return nlohmann::json::parse(read_file(p))["posts"].size();
   }
+  std::string bad_secret() override { return R"({"token":"not-a-real-token"})"; }
+  std::filesystem::path scratch_dir() override { return m_dir.path(); }
 
  private:
   TempDir m_dir;

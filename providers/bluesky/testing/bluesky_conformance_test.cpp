@@ -3,7 +3,7 @@
 
 #include "config/config.hpp"
 #include "conformance/provider_suite.hpp"
-#include "fakes/bluesky_fake.hpp"
+#include "providers/bluesky/testing/bluesky_fake.hpp"
 #include "fakes/temp_home.hpp"
 #include "http/transport.hpp"
 #include "providers/bluesky/bluesky_provider.hpp"
@@ -28,6 +28,14 @@ class BlueskyFixture final : public ConformanceFixture {
     m_fake.add_dm("bob.test", "hey, a question");
   }
   size_t posts_on_network() override { return m_fake.our_posts().size(); }
+  std::string bad_secret() override {
+    return R"({"did":"did:plc:notreal","accessJwt":"not-a-real-jwt","refreshJwt":"not-a-real-jwt"})";
+  }
+  bool lose_next_publish_answer() override {
+    m_fake.lose_next_create();
+    return true;
+  }
+  std::filesystem::path scratch_dir() override { return m_dir.path(); }
 
  private:
   BlueskyFake m_fake;

@@ -1,4 +1,4 @@
-#include "fakes/bluesky_fake.hpp"
+#include "providers/bluesky/testing/bluesky_fake.hpp"
 
 #include <chrono>
 

@@ -3,7 +3,7 @@
 
 #include "config/config.hpp"
 #include "conformance/provider_suite.hpp"
-#include "fakes/mastodon_fake.hpp"
+#include "providers/mastodon/testing/mastodon_fake.hpp"
 #include "fakes/temp_home.hpp"
 #include "http/transport.hpp"
 #include "providers/mastodon/mastodon_provider.hpp"
@@ -28,6 +28,12 @@ class MastodonFixture final : public ConformanceFixture {
     m_fake.add_dm("linus@kernel.example", "quick question");
   }
   size_t posts_on_network() override { return m_fake.our_statuses().size(); }
+  std::string bad_secret() override { return R"({"access_token":"not-a-real-token"})"; }
+  bool lose_next_publish_answer() override {
+    m_fake.lose_next_status_answer();
+    return true;
+  }
+  std::filesystem::path scratch_dir() override { return m_dir.path(); }
 
  private:
   MastodonFake m_fake;
