@@ -9,6 +9,7 @@
 #include "provider/provider.hpp"
 #include "providers/bluesky/bluesky_provider.hpp"
 #include "providers/mastodon/mastodon_provider.hpp"
+#include "providers/reddit/reddit_provider.hpp"
 #include "providers/sandbox/sandbox_provider.hpp"
 
 namespace crier {
@@ -27,6 +28,12 @@ constexpr std::array k_bluesky_keys{
     ConfigKey{"bluesky.chat_service", KeyType::string, "did:web:api.bsky.chat#bsky_chat", "CRIER_BLUESKY_CHAT",
               "service the PDS forwards Bluesky chat (DM) calls to, via the atproto-proxy header"},
 };
+constexpr std::array k_reddit_options{
+    PostOption{"subreddit", PostOption::Type::text, true, "the subreddit to post to, e.g. test or r/test"},
+    PostOption{"flair", PostOption::Type::text, false, "the post's flair, by its text (required where the subreddit says so)"},
+    PostOption{"nsfw", PostOption::Type::boolean, false, "mark the post NSFW (true or false)"},
+    PostOption{"spoiler", PostOption::Type::boolean, false, "mark the post a spoiler (true or false)"},
+};
 constexpr std::array k_providers{
     ProviderInfo{"sandbox", "a local, offline network with simulated followers, for trying crier",
                  &make_sandbox_provider, k_sandbox_keys, "crier accounts add sandbox --handle NAME", k_sandbox_options},
@@ -34,6 +41,10 @@ constexpr std::array k_providers{
                  "crier accounts add bluesky --handle HANDLE --secret-stdin < app-password"},
     ProviderInfo{"mastodon", "Mastodon and compatible servers (REST API, any instance)", &make_mastodon_provider, {},
                  "crier accounts add mastodon --server INSTANCE"},
+    ProviderInfo{"reddit", "Reddit, as a script app (OAuth API): self and link posts to a subreddit",
+                 &make_reddit_provider, {},
+                 R"(printf '{"client_id":"ID","client_secret":"SECRET","password":"PASSWORD"}' | crier accounts add reddit --handle NAME --secret-stdin)",
+                 k_reddit_options},
 };
 }  // namespace
 

@@ -19,6 +19,10 @@ std::optional<long long> header_number(const HttpResponse& r, const char* a, con
   try {
     size_t used = 0;
     long long n = std::stoll(*v, &used);
+    // Reddit sends "598.0": the fraction of a request is dropped.
+    if (used < v->size() && (*v)[used] == '.' &&
+        v->find_first_not_of("0123456789", used + 1) == std::string::npos)
+      used = v->size();
     if (used != v->size() || n < 0) return std::nullopt;
     return n;
   } catch (const std::exception&) {

@@ -51,6 +51,14 @@ void run_provider_conformance(ConformanceFixture& f) {
   Capabilities caps = p.capabilities();
   Connected connected = p.connect(f.good_connect());
   Session s = session_for(p, connected);
+  // A request with what this network needs besides the text: a title where it takes one, the
+  // fixture's values for its required options.
+  auto req = [&](const std::string& key, std::vector<OutgoingPart> parts) {
+    PublishRequest q{key, std::move(parts)};
+    if (caps.title) q.title = "Conformance " + key;
+    q.options = f.required_options();
+    return q;
+  };
 
   SECTION("it is in the provider table and declares sane rules") {
     REQUIRE(find_provider(p.name()) != nullptr);
@@ -71,12 +79,12 @@ void run_provider_conformance(ConformanceFixture& f) {
     // Shaped like every built-in provider's secret, with values the network never issued.
     bad.secret = f.bad_secret();
     CHECK(kind_thrown([&] { p.verify(bad); }) == ErrorKind::auth);
-    CHECK(kind_thrown([&] { p.publish(bad, PublishRequest{"k-bad", {{"hello", {}}}}); }) == ErrorKind::auth);
+    CHECK(kind_thrown([&] { p.publish(bad, req("k-bad", {{"hello", {}}})); }) == ErrorKind::auth);
   }
 
   SECTION("publish returns the post's id and address") {
     auto before = f.posts_on_network();
-    auto r = p.publish(s, PublishRequest{"conformance-1", {{"Hello, conformance 👋", {}}}});
+    auto r = p.publish(s, req("conformance-1", {{"Hello, conformance 👋", {}}}));
     REQUIRE(r.parts.size() == 1);
     CHECK_FALSE(r.parts[0].remote_id.empty());
     CHECK_FALSE(r.parts[0].url.empty());
@@ -84,7 +92,7 @@ void run_provider_conformance(ConformanceFixture& f) {
   }
 
   SECTION("the same idempotency key never makes a second post") {
-    PublishRequest q{"conformance-twice", {{"only once", {}}}};
+    PublishRequest q = req("conformance-twice", {{"only once", {}}});
     auto first = p.publish(s, q);
     auto count = f.posts_on_network();
     if (caps.native_idempotency) {
@@ -98,7 +106,7 @@ void run_provider_conformance(ConformanceFixture& f) {
   }
 
   SECTION("after a lost answer, reconcile finds the post and nothing is sent twice") {
-    PublishRequest q{"conformance-lost", {{"the answer to this one is lost", {}}}};
+    PublishRequest q = req("conformance-lost", {{"the answer to this one is lost", {}}});
     if (!f.lose_next_publish_answer()) {
       WARN(p.name() << "'s fake cannot lose an answer: reconcile after a lost answer is not checked");
       return;
@@ -130,7 +138,7 @@ void run_provider_conformance(ConformanceFixture& f) {
     auto path = f.scratch_dir() / "conformance.png";
     write_file_atomic(path, test_png(400, 64, 48));
     MediaItem m{path.string(), "a test pattern", "image/png", 400, 64, 48};
-    PublishRequest q{"conformance-image", {{"with a picture", {m}}}};
+    PublishRequest q = req("conformance-image", {{"with a picture", {m}}});
     if (caps.images) {
       auto r = p.publish(s, q);
       REQUIRE(r.parts.size() == 1);
@@ -144,8 +152,9 @@ void run_provider_conformance(ConformanceFixture& f) {
   SECTION("the options it declares and a title are taken") {
     const ProviderInfo* info = find_provider(p.name());
     REQUIRE(info != nullptr);
-    PublishRequest q{"conformance-options", {{"with options", {}}}};
+    PublishRequest q = req("conformance-options", {{"with options", {}}});
     for (const auto& o : info->post_options)
+      if (!q.options.count(std::string(o.name)))
       q.options[std::string(o.name)] = o.type == PostOption::Type::boolean  ? "true"
                                        : o.type == PostOption::Type::number ? "1"
                                                                             : "conformance";
@@ -156,12 +165,12 @@ void run_provider_conformance(ConformanceFixture& f) {
   }
 
   SECTION("reconcile finds nothing for a key never published") {
-    CHECK_FALSE(p.reconcile(s, PublishRequest{"conformance-never", {{"nope", {}}}}));
+    CHECK_FALSE(p.reconcile(s, req("conformance-never", {{"nope", {}}})));
     CHECK(f.posts_on_network() == 0);
   }
 
   SECTION("threads are chained in order, or refused as unsupported") {
-    PublishRequest q{"conformance-thread", {{"one", {}}, {"two", {}}, {"three", {}}}};
+    PublishRequest q = req("conformance-thread", {{"one", {}}, {"two", {}}, {"three", {}}});
     if (caps.threads) {
       auto r = p.publish(s, q);
       REQUIRE(r.parts.size() == 3);
@@ -186,7 +195,7 @@ void run_provider_conformance(ConformanceFixture& f) {
   }
 
   SECTION("inbox pages never repeat an item and the cursor resumes where it stopped") {
-    for (int i = 0; i < 5; ++i) p.publish(s, PublishRequest{"inbox-" + std::to_string(i), {{"post " + std::to_string(i), {}}}});
+    for (int i = 0; i < 5; ++i) p.publish(s, req("inbox-" + std::to_string(i), {{"post " + std::to_string(i), {}}}));
     f.advance(std::chrono::hours{48});
     for (auto stream : {InboxStream::replies, InboxStream::mentions, InboxStream::dms}) {
       bool has = stream == InboxStream::replies ? caps.inbox_replies
@@ -211,7 +220,7 @@ void run_provider_conformance(ConformanceFixture& f) {
 
   SECTION("answers go out through the network") {
     if (!caps.reply) return;
-    p.publish(s, PublishRequest{"reply-target", {{"ask me anything", {}}}});
+    p.publish(s, req("reply-target", {{"ask me anything", {}}}));
     f.advance(std::chrono::hours{48});
     std::string cursor;
     auto stream = caps.inbox_replies ? InboxStream::replies : InboxStream::mentions;
@@ -229,7 +238,7 @@ void run_provider_conformance(ConformanceFixture& f) {
   }
 
   SECTION("metrics for published posts and the account") {
-    auto r = p.publish(s, PublishRequest{"metrics-1", {{"count me", {}}}});
+    auto r = p.publish(s, req("metrics-1", {{"count me", {}}}));
     f.advance(std::chrono::hours{24});
     if (caps.post_metrics) {
       auto stats = p.post_metrics(s, {r.parts[0].remote_id});

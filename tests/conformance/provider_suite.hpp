@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "provider/provider.hpp"
@@ -31,6 +32,8 @@ class ConformanceFixture {
   virtual bool lose_next_publish_answer() { return false; }
   // Where the suite may write files (images to attach).
   virtual std::filesystem::path scratch_dir() = 0;
+  // Values for the --opt options the network requires (Reddit's subreddit), for every post.
+  virtual std::map<std::string, std::string> required_options() { return {}; }
 };
 
 void run_provider_conformance(ConformanceFixture& fixture);

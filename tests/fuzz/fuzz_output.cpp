@@ -1,10 +1,18 @@
 // What crier prints: terminal-safe text holds no control character, JSON stays inert, known
 // secrets never survive redaction, whatever the network sent.
+#include <cstring>
 #include <sstream>
 
 #include "fuzz_common.hpp"
 #include "output/safe_text.hpp"
 #include "redact.hpp"
+
+// The placeholder itself may spell a short secret ("redact"): that is not the secret shown.
+static std::string unmarked(std::string out) {
+  for (const char* mark : {"[redacted-jwt]", "[redacted]"})
+    for (size_t at; (at = out.find(mark)) != std::string::npos;) out.replace(at, std::strlen(mark), "\x01");
+  return out;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace crier;
@@ -24,14 +32,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                      std::string::npos;
     if (plain) {
       std::string out = redact(text + secret + text);
-      if (out.find(secret) != std::string::npos) fuzz::fail("a remembered secret survived redact()");
+      if (unmarked(out).find(secret) != std::string::npos) fuzz::fail("a remembered secret survived redact()");
       std::ostringstream sink;
       {
         SafeOutput buf(sink);
         std::ostream os(&buf);
         os << text << secret << '\n';
       }
-      if (sink.str().find(secret) != std::string::npos && terminal_safe(secret) == secret) fuzz::fail("a remembered secret reached SafeOutput's target");
+      if (unmarked(sink.str()).find(secret) != std::string::npos && terminal_safe(secret) == secret) fuzz::fail("a remembered secret reached SafeOutput's target");
     }
     forget_secrets();
   });

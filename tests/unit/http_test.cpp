@@ -213,6 +213,11 @@ TEST_CASE("pacing: a window running low is spread until the reset, per server an
     CHECK(e.kind() == ErrorKind::rate_limited);
     CHECK(e.retry_after() >= std::chrono::seconds{500});
   }
+  // Reddit's headers: X-Ratelimit-Remaining "0.0" with the reset in seconds.
+  HttpRequest carol{"GET", "https://oauth.reddit.example/api/v1/me", {{"Authorization", "bearer carol"}}, ""};
+  pacer.observe(carol, HttpResponse{200, {{"X-Ratelimit-Used", "600"}, {"X-Ratelimit-Remaining", "0.0"},
+                                          {"X-Ratelimit-Reset", "300"}}, ""}, now());
+  CHECK_THROWS_AS(pacer.before(carol, "x", now()), Error);
 }
 
 namespace {

@@ -1,0 +1,478 @@
+#include "providers/reddit/reddit_provider.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "error.hpp"
+#include "http/pacer.hpp"
+#include "http/rest_client.hpp"
+#include "http/transport.hpp"
+#include "log.hpp"
+#include "provider/json_read.hpp"
+#include "redact.hpp"
+
+namespace crier {
+namespace {
+
+using nlohmann::json;
+using json_read::at;
+using json_read::count;
+using json_read::list;
+using json_read::str;
+
+constexpr const char* k_auth_server = "https://www.reddit.com";
+constexpr const char* k_api_server = "https://oauth.reddit.com";
+constexpr size_t k_title_max = 300;
+
+std::string base64(std::string_view in) {
+  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    for (int s : {18, 12, 6, 0}) out += k[(v >> s) & 63];
+  }
+  if (i + 1 == in.size()) {
+    uint32_t v = uint8_t(in[i]) << 16;
+    out += k[(v >> 18) & 63];
+    out += k[(v >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == in.size()) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
+    for (int s : {18, 12, 6}) out += k[(v >> s) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// "u/name", "/u/name" and "name" are the same account.
+std::string bare_user(std::string h) {
+  while (!h.empty() && h.front() == '/') h.erase(0, 1);
+  if (h.rfind("u/", 0) == 0 || h.rfind("U/", 0) == 0) h.erase(0, 2);
+  return h;
+}
+
+// "r/pics", "/r/pics" and "pics" name the same subreddit.
+std::string bare_subreddit(std::string s) {
+  while (!s.empty() && s.front() == '/') s.erase(0, 1);
+  if (s.rfind("r/", 0) == 0 || s.rfind("R/", 0) == 0) s.erase(0, 2);
+  return s;
+}
+
+bool valid_subreddit(const std::string& s) {
+  return s.size() >= 2 && s.size() <= 21 &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+}
+
+Timestamp from_utc(const json& j, std::string_view key) {
+  const json& v = at(j, key);
+  if (!v.is_number()) return Timestamp{};
+  double d = v.get<double>();
+  if (!(d > 0 && d < 1e11)) return Timestamp{};
+  return from_unix(static_cast<long long>(d));
+}
+
+// A link post when the text is one URL and nothing else.
+bool is_link(const std::string& text) {
+  std::string t = text;
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.erase(0, 1);
+  return (t.rfind("https://", 0) == 0 || t.rfind("http://", 0) == 0) &&
+         std::none_of(t.begin(), t.end(), [](unsigned char c) { return std::isspace(c); });
+}
+
+// "you are doing that too much. try again in 5 minutes." -> 300 s.
+std::chrono::seconds wait_in(const std::string& message, const json& answer) {
+  const json& r = at(at(answer, "json"), "ratelimit");
+  if (r.is_number() && r.get<double>() > 0 && r.get<double>() < 86400)
+    return std::chrono::seconds{static_cast<long long>(std::ceil(r.get<double>()))};
+  auto at_ = message.find("in ");
+  if (at_ != std::string::npos) {
+    long long n = std::atoll(message.c_str() + at_ + 3);
+    if (n > 0 && n < 1440) return std::chrono::seconds{message.find("minute", at_) != std::string::npos ? n * 60 : n};
+  }
+  return std::chrono::seconds{60};
+}
+
+// The post a comment belongs to: inbox items carry no link_id, but their context does
+// ("/r/sub/comments/POST/title/COMMENT/?context=3").
+std::string post_of(const std::string& context, const std::string& parent) {
+  auto at_ = context.find("/comments/");
+  if (at_ == std::string::npos) return parent;
+  std::string id = context.substr(at_ + 10);
+  id = id.substr(0, id.find('/'));
+  return id.empty() ? parent : "t3_" + id;
+}
+
+class RedditProvider final : public Provider {
+ public:
+  explicit RedditProvider(ProviderEnv& env)
+      : m_clock(env.clock), m_rest(env.http, env.pacer ? *env.pacer : m_own_pacer, env.clock) {}
+
+  std::string_view name() const override { return "reddit"; }
+
+  Capabilities capabilities() const override {
+    Capabilities c;
+    c.title = c.title_required = true;
+    c.inbox_replies = c.inbox_mentions = c.inbox_dms = true;
+    c.reply = c.send_dm = true;
+    c.post_metrics = c.account_metrics = true;
+    return c;  // no threads; no images yet (Reddit's media lease); no idempotency key
+  }
+
+  TextRules text_rules(const Account&) const override {
+    TextRules r;
+    r.unit = "characters";
+    r.max_length = 40'000;
+    r.count = [](std::string_view t) {
+      size_t n = 0;
+      for (unsigned char c : t) n += (c & 0xC0) != 0x80;
+      return n;
+    };
+    r.max_images = 0;
+    r.text_required = false;  // a title alone is a post
+    r.notes = "markdown is kept as typed; the title (--title, at most 300 characters) is separate";
+    return r;
+  }
+
+  Connected connect(const ConnectRequest& q) override {
+    if (q.secret.empty())
+      throw Error(ErrorKind::usage, "Reddit needs the script app's credentials on stdin",
+                  R"(create a "script" app at https://www.reddit.com/prefs/apps, then: printf '{"client_id":"ID","client_secret":"SECRET","password":"PASSWORD"}' | crier accounts add reddit --handle NAME --secret-stdin)");
+    json given = json::parse(q.secret, nullptr, false);
+    if (!given.is_object() || str(given, "client_id").empty() || str(given, "password").empty())
+      throw Error(ErrorKind::usage, "the secret for Reddit is JSON: {\"client_id\", \"client_secret\", \"password\"}",
+                  "the client id and secret are on https://www.reddit.com/prefs/apps, under your script app");
+    std::string user = bare_user(q.handle);
+    if (user.empty()) throw Error(ErrorKind::usage, "Reddit needs your username", "crier accounts add reddit --handle NAME");
+    std::string server = q.server;
+    while (!server.empty() && server.back() == '/') server.pop_back();
+    json secret = {{"client_id", str(given, "client_id")},
+                   {"client_secret", str(given, "client_secret")},
+                   {"username", user},
+                   {"password", str(given, "password")},
+                   {"auth_server", server.empty() ? k_auth_server : server}};
+    remember_secrets_in(secret.dump());
+    Session s;
+    s.account.handle = user;
+    s.account.server = server.empty() ? k_api_server : server;
+    s.secret = secret.dump();
+    new_token(s);
+    json me = get(s, "/api/v1/me", "reddit me");
+    std::string name = str(me, "name");
+    if (name.empty()) throw Error(ErrorKind::permanent, "reddit me: the answer is not an account");
+    Connected c;
+    c.handle = name;
+    c.server = s.account.server;
+    c.display_name = "u/" + name;
+    c.secret = s.secret;
+    c.settings = json{{"user_id", str(me, "id")}}.dump();
+    return c;
+  }
+
+  void verify(Session& s) override { get(s, "/api/v1/me", "reddit me"); }
+
+  PublishResult publish(Session& s, const PublishRequest& q) override {
+    if (q.parts.size() > 1)
+      throw Error(ErrorKind::unsupported, "reddit has no threads", "a Reddit post can hold 40,000 characters: post it whole");
+    std::string sr = bare_subreddit(option(q, "subreddit"));
+    if (!valid_subreddit(sr))
+      throw Error(ErrorKind::invalid_input, "'" + sr + "' is not a subreddit's name", "--opt subreddit=NAME, e.g. test");
+    if (q.title.empty()) throw Error(ErrorKind::invalid_input, "a Reddit post needs a title", "--title TEXT");
+    if (count_chars(q.title) > k_title_max)
+      throw Error(ErrorKind::invalid_input, "the title has " + std::to_string(count_chars(q.title)) +
+                                                " characters; Reddit takes at most 300");
+    if (!q.parts.empty() && !q.parts[0].media.empty())
+      throw Error(ErrorKind::unsupported, "crier cannot post images to Reddit yet", "post the text, or link to the image");
+    std::string text = q.parts.empty() ? "" : q.parts[0].text;
+    FormFields form{{"api_type", "json"}, {"sr", sr}, {"title", q.title}, {"resubmit", "true"},
+                    {"sendreplies", "true"}, {"raw_json", "1"}};
+    if (is_link(text)) {
+      form.emplace_back("kind", "link");
+      form.emplace_back("url", text);
+    } else {
+      form.emplace_back("kind", "self");
+      form.emplace_back("text", text);
+    }
+    if (option(q, "nsfw") == "true") form.emplace_back("nsfw", "true");
+    if (option(q, "spoiler") == "true") form.emplace_back("spoiler", "true");
+    choose_flair(s, sr, option(q, "flair"), form);
+    json answer = post_form(s, "/api/submit", form, "reddit submit");
+    check_errors(answer, "reddit submit");
+    const json& data = at(at(answer, "json"), "data");
+    std::string id = str(data, "name");
+    if (id.empty()) id = str(data, "id").empty() ? "" : "t3_" + str(data, "id");
+    if (id.empty())
+      throw Error(ErrorKind::transient, "reddit submit: the answer names no post", "crier will look for it before posting again");
+    return PublishResult{{{id, str(data, "url")}}};
+  }
+
+  std::optional<PublishResult> reconcile(Session& s, const PublishRequest& q) override {
+    // No idempotency key on Reddit: only a submission of this account to the same subreddit
+    // with the same title, made since the attempt began (or, when none is, in the margin before
+    // it for the clocks) and not another delivery's is this delivery's. Oldest first.
+    std::string sr = lower(bare_subreddit(option(q, "subreddit")));
+    json listing = get(s, "/user/" + url_encode(s.account.handle) + "/submitted?sort=new&limit=100&raw_json=1",
+                       "reddit submitted");
+    const json* found = nullptr;
+    const json* in_margin = nullptr;
+    const json& children = list(at(listing, "data"), "children");
+    for (auto it = children.rbegin(); it != children.rend(); ++it) {
+      const json& d = at(*it, "data");
+      std::string id = str(d, "name");
+      if (id.empty() || lower(str(d, "subreddit")) != sr || str(d, "title") != q.title) continue;
+      if (lower(str(d, "author")) != lower(s.account.handle)) continue;
+      Timestamp created = from_utc(d, "created_utc");
+      if (created < q.not_before) continue;
+      if (q.taken && q.taken(id)) continue;
+      if (created >= q.attempt_started) {
+        found = &d;
+        break;
+      }
+      if (in_margin == nullptr) in_margin = &d;
+    }
+    if (found == nullptr) found = in_margin;
+    if (found == nullptr) return std::nullopt;
+    return PublishResult{{{str(*found, "name"), permalink(*found)}}};
+  }
+
+  InboxPage fetch_inbox(Session& s, InboxStream stream, const std::string& cursor) override {
+    // One inbox, read per stream; the cursor is the newest item seen (Reddit lists newest
+    // first, and `before` asks for what is newer).
+    std::string path = "/message/inbox?limit=100&raw_json=1";
+    if (!cursor.empty()) path += "&before=" + url_encode(cursor);
+    json listing = get(s, path, "reddit inbox");
+    const json& children = list(at(listing, "data"), "children");
+    InboxPage page;
+    for (auto it = children.rbegin(); it != children.rend(); ++it) {
+      const json& d = at(*it, "data");
+      std::string kind = str(*it, "kind");
+      std::string type = str(d, "type");
+      std::string name = str(d, "name");
+      if (name.empty()) continue;
+      page.next_cursor = name;
+      bool dm = kind == "t4";
+      bool mention = kind == "t1" && type == "username_mention";
+      bool reply = kind == "t1" && (type == "comment_reply" || type == "post_reply");
+      if ((stream == InboxStream::dms && !dm) || (stream == InboxStream::mentions && !mention) ||
+          (stream == InboxStream::replies && !reply))
+        continue;
+      if (lower(str(d, "author")) == lower(s.account.handle)) continue;
+      RemoteItem item;
+      item.kind = dm ? "dm" : mention ? "mention" : "reply";
+      item.remote_id = name;
+      item.thread_id = dm ? (str(d, "first_message_name").empty() ? name : str(d, "first_message_name"))
+                          : post_of(str(d, "context"), str(d, "parent_id"));
+      item.parent_remote_id = str(d, "parent_id");
+      item.author = str(d, "author");
+      item.author_name = "u/" + item.author;
+      item.text = str(d, "body");
+      std::string context = str(d, "context");
+      item.url = context.empty() ? "https://www.reddit.com/message/messages/" + str(d, "id")
+                                 : "https://www.reddit.com" + context;
+      item.created_at = from_utc(d, "created_utc");
+      item.meta = json{{"subreddit", str(d, "subreddit")}, {"subject", str(d, "subject")}}.dump();
+      page.items.push_back(std::move(item));
+    }
+    page.more = children.size() >= 100;
+    return page;
+  }
+
+  PublishedPart reply(Session& s, const RemoteItem& to, const std::string& text, const std::string&) override {
+    // Reddit keeps no key for a comment either: the answer is sent once per call.
+    json answer = post_form(s, "/api/comment", {{"api_type", "json"}, {"thing_id", to.remote_id}, {"text", text},
+                                                {"raw_json", "1"}},
+                            "reddit comment");
+    check_errors(answer, "reddit comment");
+    const json& things = list(at(at(answer, "json"), "data"), "things");
+    if (things.empty() || str(at(things[0], "data"), "name").empty())
+      throw Error(ErrorKind::transient, "reddit comment: the answer names no comment");
+    const json& d = at(things[0], "data");
+    std::string link = str(d, "permalink");
+    return {str(d, "name"), link.empty() ? to.url : "https://www.reddit.com" + link};
+  }
+
+  std::vector<PostStats> post_metrics(Session& s, const std::vector<std::string>& ids) override {
+    std::vector<PostStats> out;
+    for (size_t i = 0; i < ids.size(); i += 100) {
+      std::string joined;
+      for (size_t j = i; j < std::min(ids.size(), i + 100); ++j) joined += (joined.empty() ? "" : ",") + ids[j];
+      json listing = get(s, "/api/info?id=" + url_encode(joined) + "&raw_json=1", "reddit info");
+      for (const auto& child : list(at(listing, "data"), "children")) {
+        const json& d = at(child, "data");
+        PostStats st;
+        st.remote_id = str(d, "name");
+        if (st.remote_id.empty()) continue;
+        st.likes = count(d, "score");  // upvotes less downvotes; Reddit shows no more
+        st.replies = count(d, "num_comments");
+        st.reposts = count(d, "num_crossposts");
+        out.push_back(st);
+      }
+    }
+    return out;
+  }
+
+  AccountStats account_metrics(Session& s) override {
+    json me = get(s, "/api/v1/me", "reddit me");
+    AccountStats a;
+    a.followers = count(at(me, "subreddit"), "subscribers");
+    return a;
+  }
+
+ private:
+  static size_t count_chars(const std::string& t) {
+    size_t n = 0;
+    for (unsigned char c : t) n += (c & 0xC0) != 0x80;
+    return n;
+  }
+
+  static std::string option(const PublishRequest& q, const std::string& name) {
+    auto it = q.options.find(name);
+    return it == q.options.end() ? "" : it->second;
+  }
+
+  static std::string permalink(const json& d) {
+    std::string p = str(d, "permalink");
+    return p.empty() ? str(d, "url") : "https://www.reddit.com" + p;
+  }
+
+  // Reddit wants a User-Agent of its own form from every client.
+  static std::string user_agent(const std::string& user) {
+    return std::string("cli:crier:") + CRIER_VERSION + " (by /u/" + user + ")";
+  }
+
+  Headers headers(const Session& s) const {
+    json sec = json::parse(s.secret, nullptr, false);
+    return {{"Authorization", "bearer " + str(sec, "access_token")}, {"User-Agent", user_agent(s.account.handle)}};
+  }
+
+  // A token from the password grant (script apps get no refresh token: they ask again).
+  void new_token(Session& s) {
+    json sec = json::parse(s.secret, nullptr, false);
+    std::string basic = base64(str(sec, "client_id") + ":" + str(sec, "client_secret"));
+    remember_secret(basic);
+    HttpRequest q{"POST", str(sec, "auth_server") + "/api/v1/access_token",
+                  {{"Authorization", "Basic " + basic},
+                   {"User-Agent", user_agent(s.account.handle)},
+                   {"Content-Type", "application/x-www-form-urlencoded"}},
+                  form_encode({{"grant_type", "password"}, {"username", str(sec, "username")},
+                               {"password", str(sec, "password")}})};
+    HttpResponse r = m_rest.send_any(q, "reddit sign-in");
+    json t = json::parse(r.body, nullptr, false);
+    if (r.status == 401 || r.status == 403 || (r.status == 200 && !str(t, "error").empty()) || r.status == 400) {
+      throw Error(ErrorKind::auth, "reddit refused the sign-in (" + (str(t, "error").empty() ? std::to_string(r.status) : str(t, "error")) + ")",
+                  "check the script app's client id and secret and your password (an account with two-factor "
+                  "sign-in cannot use a script app); then: crier accounts add reddit --handle " +
+                      s.account.handle + " --secret-stdin")
+          .with_code(str(t, "error"));
+    }
+    if (r.status < 200 || r.status >= 300) throw_for_status(r, "reddit sign-in", m_clock.now());
+    std::string token = str(t, "access_token");
+    if (token.empty()) throw Error(ErrorKind::transient, "reddit sign-in: the answer holds no token");
+    remember_secret(token);
+    long long expires = std::clamp<long long>(count(t, "expires_in"), 60, 86400);
+    sec["access_token"] = token;
+    sec["expires_at"] = to_unix(m_clock.now()) + expires;
+    s.secret = sec.dump();
+    s.save_secret(s.secret);
+  }
+
+  // A token good for another minute at least.
+  void fresh_token(Session& s) {
+    remember_secrets_in(s.secret);
+    json sec = json::parse(s.secret, nullptr, false);
+    const json& exp = at(sec, "expires_at");
+    if (str(sec, "access_token").empty() || !exp.is_number() || exp.get<long long>() - 60 < to_unix(m_clock.now()))
+      new_token(s);
+  }
+
+  HttpResponse call(Session& s, HttpRequest q, std::string_view what) {
+    fresh_token(s);
+    auto with_auth = [&] {
+      HttpRequest r = q;
+      for (auto& h : headers(s)) r.headers.push_back(h);
+      return r;
+    };
+    HttpResponse r = m_rest.send_any(with_auth(), what);
+    if (r.status == 401) {  // revoked early: one new token, once
+      new_token(s);
+      r = m_rest.send_any(with_auth(), what);
+    }
+    if (r.status < 200 || r.status >= 300) throw_for_status(r, what, m_clock.now());
+    return r;
+  }
+
+  json get(Session& s, const std::string& path, std::string_view what) {
+    return RestClient::json_of(call(s, HttpRequest{"GET", s.account.server + path, {}, ""}, what), what);
+  }
+
+  json post_form(Session& s, const std::string& path, const FormFields& form, std::string_view what) {
+    return RestClient::json_of(call(s, HttpRequest{"POST", s.account.server + path,
+                                                   {{"Content-Type", "application/x-www-form-urlencoded"}},
+                                                   form_encode(form)},
+                                    what),
+                               what);
+  }
+
+  // {"json": {"errors": [["SUBREDDIT_NOEXIST", "that subreddit doesn't exist", "sr"]]}}
+  static void check_errors(const json& answer, std::string_view what) {
+    const json& errors = list(at(answer, "json"), "errors");
+    if (errors.empty()) return;
+    const json& e = errors[0];
+    std::string code = e.is_array() && !e.empty() && e[0].is_string() ? e[0].get<std::string>() : "UNKNOWN";
+    std::string message = e.is_array() && e.size() > 1 && e[1].is_string() ? e[1].get<std::string>() : code;
+    if (code == "RATELIMIT")
+      throw Error(ErrorKind::rate_limited, std::string(what) + ": " + message).with_code(code).with_retry_after(
+          wait_in(message, answer));
+    throw Error(ErrorKind::permanent, std::string(what) + ": " + message + " (" + code + ")").with_code(code);
+  }
+
+  // The flair the user named (by its text or id), or, when the subreddit requires one and none
+  // was named, an error listing them - before anything is submitted.
+  void choose_flair(Session& s, const std::string& sr, const std::string& wanted, FormFields& form) {
+    bool required = false;
+    try {
+      json req = get(s, "/api/v1/" + url_encode(sr) + "/post_requirements", "reddit post requirements");
+      required = at(req, "is_flair_required").is_boolean() && at(req, "is_flair_required").get<bool>();
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::auth || e.kind() == ErrorKind::rate_limited) throw;
+      if (e.kind() == ErrorKind::not_found)
+        throw Error(ErrorKind::invalid_input, "there is no subreddit r/" + sr, "check --opt subreddit=NAME");
+    }
+    if (wanted.empty() && !required) return;
+    json flairs = get(s, "/r/" + url_encode(sr) + "/api/link_flair_v2?raw_json=1", "reddit flairs");
+    std::string names;
+    for (const auto& f : json_read::as_list(flairs)) {
+      std::string text = str(f, "text"), id = str(f, "id");
+      names += (names.empty() ? "" : ", ") + text;
+      if (!wanted.empty() && (lower(text) == lower(wanted) || id == wanted)) {
+        form.emplace_back("flair_id", id);
+        form.emplace_back("flair_text", text);
+        return;
+      }
+    }
+    if (wanted.empty())
+      throw Error(ErrorKind::invalid_input, "r/" + sr + " requires a flair",
+                  "add --opt flair=NAME, one of: " + (names.empty() ? std::string("(none offered)") : names));
+    throw Error(ErrorKind::invalid_input, "r/" + sr + " has no flair '" + wanted + "'",
+                "one of: " + (names.empty() ? std::string("(none offered)") : names));
+  }
+
+  const Clock& m_clock;
+  Pacer m_own_pacer;  // used when the process shares none (X-Ratelimit-*: pace, defer, never hammer)
+  RestClient m_rest;
+};
+
+}  // namespace
+
+std::unique_ptr<Provider> make_reddit_provider(ProviderEnv& env) { return std::make_unique<RedditProvider>(env); }
+
+}  // namespace crier

@@ -1,0 +1,360 @@
+#include "providers/reddit/testing/reddit_fake.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "fakes/cassette.hpp"
+#include "paths.hpp"
+
+namespace crier::testing {
+namespace {
+
+using nlohmann::json;
+
+json recorded(const std::string& file) {
+  return json::parse(read_file(recorded_fixtures_dir() / "go-reddit/testdata" / file));
+}
+
+void send(httplib::Response& res, const json& body, int status = 200) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json; charset=UTF-8");
+}
+
+void error(httplib::Response& res, int status, const std::string& message) {
+  send(res, json{{"message", message}, {"error", status}}, status);
+}
+
+// {"json": {"errors": [[CODE, MESSAGE, FIELD]]}}, as api_type=json answers a refused form.
+void form_error(httplib::Response& res, const std::string& code, const std::string& message, const std::string& field) {
+  send(res, json{{"json", {{"errors", json::array({json::array({code, message, field})})}}}});
+}
+
+std::string base36(long long n) {
+  std::string s;
+  do {
+    s.insert(s.begin(), "0123456789abcdefghijklmnopqrstuvwxyz"[n % 36]);
+    n /= 36;
+  } while (n > 0);
+  return s;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+}  // namespace
+
+std::string RedditFake::credentials() {
+  return json{{"client_id", k_client_id}, {"client_secret", k_client_secret}, {"password", k_password}}.dump();
+}
+
+RedditFake::RedditFake() {
+  // Templates: real bodies, with our names put in.
+  json inbox = recorded("message/inbox.json");
+  for (const auto& c : inbox["data"]["children"]) (c["kind"] == "t1" ? m_t1 : m_t4) = c["data"];
+  m_t3 = recorded("user/submitted.json")["data"]["children"][0]["data"];
+  m_me = recorded("account/info.json");
+  m_me["name"] = k_user;
+  m_me["subreddit"]["subscribers"] = 42;
+  m_requirements = recorded("subreddit/post-requirements.json");
+  m_flairs = recorded("flair/post-flairs.json");
+  routes();
+  m_url = m_server.start();
+}
+
+double RedditFake::now() const {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() / 1000.0;
+}
+
+std::string RedditFake::next_id() { return base36(++m_next * 7919); }
+
+json RedditFake::listing(const std::vector<json>& children) {
+  return json{{"kind", "Listing"},
+              {"data", {{"modhash", nullptr}, {"dist", children.size()}, {"children", children},
+                        {"after", nullptr}, {"before", nullptr}}}};
+}
+
+bool RedditFake::authorized(const httplib::Request& req, httplib::Response& res) {
+  std::string auth = req.get_header_value("Authorization");
+  std::string token = lower(auth.substr(0, 7)) == "bearer " ? auth.substr(7) : "";
+  auto it = m_tokens.find(token);
+  if (it == m_tokens.end() || it->second < static_cast<long long>(now())) {
+    error(res, 401, "Unauthorized");
+    return false;
+  }
+  return true;
+}
+
+std::string RedditFake::add_reply(const std::string& parent, const std::string& author, const std::string& text) {
+  std::lock_guard l(m_mutex);
+  json d = m_t1;
+  std::string id = next_id();
+  bool to_post = parent.rfind("t3_", 0) == 0;
+  d["id"] = id;
+  d["name"] = "t1_" + id;
+  d["author"] = author;
+  d["body"] = text;
+  d["parent_id"] = parent;
+  d["type"] = to_post ? "post_reply" : "comment_reply";
+  d["subject"] = to_post ? "post reply" : "comment reply";
+  d["subreddit"] = "test";
+  d.erase("link_id");  // inbox items carry none (asyncpraw's TestInbox cassettes)
+  d["dest"] = k_user;
+  d["new"] = true;
+  d["created_utc"] = now();
+  d["context"] = "/r/test/comments/" + parent.substr(3) + "/x/" + id + "/?context=3";
+  m_inbox.push_back({{"kind", "t1"}, {"data", d}});
+  return d["name"];
+}
+
+std::string RedditFake::add_mention(const std::string& author, const std::string& text) {
+  std::string name = add_reply("t3_other", author, text);
+  std::lock_guard l(m_mutex);
+  m_inbox.back()["data"]["type"] = "username_mention";
+  m_inbox.back()["data"]["subject"] = "username mention";
+  return name;
+}
+
+std::string RedditFake::add_dm(const std::string& author, const std::string& subject, const std::string& text) {
+  std::lock_guard l(m_mutex);
+  json d = m_t4;
+  std::string id = next_id();
+  d["id"] = id;
+  d["name"] = "t4_" + id;
+  d["first_message_name"] = nullptr;
+  d["first_message"] = nullptr;
+  d["parent_id"] = nullptr;
+  d["author"] = author;
+  d["subject"] = subject;
+  d["body"] = text;
+  d["dest"] = k_user;
+  d["created_utc"] = now();
+  m_inbox.push_back({{"kind", "t4"}, {"data", d}});
+  return d["name"];
+}
+
+std::string RedditFake::add_own_submission(const std::string& subreddit, const std::string& title, int age_seconds) {
+  std::lock_guard l(m_mutex);
+  json d = m_t3;
+  std::string id = next_id();
+  d["id"] = id;
+  d["name"] = "t3_" + id;
+  d["subreddit"] = subreddit;
+  d["title"] = title;
+  d["author"] = k_user;
+  d["created_utc"] = now() - age_seconds;
+  d["permalink"] = "/r/" + subreddit + "/comments/" + id + "/x/";
+  m_submissions.push_back(d);
+  return d["name"];
+}
+
+void RedditFake::set_score(const std::string& fullname, int score, int comments) {
+  std::lock_guard l(m_mutex);
+  for (auto& s : m_submissions)
+    if (s["name"] == fullname) {
+      s["score"] = score;
+      s["num_comments"] = comments;
+    }
+}
+
+std::vector<json> RedditFake::our_submissions() {
+  std::lock_guard l(m_mutex);
+  std::vector<json> out;
+  for (const auto& s : m_submissions)
+    if (s["author"] == k_user) out.push_back(s);
+  return out;
+}
+
+int RedditFake::our_comments() {
+  std::lock_guard l(m_mutex);
+  return static_cast<int>(m_comments.size());
+}
+
+void RedditFake::routes() {
+  auto& s = m_server.server();
+  m_server.set_pre_handler([this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard l(m_mutex);
+    ++m_used;
+    res.set_header("X-Ratelimit-Used", std::to_string(m_used));
+    res.set_header("X-Ratelimit-Remaining", std::to_string(std::max(0, 600 - m_used)) + ".0");
+    res.set_header("X-Ratelimit-Reset", "300");
+    // Reddit turns away clients without a User-Agent of its form.
+    if (req.get_header_value("User-Agent").find("(by /u/") == std::string::npos) {
+      error(res, 429, "Too Many Requests");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+
+  s.Post("/api/v1/access_token", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard l(m_mutex);
+    // Basic base64("fake-client-id:fake-client-secret")
+    if (req.get_header_value("Authorization") != "Basic ZmFrZS1jbGllbnQtaWQ6ZmFrZS1jbGllbnQtc2VjcmV0")
+      return error(res, 401, "Unauthorized");
+    if (req.get_param_value("grant_type") != "password") return send(res, json{{"error", "unsupported_grant_type"}}, 400);
+    if (req.get_param_value("username") != k_user || req.get_param_value("password") != k_password)
+      return send(res, json{{"error", "invalid_grant"}});
+    std::string token = "fake-access-" + std::to_string(++m_issued);
+    m_tokens[token] = static_cast<long long>(now()) + m_lifetime;
+    send(res, json{{"access_token", token}, {"token_type", "bearer"}, {"expires_in", m_lifetime}, {"scope", "*"}});
+  });
+
+  s.Get("/api/v1/me", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard l(m_mutex);
+    if (authorized(req, res)) send(res, m_me);
+  });
+
+  s.Get(R"(/api/v1/(\w+)/post_requirements)", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard l(m_mutex);
+    if (!authorized(req, res)) return;
+    std::string sr = lower(req.matches[1]);
+    if (sr != "test" && sr != "flairy") return error(res, 404, "Not Found");
+    json r = m_requirements;
+    r["is_flair_required"] = sr == "flairy";
+    r["title_text_min_length"] = nullptr;
+    r["title_text_max_length"] = nullptr;
+    r["body_text_min_length"] = nullptr;
+    r["body_required_strings"] = json::array();
+    r["title_required_strings"] = json::array();
+    send(res, r);
+  });
+
+  s.Get(R"(/r/(\w+)/api/link_flair_v2)", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard l(m_mutex);
+    if (!authorized(req, res)) return;
+    json flairs = json::array();
+    if (lower(req.matches[1]) == "flairy")
+      for (const char* text : {"Discussion", "News"}) {
+        json f = m_flairs[0];
+        f["text"] = text;
+        f["id"] = std::string("flair-") + lower(text);
+        f["mod_only"] = false;
+        flairs.push_back(f);
+      }
+    send(res, flairs);
+  });
+
+  s.Post("/api/submit", [this](const httplib::Request& req, httplib::Response& res) {
+    int hold = 0;
+    {
+      std::lock_guard l(m_mutex);
+      if (!authorized(req, res)) return;
+      std::string sr = req.get_param_value("sr");
+      std::string title = req.get_param_value("title");
+      if (m_ratelimit) {
+        m_ratelimit = false;
+        send(res, json{{"json", {{"ratelimit", 125.3}, {"errors", json::array({json::array({
+            "RATELIMIT", "Looks like you've been doing that a lot. Take a break for 2 minutes before trying again.",
+            "ratelimit"})})}}}});
+        return;
+      }
+      if (lower(sr) != "test" && lower(sr) != "flairy")
+        return form_error(res, "SUBREDDIT_NOEXIST", "that community doesn't exist", "sr");
+      if (title.empty()) return form_error(res, "NO_TEXT", "we need something here", "title");
+      if (title.size() > 300) return form_error(res, "TOO_LONG", "this is too long (max: 300)", "title");
+      if (lower(sr) == "flairy" && req.get_param_value("flair_id").empty())
+        return form_error(res, "SUBMIT_VALIDATION_FLAIR_REQUIRED", "Your post must contain post flair.", "flair");
+      json d = m_t3;
+      std::string id = next_id();
+      d["id"] = id;
+      d["name"] = "t3_" + id;
+      d["subreddit"] = sr;
+      d["title"] = title;
+      d["author"] = k_user;
+      d["selftext"] = req.get_param_value("kind") == "self" ? req.get_param_value("text") : "";
+      d["url"] = req.get_param_value("kind") == "link" ? req.get_param_value("url")
+                                                       : "https://www.reddit.com/r/" + sr + "/comments/" + id + "/x/";
+      d["permalink"] = "/r/" + sr + "/comments/" + id + "/x/";
+      d["created_utc"] = now();
+      d["score"] = 1;
+      d["num_comments"] = 0;
+      d["over_18"] = req.get_param_value("nsfw") == "true";
+      d["spoiler"] = req.get_param_value("spoiler") == "true";
+      d["link_flair_text"] = req.get_param_value("flair_text");
+      d["link_flair_template_id"] = req.get_param_value("flair_id");
+      m_submissions.push_back(d);
+      if (m_lose) {
+        m_lose = false;
+        return error(res, 500, "Internal Server Error");
+      }
+      hold = m_hold_ms;
+      m_hold_ms = 0;
+      json answer = recorded("post/submit.json");
+      answer["json"]["data"]["id"] = id;
+      answer["json"]["data"]["name"] = "t3_" + id;
+      answer["json"]["data"]["url"] = "https://www.reddit.com" + d["permalink"].get<std::string>();
+      send(res, answer);
+    }
+    if (hold > 0) std::this_thread::sleep_for(std::chrono::milliseconds(hold));
+  });
+
+  s.Get(R"(/user/(\w+)/submitted)", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard l(m_mutex);
+    if (!authorized(req, res)) return;
+    size_t limit = std::clamp(std::atoi(req.get_param_value("limit").c_str()), 1, 100);
+    std::vector<json> children;
+    for (auto it = m_submissions.rbegin(); it != m_submissions.rend() && children.size() < limit; ++it)
+      if (lower((*it)["author"]) == lower(req.matches[1])) children.push_back({{"kind", "t3"}, {"data", *it}});
+    send(res, listing(children));
+  });
+
+  s.Get("/message/inbox", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard l(m_mutex);
+    if (!authorized(req, res)) return;
+    size_t limit = std::clamp(std::atoi(req.get_param_value("limit").c_str()), 1, 100);
+    std::string before = req.get_param_value("before");
+    // Newest first; `before`: the page of items just newer than that one.
+    size_t end = m_inbox.size();
+    size_t start = 0;
+    if (!before.empty()) {
+      auto it = std::find_if(m_inbox.begin(), m_inbox.end(), [&](const json& i) { return i["data"]["name"] == before; });
+      start = it == m_inbox.end() ? m_inbox.size() : static_cast<size_t>(it - m_inbox.begin()) + 1;
+      end = std::min(m_inbox.size(), start + limit);
+    } else {
+      start = m_inbox.size() > limit ? m_inbox.size() - limit : 0;
+    }
+    std::vector<json> children(m_inbox.begin() + static_cast<long>(start), m_inbox.begin() + static_cast<long>(end));
+    std::reverse(children.begin(), children.end());
+    send(res, listing(children));
+  });
+
+  s.Post("/api/comment", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard l(m_mutex);
+    if (!authorized(req, res)) return;
+    std::string parent = req.get_param_value("thing_id");
+    std::string text = req.get_param_value("text");
+    if (text.empty()) return form_error(res, "NO_TEXT", "we need something here", "text");
+    bool known = std::any_of(m_inbox.begin(), m_inbox.end(), [&](const json& i) { return i["data"]["name"] == parent; }) ||
+                 std::any_of(m_submissions.begin(), m_submissions.end(), [&](const json& s) { return s["name"] == parent; });
+    if (!known) return form_error(res, "DELETED_COMMENT", "that comment has been deleted", "parent");
+    bool message = parent.rfind("t4_", 0) == 0;
+    json d = message ? m_t4 : m_t1;
+    std::string id = next_id();
+    d["id"] = id;
+    d["name"] = (message ? "t4_" : "t1_") + id;
+    d["author"] = k_user;
+    d["body"] = text;
+    d["parent_id"] = parent;
+    d["created_utc"] = now();
+    if (!message) d["permalink"] = "/r/test/comments/x/x/" + id + "/";
+    m_comments.push_back(d);
+    send(res, json{{"json", {{"errors", json::array()},
+                             {"data", {{"things", json::array({{{"kind", message ? "t4" : "t1"}, {"data", d}}})}}}}}});
+  });
+
+  s.Get("/api/info", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard l(m_mutex);
+    if (!authorized(req, res)) return;
+    std::string ids = "," + req.get_param_value("id") + ",";
+    std::vector<json> children;
+    for (const auto& sub : m_submissions)
+      if (ids.find("," + sub["name"].get<std::string>() + ",") != std::string::npos)
+        children.push_back({{"kind", "t3"}, {"data", sub}});
+    send(res, listing(children));
+  });
+}
+
+}  // namespace crier::testing
