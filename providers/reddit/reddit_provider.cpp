@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,7 @@
 #include "http/rest_client.hpp"
 #include "http/transport.hpp"
 #include "log.hpp"
+#include "paths.hpp"
 #include "provider/json_read.hpp"
 #include "redact.hpp"
 
@@ -125,7 +127,8 @@ class RedditProvider final : public Provider {
     c.inbox_replies = c.inbox_mentions = c.inbox_dms = true;
     c.reply = c.send_dm = true;
     c.post_metrics = c.account_metrics = true;
-    return c;  // no threads; no images yet (Reddit's media lease); no idempotency key
+    c.images = true;  // one per post, through Reddit's media lease
+    return c;  // no threads; no idempotency key
   }
 
   TextRules text_rules(const Account&) const override {
@@ -137,7 +140,9 @@ class RedditProvider final : public Provider {
       for (unsigned char c : t) n += (c & 0xC0) != 0x80;
       return n;
     };
-    r.max_images = 0;
+    r.max_images = 1;  // an image post holds one (galleries are another kind of post)
+    r.max_image_bytes = 20 * 1024 * 1024;
+    r.image_types = {"image/jpeg", "image/png", "image/gif"};
     r.text_required = false;  // a title alone is a post
     r.notes = "markdown is kept as typed; the title (--title, at most 300 characters) is separate";
     return r;
@@ -190,12 +195,18 @@ class RedditProvider final : public Provider {
     if (count_chars(q.title) > k_title_max)
       throw Error(ErrorKind::invalid_input, "the title has " + std::to_string(count_chars(q.title)) +
                                                 " characters; Reddit takes at most 300");
-    if (!q.parts.empty() && !q.parts[0].media.empty())
-      throw Error(ErrorKind::unsupported, "crier cannot post images to Reddit yet", "post the text, or link to the image");
+    const std::vector<MediaItem> none;
+    const auto& media = q.parts.empty() ? none : q.parts[0].media;
+    if (media.size() > 1)
+      throw Error(ErrorKind::invalid_input, "a Reddit image post holds one image, not " + std::to_string(media.size()));
     std::string text = q.parts.empty() ? "" : q.parts[0].text;
     FormFields form{{"api_type", "json"}, {"sr", sr}, {"title", q.title}, {"resubmit", "true"},
                     {"sendreplies", "true"}, {"raw_json", "1"}};
-    if (is_link(text)) {
+    if (!media.empty()) {
+      form.emplace_back("kind", "image");
+      form.emplace_back("url", upload(s, media[0]));
+      if (!text.empty()) form.emplace_back("text", text);
+    } else if (is_link(text)) {
       form.emplace_back("kind", "link");
       form.emplace_back("url", text);
     } else {
@@ -210,6 +221,16 @@ class RedditProvider final : public Provider {
     const json& data = at(at(answer, "json"), "data");
     std::string id = str(data, "name");
     if (id.empty()) id = str(data, "id").empty() ? "" : "t3_" + str(data, "id");
+    if (id.empty() && !media.empty()) {
+      // An image post is made once Reddit has processed the image, and the answer names none
+      // (it would come over a websocket): look for it as reconcile does.
+      for (int tries = 0; tries < 3; ++tries) {
+        if (auto found = reconcile(s, q)) return *found;
+        std::this_thread::sleep_for(std::chrono::seconds{1});
+      }
+      throw Error(ErrorKind::transient, "reddit is still processing the image post",
+                  "crier will look for it before sending it again");
+    }
     if (id.empty())
       throw Error(ErrorKind::transient, "reddit submit: the answer names no post", "crier will look for it before posting again");
     return PublishResult{{{id, str(data, "url")}}};
@@ -420,6 +441,41 @@ class RedditProvider final : public Provider {
                                                    form_encode(form)},
                                     what),
                                what);
+  }
+
+  // Reddit's media lease: ask for an upload form, post the file to its storage with every field
+  // it gave (verbatim, in order), and submit the address the storage answers with.
+  std::string upload(Session& s, const MediaItem& m) {
+    std::string file_name = m.path.substr(m.path.find_last_of('/') + 1);
+    json lease = post_form(s, "/api/media/asset.json", {{"api_type", "json"}, {"filepath", file_name}, {"mimetype", m.mime}},
+                           "reddit media lease");
+    const json& args = at(lease, "args");
+    std::string action = str(args, "action");
+    if (action.empty()) throw Error(ErrorKind::transient, "reddit media lease: the answer has no upload address");
+    if (action.rfind("//", 0) == 0)  // scheme-relative: the API's own scheme
+      action = s.account.server.substr(0, s.account.server.find("//")) + action;
+    if (action.rfind("https://", 0) != 0 && action.rfind("http://", 0) != 0)
+      throw Error(ErrorKind::transient, "reddit media lease: the upload address is not a web address");
+    FormFields fields;
+    std::string key;
+    for (const auto& f : list(args, "fields")) {
+      fields.emplace_back(str(f, "name"), str(f, "value"));
+      if (str(f, "name") == "key") key = str(f, "value");
+    }
+    MultipartBody body = multipart_form(fields, "file", file_name, m.mime, read_file(m.path));
+    HttpRequest q{"POST", action, {{"Content-Type", body.content_type}, {"User-Agent", user_agent(s.account.handle)}},
+                  body.body};
+    HttpResponse r = m_rest.send(q, "reddit image upload");
+    // <PostResponse><Location>https://.../KEY</Location>...; a key with a slash comes encoded.
+    std::string location;
+    auto a = r.body.find("<Location>"), b = r.body.find("</Location>");
+    if (a != std::string::npos && b != std::string::npos && b > a) location = r.body.substr(a + 10, b - a - 10);
+    if (location.empty() && r.header("Location")) location = *r.header("Location");
+    if (location.empty() && !key.empty()) location = action + "/" + key;
+    if (location.empty()) throw Error(ErrorKind::transient, "reddit image upload: the storage named no address");
+    for (size_t p; (p = location.find("%2F")) != std::string::npos || (p = location.find("%2f")) != std::string::npos;)
+      location.replace(p, 3, "/");
+    return location;
   }
 
   // {"json": {"errors": [["SUBREDDIT_NOEXIST", "that subreddit doesn't exist", "sr"]]}}

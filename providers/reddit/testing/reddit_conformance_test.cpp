@@ -4,7 +4,9 @@
 #include "config/config.hpp"
 #include "conformance/provider_suite.hpp"
 #include "error.hpp"
+#include "fakes/images.hpp"
 #include "fakes/temp_home.hpp"
+#include "paths.hpp"
 #include "http/transport.hpp"
 #include "providers/reddit/reddit_provider.hpp"
 #include "providers/reddit/testing/reddit_fake.hpp"
@@ -109,6 +111,19 @@ TEST_CASE("reddit: what it sends, and what it refuses before sending", "[conform
     CHECK(f.m_fake.our_submissions().back()["url"] == "https://example.com/post");
     for (const auto& req : f.m_fake.requests())
       CHECK_THAT(req.headers.find("User-Agent")->second, Catch::Matches(R"(cli:crier:[0-9.]+ \(by /u/crier_tester\))"));
+  }
+  SECTION("an image post goes through the media lease and is found although the answer names no post") {
+    auto path = f.scratch_dir() / "cat.png";
+    write_file_atomic(path, test_png(300, 32, 32));
+    auto q = post("k-img", "test", "A cat", "Look at this cat");
+    q.parts[0].media.push_back(MediaItem{path.string(), "a cat", "image/png", 300, 32, 32});
+    auto r = p.publish(s, q);
+    REQUIRE(r.parts.size() == 1);
+    auto sub = f.m_fake.our_submissions().back();
+    CHECK(r.parts[0].remote_id == sub["name"]);
+    CHECK_THAT(sub["url"].get<std::string>(), Catch::Contains("/media-upload/"));
+    q.parts[0].media.push_back(q.parts[0].media[0]);
+    CHECK(kind_of([&] { p.publish(s, q); }) == ErrorKind::invalid_input);  // one image per post
   }
   SECTION("a required flair is asked for by name, before anything is submitted") {
     try {

@@ -257,6 +257,9 @@ void RedditFake::routes() {
       if (title.size() > 300) return form_error(res, "TOO_LONG", "this is too long (max: 300)", "title");
       if (lower(sr) == "flairy" && req.get_param_value("flair_id").empty())
         return form_error(res, "SUBMIT_VALIDATION_FLAIR_REQUIRED", "Your post must contain post flair.", "flair");
+      bool image = req.get_param_value("kind") == "image";
+      if (image && std::find(m_uploads.begin(), m_uploads.end(), req.get_param_value("url")) == m_uploads.end())
+        return form_error(res, "BAD_URL", "the image was not uploaded", "url");
       json d = m_t3;
       std::string id = next_id();
       d["id"] = id;
@@ -265,7 +268,7 @@ void RedditFake::routes() {
       d["title"] = title;
       d["author"] = k_user;
       d["selftext"] = req.get_param_value("kind") == "self" ? req.get_param_value("text") : "";
-      d["url"] = req.get_param_value("kind") == "link" ? req.get_param_value("url")
+      d["url"] = req.get_param_value("kind") != "self" ? req.get_param_value("url")
                                                        : "https://www.reddit.com/r/" + sr + "/comments/" + id + "/x/";
       d["permalink"] = "/r/" + sr + "/comments/" + id + "/x/";
       d["created_utc"] = now();
@@ -282,6 +285,13 @@ void RedditFake::routes() {
       }
       hold = m_hold_ms;
       m_hold_ms = 0;
+      if (image) {  // as Reddit answers an image post: no id, the post comes over a websocket
+        send(res, json{{"json", {{"errors", json::array()},
+                                 {"data", {{"user_submitted_page", "https://www.reddit.com/user/" + std::string(k_user) +
+                                                                       "/submitted/"},
+                                           {"websocket_url", "wss://ws.invalid/" + id}}}}}});
+        return;
+      }
       json answer = recorded("post/submit.json");
       answer["json"]["data"]["id"] = id;
       answer["json"]["data"]["name"] = "t3_" + id;
@@ -289,6 +299,40 @@ void RedditFake::routes() {
       send(res, answer);
     }
     if (hold > 0) std::this_thread::sleep_for(std::chrono::milliseconds(hold));
+  });
+
+  // The media lease and the storage it points at (S3 in real life).
+  s.Post("/api/media/asset.json", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard l(m_mutex);
+    if (!authorized(req, res)) return;
+    std::string key = next_id();
+    json fields = json::array();
+    for (auto [k, v] : std::map<std::string, std::string>{{"acl", "private"}, {"key", key},
+                                                          {"x-amz-signature", "fake"}, {"policy", "eyJ"},
+                                                          {"success_action_status", "201"},
+                                                          {"Content-Type", req.get_param_value("mimetype")}})
+      fields.push_back({{"name", k}, {"value", v}});
+    send(res, json{{"args", {{"action", "//" + req.get_header_value("Host") + "/media-upload"}, {"fields", fields}}},
+                   {"asset", {{"asset_id", key}, {"processing_state", "incomplete"},
+                              {"payload", {{"filepath", req.get_param_value("filepath")}}},
+                              {"websocket_url", "wss://ws.invalid/" + key}}}});
+  });
+  s.Post("/media-upload", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard l(m_mutex);
+    if (!req.has_file("key") || !req.has_file("file") || !req.has_file("x-amz-signature") ||
+        req.get_file_value("file").content.empty()) {
+      res.status = 400;
+      res.set_content("<Error><Code>InvalidArgument</Code></Error>", "application/xml");
+      return;
+    }
+    std::string key = req.get_file_value("key").content;
+    std::string location = m_url + "/media-upload/" + key;
+    m_uploads.push_back(location);
+    res.status = 201;
+    res.set_header("Location", location);
+    res.set_content("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<PostResponse><Location>" + location +
+                        "</Location><Key>" + key + "</Key></PostResponse>",
+                    "application/xml");
   });
 
   s.Get(R"(/user/(\w+)/submitted)", [this](const httplib::Request& req, httplib::Response& res) {

@@ -67,6 +67,7 @@ class RedditFake {
   std::vector<nlohmann::json> m_submissions;  // t3 data, oldest first (ours and others')
   std::vector<nlohmann::json> m_inbox;        // {kind, data}, oldest first
   std::vector<nlohmann::json> m_comments;     // ours
+  std::vector<std::string> m_uploads;         // storage addresses of uploaded images
   bool m_lose = false, m_ratelimit = false;
   int m_hold_ms = 0;
   long long m_next = 46656;  // base 36 ids, as Reddit's
