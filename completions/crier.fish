@@ -35,6 +35,7 @@ complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a demo -
 
 complete -c crier -n "__fish_seen_subcommand_from config" -a "get set path edit"
 complete -c crier -n "__fish_seen_subcommand_from accounts" -a "add list remove check"
+complete -c crier -n "__fish_seen_subcommand_from accounts; and __fish_seen_subcommand_from add" -x -a "(crier providers list -q 2>/dev/null)" -d network
 complete -c crier -n "__fish_seen_subcommand_from queue" -a "list show cancel restore retry reschedule"
 complete -c crier -n "__fish_seen_subcommand_from slots" -a "set list clear"
 complete -c crier -n "__fish_seen_subcommand_from drafts" -a "list show edit rm"

@@ -177,3 +177,37 @@ TEST_CASE("a plugin that hangs or prints garbage fails its own target, and the o
   CHECK_THAT(list.out, Catch::Contains("sandbox"));
   CHECK_THAT(list.err, Catch::Contains("provider 'mute'") && Catch::Contains("could not describe itself"));
 }
+
+TEST_CASE("every network of the table reaches the list, completions, --help and crier-config(5) by itself",
+          "[e2e][external][docs]") {
+  // What "a network is one folder and one row" promises: nothing else names it by hand.
+  CrierHome h(CRIER_BINARY);
+  h.env["PATH"] = path_with_example();
+  REQUIRE(h.run({"init"}).exit_code == 0);
+  std::string names = h.run({"providers", "list", "-q"}).out;
+  std::string help = h.run({"post", "--help"}).out + h.run({"schedule", "--help"}).out;
+  std::string config_man = read_file(fs::path(CRIER_SOURCE_DIR) / "man/crier-config.5.scd");
+  json list = h.json({"providers", "list"});
+  REQUIRE(list["providers"].size() >= 5);  // sandbox, bluesky, mastodon, reddit, and the plugin
+  for (const auto& p : list["providers"]) {
+    std::string name = p["name"];
+    INFO(name);
+    CHECK(names.find(name + "\n") != std::string::npos);
+    std::string opts;
+    for (const auto& o : p["options"]) opts += (opts.empty() ? "" : ", ") + o["name"].get<std::string>();
+    if (!opts.empty()) CHECK(help.find(name + ": " + opts) != std::string::npos);
+  }
+  // Completions ask crier for the networks instead of listing them.
+  for (const char* shell : {"bash", "zsh", "fish"}) {
+    std::string script = h.run({"completion", shell}).out;
+    INFO(shell);
+    CHECK(script.find("providers list -q") != std::string::npos);
+    for (const auto& p : list["providers"])
+      if (p["name"] != "sandbox") CHECK(script.find(p["name"].get<std::string>()) == std::string::npos);
+  }
+  // Every key in the config, a provider's own among them, is documented.
+  for (const auto& k : h.json({"config", "get", "--all"})["keys"]) {
+    INFO(k["key"]);
+    CHECK(config_man.find("*" + k["key"].get<std::string>() + "*") != std::string::npos);
+  }
+}
