@@ -78,7 +78,10 @@ def main():
         n += 1
     for folder in ("python-facebook", "restfb", "go-reddit"):
         for path in sorted((recorded / folder).rglob("*.json"))[:200]:
-            write(out, "providers", provider_input(len(path.name) % 8, [path.read_bytes()]))
+            # Reddit's bodies go to the Reddit provider (op bit 0x20), for every operation.
+            ops = [0x20 | k for k in range(8)] if folder == "go-reddit" else [len(path.name) % 8]
+            for op in ops:
+                write(out, "providers", provider_input(op, [path.read_bytes()]))
             n += 1
     print(f"fuzz_seeds: {n} recorded bodies into {out}", file=sys.stderr)
 

@@ -1,4 +1,4 @@
-// What a lying server sends back: every answer the Mastodon and Bluesky providers read (status
+// What a lying server sends back: every answer the Mastodon, Bluesky and Reddit providers read (status
 // posts, statuses lists, notifications, conversations, records, sessions, profiles) comes from
 // the fuzzer, with its status code and rate-limit headers. The provider must answer with a
 // result or a crier::Error - never crash, never let a JSON type error out, never record a
@@ -14,6 +14,7 @@
 #include "provider/provider.hpp"
 #include "providers/bluesky/bluesky_provider.hpp"
 #include "providers/mastodon/mastodon_provider.hpp"
+#include "providers/reddit/reddit_provider.hpp"
 
 namespace {
 
@@ -51,6 +52,14 @@ class ScriptedTransport final : public Transport {
 
 Session session_for(const std::string& network) {
   Session s;
+  if (network == "reddit") {
+    s.account.network = network;
+    s.account.handle = "crier_tester";
+    s.account.server = "https://oauth.example";
+    s.secret = R"({"client_id":"c","client_secret":"s","username":"crier_tester","password":"p",)"
+               R"("access_token":"t","expires_at":99999999999,"auth_server":"https://www.example"})";
+    return s;
+  }
   s.account.network = network;
   s.account.handle = network == "bluesky" ? "alice.test" : "@me@example.social";
   s.account.server = "https://example.social";
@@ -71,16 +80,24 @@ void check(const PublishResult& r) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::Input in(data, size);
   uint8_t op = in.byte();
-  std::string network = (op & 0x80) ? "bluesky" : "mastodon";
+  std::string network = (op & 0x80) ? "bluesky" : (op & 0x20) ? "reddit" : "mastodon";
   ScriptedTransport http(in);
   static FixedClock clock{from_unix(1'795'000'000)};
   static Config config = Config::defaults();
   Pacer pacer(std::chrono::milliseconds{0}, std::chrono::seconds{60});
   ProviderEnv env{http, clock, config, "/nonexistent", &pacer};
-  auto provider = network == "bluesky" ? make_bluesky_provider(env) : make_mastodon_provider(env);
+  auto provider = network == "bluesky"  ? make_bluesky_provider(env)
+                  : network == "reddit" ? make_reddit_provider(env)
+                                        : make_mastodon_provider(env);
   Session s = session_for(network);
   PublishRequest q{"crier-fuzz", {{"part one", {}}, {"part two", {}}}, from_unix(1'794'999'000)};
   q.link_card = false;
+  if (network == "reddit") {  // one part, with what Reddit needs
+    q.parts.pop_back();
+    q.title = "A title";
+    q.options["subreddit"] = "test";
+    q.options["flair"] = (op & 0x10) ? "News" : "";
+  }
   q.taken = [](const std::string& id) { return id.size() % 7 == 3; };
   return fuzz::guarded([&] {
     switch (op % 8) {
