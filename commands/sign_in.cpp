@@ -39,7 +39,7 @@ bool TerminalSignIn::possible(const SignInOptions& o) {
 }
 
 LoopbackRedirect& TerminalSignIn::listener() {
-  if (!m_listener) m_listener = std::make_unique<LoopbackRedirect>(m_state);
+  if (!m_listener) m_listener = std::make_unique<LoopbackRedirect>(m_state, "/callback", m_port);
   return *m_listener;
 }
 

@@ -23,6 +23,7 @@ class TerminalSignIn : public BrowserSignIn {
  public:
   TerminalSignIn(std::ostream& err, std::istream& in, SignInOptions options);
   std::string redirect_uri() override;
+  void use_port(int port) override { m_port = port; }
   std::string state() override;
   std::string code_for(const std::string& authorize_url) override;
 
@@ -36,6 +37,7 @@ class TerminalSignIn : public BrowserSignIn {
   std::istream& m_in;
   SignInOptions m_options;
   std::string m_state = oauth_state();
+  int m_port = 0;  // 0: any
   std::unique_ptr<LoopbackRedirect> m_listener;
 };
 

@@ -28,6 +28,12 @@ constexpr std::array k_bluesky_keys{
     ConfigKey{"bluesky.chat_service", KeyType::string, "did:web:api.bsky.chat#bsky_chat", "CRIER_BLUESKY_CHAT",
               "service the PDS forwards Bluesky chat (DM) calls to, via the atproto-proxy header"},
 };
+constexpr std::array k_reddit_keys{
+    ConfigKey{"reddit.client_id", KeyType::string, "", "CRIER_REDDIT_CLIENT_ID",
+              "client id of your Reddit \"installed app\", for signing in with the browser (no password kept)"},
+    ConfigKey{"reddit.redirect_port", KeyType::integer, "65010", "",
+              "loopback port of the installed app's redirect URI, http://127.0.0.1:PORT/callback", 1024, 65535},
+};
 constexpr std::array k_reddit_options{
     PostOption{"subreddit", PostOption::Type::text, true, "the subreddit to post to, e.g. test or r/test"},
     PostOption{"flair", PostOption::Type::text, false, "the post's flair, by its text (required where the subreddit says so)"},
@@ -42,8 +48,8 @@ constexpr std::array k_providers{
     ProviderInfo{"mastodon", "Mastodon and compatible servers (REST API, any instance)", &make_mastodon_provider, {},
                  "crier accounts add mastodon --server INSTANCE"},
     ProviderInfo{"reddit", "Reddit, as a script app (OAuth API): self and link posts to a subreddit",
-                 &make_reddit_provider, {},
-                 R"(printf '{"client_id":"ID","client_secret":"SECRET","password":"PASSWORD"}' | crier accounts add reddit --handle NAME --secret-stdin)",
+                 &make_reddit_provider, k_reddit_keys,
+                 "crier accounts add reddit (browser sign-in; reddit.client_id set), or a script app's JSON with --secret-stdin",
                  k_reddit_options},
 };
 }  // namespace

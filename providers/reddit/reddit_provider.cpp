@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/config.hpp"
 #include "error.hpp"
 #include "http/pacer.hpp"
 #include "http/rest_client.hpp"
@@ -117,7 +118,7 @@ std::string post_of(const std::string& context, const std::string& parent) {
 class RedditProvider final : public Provider {
  public:
   explicit RedditProvider(ProviderEnv& env)
-      : m_clock(env.clock), m_rest(env.http, env.pacer ? *env.pacer : m_own_pacer, env.clock) {}
+      : m_clock(env.clock), m_config(env.config), m_rest(env.http, env.pacer ? *env.pacer : m_own_pacer, env.clock) {}
 
   std::string_view name() const override { return "reddit"; }
 
@@ -149,17 +150,22 @@ class RedditProvider final : public Provider {
   }
 
   Connected connect(const ConnectRequest& q) override {
+    std::string server = q.server;
+    while (!server.empty() && server.back() == '/') server.pop_back();
+    std::string client_id = m_config.get("reddit.client_id");
+    if (q.secret.empty() && !client_id.empty() && q.sign_in) return sign_in(server, client_id, *q.sign_in);
     if (q.secret.empty())
-      throw Error(ErrorKind::usage, "Reddit needs the script app's credentials on stdin",
-                  R"(create a "script" app at https://www.reddit.com/prefs/apps, then: printf '{"client_id":"ID","client_secret":"SECRET","password":"PASSWORD"}' | crier accounts add reddit --handle NAME --secret-stdin)");
+      throw Error(ErrorKind::usage,
+                  client_id.empty() ? "Reddit needs an app: set reddit.client_id to sign in with the browser, or "
+                                      "give a script app's credentials on stdin"
+                                    : "no one here to sign in with the browser",
+                  R"(an "installed app" at https://www.reddit.com/prefs/apps with redirect URI http://127.0.0.1:65010/callback, then: crier config set reddit.client_id ID; crier accounts add reddit. Or a "script" app: printf '{"client_id":"ID","client_secret":"SECRET","password":"PASSWORD"}' | crier accounts add reddit --handle NAME --secret-stdin)");
     json given = json::parse(q.secret, nullptr, false);
     if (!given.is_object() || str(given, "client_id").empty() || str(given, "password").empty())
       throw Error(ErrorKind::usage, "the secret for Reddit is JSON: {\"client_id\", \"client_secret\", \"password\"}",
                   "the client id and secret are on https://www.reddit.com/prefs/apps, under your script app");
     std::string user = bare_user(q.handle);
     if (user.empty()) throw Error(ErrorKind::usage, "Reddit needs your username", "crier accounts add reddit --handle NAME");
-    std::string server = q.server;
-    while (!server.empty() && server.back() == '/') server.pop_back();
     json secret = {{"client_id", str(given, "client_id")},
                    {"client_secret", str(given, "client_secret")},
                    {"username", user},
@@ -171,6 +177,37 @@ class RedditProvider final : public Provider {
     s.account.server = server.empty() ? k_api_server : server;
     s.secret = secret.dump();
     new_token(s);
+    return connected(s);
+  }
+
+  // The installed app's sign-in: the user allows crier in the browser, the code comes back to
+  // the redirect URI registered with the app (a fixed loopback port), and is exchanged for a
+  // refresh token. No password is kept.
+  Connected sign_in(const std::string& server, const std::string& client_id, BrowserSignIn& b) {
+    std::string auth_server = server.empty() ? k_auth_server : server;
+    b.use_port(static_cast<int>(m_config.get_int("reddit.redirect_port")));
+    std::string redirect = b.redirect_uri();
+    if (redirect.rfind("http://127.0.0.1:", 0) != 0)
+      throw Error(ErrorKind::usage, "Reddit takes only the redirect URI registered with the app",
+                  "drop --paste-code: crier listens on it, and you can still paste the address the browser ends on");
+    std::string url = auth_server + "/api/v1/authorize?" +
+                      form_encode({{"client_id", client_id}, {"response_type", "code"}, {"state", b.state()},
+                                   {"redirect_uri", redirect}, {"duration", "permanent"},
+                                   {"scope", "identity submit read privatemessages history flair"}});
+    std::string code = b.code_for(url);
+    Session s;
+    s.account.server = server.empty() ? k_api_server : server;
+    json sec = {{"client_id", client_id}, {"client_secret", ""}, {"auth_server", auth_server}};
+    json t = token_request(s.account.handle, sec,
+                           {{"grant_type", "authorization_code"}, {"code", code}, {"redirect_uri", redirect}});
+    if (str(t, "refresh_token").empty())
+      throw Error(ErrorKind::auth, "reddit gave no refresh token", "sign in again: crier accounts add reddit");
+    sec["refresh_token"] = str(t, "refresh_token");
+    store_token(s, sec, t);
+    return connected(s);
+  }
+
+  Connected connected(Session& s) {
     json me = get(s, "/api/v1/me", "reddit me");
     std::string name = str(me, "name");
     if (name.empty()) throw Error(ErrorKind::permanent, "reddit me: the answer is not an account");
@@ -372,33 +409,50 @@ class RedditProvider final : public Provider {
 
   Headers headers(const Session& s) const {
     json sec = json::parse(s.secret, nullptr, false);
-    return {{"Authorization", "bearer " + str(sec, "access_token")}, {"User-Agent", user_agent(s.account.handle)}};
+    return {{"Authorization", "bearer " + str(sec, "access_token")},
+            {"User-Agent", user_agent(s.account.handle.empty() ? "crier" : s.account.handle)}};
   }
 
-  // A token from the password grant (script apps get no refresh token: they ask again).
+  // A new token: with the refresh token (installed app), else the password grant (script apps
+  // get no refresh token: they ask again).
   void new_token(Session& s) {
     json sec = json::parse(s.secret, nullptr, false);
+    FormFields grant = str(sec, "refresh_token").empty()
+                           ? FormFields{{"grant_type", "password"}, {"username", str(sec, "username")},
+                                        {"password", str(sec, "password")}}
+                           : FormFields{{"grant_type", "refresh_token"}, {"refresh_token", str(sec, "refresh_token")}};
+    store_token(s, sec, token_request(s.account.handle, sec, grant));
+  }
+
+  json token_request(const std::string& user, const json& sec, const FormFields& grant) {
     std::string basic = base64(str(sec, "client_id") + ":" + str(sec, "client_secret"));
     remember_secret(basic);
     HttpRequest q{"POST", str(sec, "auth_server") + "/api/v1/access_token",
                   {{"Authorization", "Basic " + basic},
-                   {"User-Agent", user_agent(s.account.handle)},
+                   {"User-Agent", user_agent(user.empty() ? "crier" : user)},
                    {"Content-Type", "application/x-www-form-urlencoded"}},
-                  form_encode({{"grant_type", "password"}, {"username", str(sec, "username")},
-                               {"password", str(sec, "password")}})};
+                  form_encode(grant)};
     HttpResponse r = m_rest.send_any(q, "reddit sign-in");
     json t = json::parse(r.body, nullptr, false);
-    if (r.status == 401 || r.status == 403 || (r.status == 200 && !str(t, "error").empty()) || r.status == 400) {
-      throw Error(ErrorKind::auth, "reddit refused the sign-in (" + (str(t, "error").empty() ? std::to_string(r.status) : str(t, "error")) + ")",
-                  "check the script app's client id and secret and your password (an account with two-factor "
-                  "sign-in cannot use a script app); then: crier accounts add reddit --handle " +
-                      s.account.handle + " --secret-stdin")
+    if (r.status == 401 || r.status == 403 || r.status == 400 || (r.status == 200 && !str(t, "error").empty())) {
+      std::string why = str(t, "error").empty() ? std::to_string(r.status) : str(t, "error");
+      throw Error(ErrorKind::auth, "reddit refused the sign-in (" + why + ")",
+                  "check the app's client id (and a script app's secret and your password: an account with "
+                  "two-factor sign-in cannot use a script app); then: crier accounts add reddit")
           .with_code(str(t, "error"));
     }
     if (r.status < 200 || r.status >= 300) throw_for_status(r, "reddit sign-in", m_clock.now());
+    if (str(t, "access_token").empty()) throw Error(ErrorKind::transient, "reddit sign-in: the answer holds no token");
+    return t;
+  }
+
+  void store_token(Session& s, json sec, const json& t) {
     std::string token = str(t, "access_token");
-    if (token.empty()) throw Error(ErrorKind::transient, "reddit sign-in: the answer holds no token");
     remember_secret(token);
+    if (!str(t, "refresh_token").empty()) {  // Reddit may hand out a new one with each refresh
+      sec["refresh_token"] = str(t, "refresh_token");
+      remember_secret(str(t, "refresh_token"));
+    }
     long long expires = std::clamp<long long>(count(t, "expires_in"), 60, 86400);
     sec["access_token"] = token;
     sec["expires_at"] = to_unix(m_clock.now()) + expires;
@@ -523,6 +577,7 @@ class RedditProvider final : public Provider {
   }
 
   const Clock& m_clock;
+  const Config& m_config;
   Pacer m_own_pacer;  // used when the process shares none (X-Ratelimit-*: pace, defer, never hammer)
   RestClient m_rest;
 };

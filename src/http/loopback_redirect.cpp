@@ -63,20 +63,27 @@ std::string oauth_state() {
   return s;
 }
 
-LoopbackRedirect::LoopbackRedirect(std::string state, std::string path)
+LoopbackRedirect::LoopbackRedirect(std::string state, std::string path, int port)
     : m_path(std::move(path)), m_state(std::move(state)) {
   m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (m_fd >= 0 && port > 0) {
+    int on = 1;
+    ::setsockopt(m_fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
+  addr.sin_port = htons(static_cast<uint16_t>(port > 0 && port < 65536 ? port : 0));
   socklen_t len = sizeof addr;
   if (m_fd < 0 || ::bind(m_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(m_fd, 8) != 0 ||
       ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     int err = errno;
     if (m_fd >= 0) ::close(m_fd);
-    throw Error(ErrorKind::network, std::string("cannot listen on 127.0.0.1 for the sign-in redirect: ") + std::strerror(err),
-                "use --paste-code to paste the code instead");
+    throw Error(ErrorKind::network,
+                std::string("cannot listen on 127.0.0.1") + (port > 0 ? ":" + std::to_string(port) : std::string()) +
+                    " for the sign-in redirect: " + std::strerror(err),
+                port > 0 ? "is another program using that port? free it, or register another port with the network"
+                         : "use --paste-code to paste the code instead");
   }
   m_port = ntohs(addr.sin_port);
 }

@@ -13,9 +13,10 @@ inline constexpr const char* k_oauth_oob_redirect = "urn:ietf:wg:oauth:2.0:oob";
 
 class LoopbackRedirect {
  public:
-  // Binds 127.0.0.1 on an ephemeral port; `state` is what the answer must carry back.
+  // Binds 127.0.0.1 on an ephemeral port (or on `port`, for a network that wants the exact
+  // redirect URI registered with it); `state` is what the answer must carry back.
   // Throws Error(network) when it cannot listen.
-  explicit LoopbackRedirect(std::string state, std::string path = "/callback");
+  explicit LoopbackRedirect(std::string state, std::string path = "/callback", int port = 0);
   ~LoopbackRedirect();
   LoopbackRedirect(const LoopbackRedirect&) = delete;
   LoopbackRedirect& operator=(const LoopbackRedirect&) = delete;

@@ -63,6 +63,9 @@ class BrowserSignIn {
  public:
   virtual ~BrowserSignIn() = default;
   virtual std::string redirect_uri() = 0;
+  // For a network that only takes the redirect URI registered with it: listen on this port
+  // (call before redirect_uri()).
+  virtual void use_port(int port) { (void)port; }
   virtual std::string state() = 0;
   // Shows (and may open) the address; returns the code. Throws Error(auth) when the user
   // refused or the answer is not for this request, Error(transient) on timeout.

@@ -2,12 +2,17 @@
 // flair, die between submit and record, and reconcile without a duplicate.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 #include <thread>
 
 #include "fakes/temp_home.hpp"
+#include "paths.hpp"
 #include "providers/reddit/testing/reddit_fake.hpp"
 
 using namespace crier;
@@ -76,4 +81,54 @@ TEST_CASE("reddit: a titled post to a subreddit with flair, killed between submi
   CHECK(reddit.our_comments() == 1);
   reddit.set_score(sub["name"], 17, 3);
   CHECK(h.run({"analytics", "refresh"}).exit_code == 0);
+}
+
+namespace {
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+}  // namespace
+
+TEST_CASE("reddit: an installed app signs in with the browser on its registered redirect, no password kept",
+          "[e2e][reddit][auth]") {
+  RedditFake reddit;
+  CrierHome h(CRIER_BINARY);
+  REQUIRE(h.run({"init"}).exit_code == 0);
+  int port = free_port();
+  REQUIRE(h.run({"config", "set", "reddit.client_id", RedditFake::k_installed_id}).exit_code == 0);
+  REQUIRE(h.run({"config", "set", "reddit.redirect_port", std::to_string(port)}).exit_code == 0);
+  std::map<std::string, std::optional<std::string>> browser = {
+      {"BROWSER", "curl -sfL -o /dev/null"}, {"DISPLAY", std::nullopt}, {"WAYLAND_DISPLAY", std::nullopt}};
+  auto add = h.run({"accounts", "add", "reddit", "--server", reddit.url(), "--alias", "rd"}, std::nullopt, browser);
+  INFO(add.out << add.err);
+  REQUIRE(add.exit_code == 0);
+  CHECK_THAT(add.err, Catch::Contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A" + std::to_string(port)));
+  CHECK_THAT(add.out, Catch::Contains("added reddit:crier_tester"));
+  // The access token runs out: the refresh token gets another, and the post goes.
+  reddit.expire_tokens();
+  int before = reddit.tokens_issued();
+  auto post = h.json({"post", "Hello", "--to", "rd", "--title", "Hi", "--opt", "subreddit=test"});
+  CHECK(post["deliveries"][0]["result"] == "published");
+  CHECK(reddit.tokens_issued() == before + 1);
+  // Nothing of the sign-in shows, and no password was ever asked for or kept.
+  for (const auto& f : std::filesystem::recursive_directory_iterator(h.home())) {
+    if (!f.is_regular_file() || f.path().extension() == ".db") continue;
+    std::string text = crier::read_file(f.path());
+    CHECK(text.find("fake-refresh-") == std::string::npos);
+  }
+  // No browser and no terminal: a usage error naming both ways.
+  CrierHome h2(CRIER_BINARY);
+  REQUIRE(h2.run({"config", "set", "reddit.client_id", RedditFake::k_installed_id}).exit_code == 0);
+  auto nobody = h2.run({"accounts", "add", "reddit", "--server", reddit.url()}, std::nullopt,
+                       {{"BROWSER", std::nullopt}, {"DISPLAY", std::nullopt}, {"WAYLAND_DISPLAY", std::nullopt}});
+  CHECK(nobody.exit_code == 2);
+  CHECK_THAT(nobody.err, Catch::Contains("--secret-stdin") && Catch::Contains("installed app"));
 }

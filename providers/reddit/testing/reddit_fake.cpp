@@ -182,19 +182,49 @@ void RedditFake::routes() {
     res.set_header("X-Ratelimit-Remaining", std::to_string(std::max(0, 600 - m_used)) + ".0");
     res.set_header("X-Ratelimit-Reset", "300");
     // Reddit turns away clients without a User-Agent of its form.
-    if (req.get_header_value("User-Agent").find("(by /u/") == std::string::npos) {
+    // (The authorization page is for the user's browser, not for the client.)
+    if (req.path != "/api/v1/authorize" && req.get_header_value("User-Agent").find("(by /u/") == std::string::npos) {
       error(res, 429, "Too Many Requests");
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
 
+  // The user allows the installed app at once: back to the redirect URI with a code.
+  s.Get("/api/v1/authorize", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard l(m_mutex);
+    if (req.get_param_value("client_id") != k_installed_id || req.get_param_value("response_type") != "code" ||
+        req.get_param_value("duration") != "permanent" ||
+        req.get_param_value("redirect_uri").rfind("http://127.0.0.1:", 0) != 0) {
+      res.status = 400;
+      res.set_content("<html>invalid request</html>", "text/html");
+      return;
+    }
+    m_redirect = req.get_param_value("redirect_uri");
+    res.set_redirect(m_redirect + "?state=" + req.get_param_value("state") + "&code=fake-code");
+  });
+
   s.Post("/api/v1/access_token", [this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard l(m_mutex);
-    // Basic base64("fake-client-id:fake-client-secret")
+    std::string grant = req.get_param_value("grant_type");
+    // Basic base64("fake-installed-id:"): the installed app, which has no secret.
+    if (req.get_header_value("Authorization") == "Basic ZmFrZS1pbnN0YWxsZWQtaWQ6") {
+      bool ok = (grant == "authorization_code" && req.get_param_value("code") == "fake-code" &&
+                 req.get_param_value("redirect_uri") == m_redirect) ||
+                (grant == "refresh_token" && m_refresh.count(req.get_param_value("refresh_token")));
+      if (!ok) return send(res, json{{"error", "invalid_grant"}});
+      std::string token = "fake-access-" + std::to_string(++m_issued);
+      m_tokens[token] = static_cast<long long>(now()) + m_lifetime;
+      std::string refresh = grant == "refresh_token" ? req.get_param_value("refresh_token")
+                                                     : "fake-refresh-" + std::to_string(m_issued);
+      m_refresh[refresh] = true;
+      return send(res, json{{"access_token", token}, {"token_type", "bearer"}, {"expires_in", m_lifetime},
+                            {"refresh_token", refresh}, {"scope", "identity submit read privatemessages history flair"}});
+    }
+    // Basic base64("fake-client-id:fake-client-secret"): the script app.
     if (req.get_header_value("Authorization") != "Basic ZmFrZS1jbGllbnQtaWQ6ZmFrZS1jbGllbnQtc2VjcmV0")
       return error(res, 401, "Unauthorized");
-    if (req.get_param_value("grant_type") != "password") return send(res, json{{"error", "unsupported_grant_type"}}, 400);
+    if (grant != "password") return send(res, json{{"error", "unsupported_grant_type"}}, 400);
     if (req.get_param_value("username") != k_user || req.get_param_value("password") != k_password)
       return send(res, json{{"error", "invalid_grant"}});
     std::string token = "fake-access-" + std::to_string(++m_issued);

@@ -23,6 +23,7 @@ class RedditFake {
   static constexpr const char* k_client_secret = "fake-client-secret";
   static constexpr const char* k_user = "crier_tester";
   static constexpr const char* k_password = "fake-password-1";
+  static constexpr const char* k_installed_id = "fake-installed-id";  // an installed app: no secret
   RedditFake();
   const std::string& url() const { return m_url; }
   // The JSON crier accounts add reads on stdin.
@@ -72,6 +73,8 @@ class RedditFake {
   int m_hold_ms = 0;
   long long m_next = 46656;  // base 36 ids, as Reddit's
   int m_used = 0;
+  std::string m_redirect;                     // what /api/v1/authorize was asked to return to
+  std::map<std::string, bool> m_refresh;      // refresh tokens handed out
 };
 
 }  // namespace crier::testing
