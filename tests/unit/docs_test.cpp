@@ -149,6 +149,17 @@ TEST_CASE("no command or completion names a network by hand: they read the provi
       CHECK(text.find(std::string(info.name)) == std::string::npos);
     }
   }
+  // Each network's manual entry is in its folder, spliced into crier(1) at build time; the
+  // manual's own NETWORKS section names none of them.
+  std::string man = source("man/crier.1.scd");
+  std::string section = man.substr(man.find("# NETWORKS"), man.find("# EXIT STATUS") - man.find("# NETWORKS"));
+  CHECK(section.find("@NETWORKS@") != std::string::npos);
+  for (const auto& info : provider_table()) {
+    INFO(info.name);
+    std::string entry = source("providers/" + std::string(info.name) + "/" + std::string(info.name) + ".scd");
+    CHECK(entry.find("\n*" + std::string(info.name) + "*\n") != std::string::npos);
+    CHECK(section.find("*" + std::string(info.name) + "*") == std::string::npos);
+  }
   // A provider's own config keys are crier's config keys: listed, checked, documented.
   for (const auto& info : provider_table())
     for (const auto& k : info.config_keys) CHECK(find_config_key(k.name) == &*std::find_if(

@@ -1,0 +1,27 @@
+# Writes OUT: the manual page IN with its @NETWORKS@ line replaced by every provider's own
+# section (providers/NAME/NAME.scd, FRAGMENTS, in name order), their "; " comment lines dropped.
+# A network is one folder: its manual entry lives there too.
+# Usage: cmake -DIN=... -DOUT=... -DFRAGMENTS="a.scd;b.scd" -P splice_networks.cmake
+file(READ "${IN}" page)
+set(networks "")
+list(SORT FRAGMENTS)
+foreach(fragment IN LISTS FRAGMENTS)
+  file(STRINGS "${fragment}" lines)
+  set(text "")
+  foreach(line IN LISTS lines)
+    if(NOT line MATCHES "^;( |$)")
+      string(APPEND text "${line}\n")
+    endif()
+  endforeach()
+  string(STRIP "${text}" text)
+  if(networks)
+    string(APPEND networks "\n\n")
+  endif()
+  string(APPEND networks "${text}")
+endforeach()
+string(FIND "${page}" "@NETWORKS@" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "${IN} has no @NETWORKS@ line")
+endif()
+string(REPLACE "@NETWORKS@" "${networks}" page "${page}")
+file(WRITE "${OUT}" "${page}")
