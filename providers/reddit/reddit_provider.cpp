@@ -382,6 +382,9 @@ class RedditProvider final : public Provider {
     json me = get(s, "/api/v1/me", "reddit me");
     AccountStats a;
     a.followers = count(at(me, "subreddit"), "subscribers");
+    // Karma: total_karma where Reddit sends it (since 2021), else links' and comments'.
+    a.score = at(me, "total_karma").is_number() ? count(me, "total_karma")
+                                                 : count(me, "link_karma") + count(me, "comment_karma");
     return a;
   }
 

@@ -49,7 +49,7 @@ RefreshResult refresh_metrics(Engine& engine, Timestamp since, const std::functi
       if (caps.account_metrics) {
         if (progress) progress("followers of " + account.name());
         AccountStats st = provider.account_metrics(session);
-        engine.store.add_account_metric({account.id, engine.clock.now(), st.followers, st.following, st.posts});
+        engine.store.add_account_metric({account.id, engine.clock.now(), st.followers, st.following, st.posts, st.score});
         ++result.accounts;
       }
     } catch (const Error& e) {
@@ -87,6 +87,7 @@ std::vector<AccountSummary> summarize(Engine& engine, Timestamp since) {
     if (!series.empty()) {
       s.followers = series.back().followers;
       s.followers_change = series.back().followers - series.front().followers;
+      s.score = series.back().score;
     }
     out.push_back(s);
   }

@@ -30,6 +30,7 @@ struct AccountSummary {
   std::optional<int64_t> views;
   std::optional<int64_t> followers;         // latest snapshot
   std::optional<int64_t> followers_change;  // latest minus the first in the window
+  std::optional<int64_t> score;             // the network's score of the account (Reddit's karma)
 };
 std::vector<AccountSummary> summarize(Engine& engine, Timestamp since);
 

@@ -629,6 +629,7 @@ class ExternalProvider final : public Provider {
     a.followers = jr::count(r, "followers");
     if (jr::at(r, "following").is_number()) a.following = jr::count(r, "following");
     if (jr::at(r, "posts").is_number()) a.posts = jr::count(r, "posts");
+    if (jr::at(r, "score").is_number()) a.score = jr::count(r, "score");
     return a;
   }
 

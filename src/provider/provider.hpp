@@ -175,6 +175,7 @@ struct AccountStats {
   int64_t followers = 0;
   std::optional<int64_t> following;
   std::optional<int64_t> posts;
+  std::optional<int64_t> score;  // the network's own score of the account (Reddit's karma)
 };
 
 class Provider {

@@ -881,13 +881,14 @@ class SqliteStore final : public Store {
 
   void add_account_metric(const AccountMetric& m) override {
     Stmt(m_db,
-         "INSERT INTO account_metrics (account_id, taken_at, followers, following, posts) "
-         "VALUES (?,?,?,?,?)")
+         "INSERT INTO account_metrics (account_id, taken_at, followers, following, posts, score) "
+         "VALUES (?,?,?,?,?,?)")
         .bind(1, m.account_id)
         .bind(2, m.taken_at)
         .bind(3, m.followers)
         .bind(4, m.following)
         .bind(5, m.posts)
+        .bind(6, m.score)
         .run();
   }
 
@@ -907,11 +908,11 @@ class SqliteStore final : public Store {
 
   std::vector<AccountMetric> account_metrics(int64_t account_id, Timestamp since) override {
     Stmt s(m_db,
-           "SELECT account_id, taken_at, followers, following, posts FROM account_metrics "
+           "SELECT account_id, taken_at, followers, following, posts, score FROM account_metrics "
            "WHERE account_id = ? AND taken_at >= ? ORDER BY taken_at, id");
     s.bind(1, account_id).bind(2, since);
     std::vector<AccountMetric> out;
-    while (s.step()) out.push_back({s.i64(0), s.time(1), s.i64(2), s.opt_i64(3), s.opt_i64(4)});
+    while (s.step()) out.push_back({s.i64(0), s.time(1), s.i64(2), s.opt_i64(3), s.opt_i64(4), s.opt_i64(5)});
     return out;
   }
 

@@ -202,6 +202,7 @@ struct AccountMetric {
   int64_t followers = 0;
   std::optional<int64_t> following;
   std::optional<int64_t> posts;
+  std::optional<int64_t> score;  // the network's own score of the account (Reddit's karma)
 };
 
 }  // namespace crier

@@ -186,7 +186,11 @@ TEST_CASE("every network of the table reaches the list, completions, --help and 
   REQUIRE(h.run({"init"}).exit_code == 0);
   std::string names = h.run({"providers", "list", "-q"}).out;
   std::string help = h.run({"post", "--help"}).out + h.run({"schedule", "--help"}).out;
+  // The page as built: crier's keys and each network's own (providers/NAME/NAME.5.scd).
   std::string config_man = read_file(fs::path(CRIER_SOURCE_DIR) / "man/crier-config.5.scd");
+  for (const auto& f : fs::directory_iterator(fs::path(CRIER_SOURCE_DIR) / "providers"))
+    if (fs::exists(f.path() / (f.path().filename().string() + ".5.scd")))
+      config_man += read_file(f.path() / (f.path().filename().string() + ".5.scd"));
   json list = h.json({"providers", "list"});
   REQUIRE(list["providers"].size() >= 5);  // sandbox, bluesky, mastodon, reddit, and the plugin
   for (const auto& p : list["providers"]) {

@@ -81,6 +81,12 @@ TEST_CASE("reddit: a titled post to a subreddit with flair, killed between submi
   CHECK(reddit.our_comments() == 1);
   reddit.set_score(sub["name"], 17, 3);
   CHECK(h.run({"analytics", "refresh"}).exit_code == 0);
+  json summary = h.json({"analytics", "summary"});
+  REQUIRE(summary["accounts"].size() == 1);
+  CHECK(summary["accounts"][0]["likes"] == 17);
+  CHECK(summary["accounts"][0]["followers"] == 42);
+  CHECK(summary["accounts"][0]["score"] == 488 + 22223);  // go-reddit's me: link + comment karma
+  CHECK_THAT(h.run({"analytics"}).out, Catch::Contains("SCORE"));
 }
 
 namespace {

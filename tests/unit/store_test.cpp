@@ -95,7 +95,9 @@ TEST_CASE("migrations run up from every earlier version and keep the data", "[st
         CHECK(store->find_account(account_id));
         auto d = store->find_delivery(1);
         REQUIRE(d);
-        CHECK(d->outcome_unknown);  // a timed-out attempt is reconciled after the upgrade too
+        // A timed-out attempt is reconciled after the upgrade to 5 too (from 5 on, crier
+        // writes outcome_unknown itself).
+        if (from < 5) CHECK(d->outcome_unknown);
         CHECK(d->remote_parts.empty());
       }
       // Migrating again is a no-op.
