@@ -26,7 +26,7 @@ TEST_CASE("reddit: a titled post to a subreddit with flair, killed between submi
   REQUIRE(h.run({"init"}).exit_code == 0);
   auto add = h.run({"accounts", "add", "reddit", "--handle", "u/crier_tester", "--server", reddit.url(),
                     "--secret-stdin", "--alias", "rd"},
-                   RedditFake::credentials() + "\n");
+                   reddit.credentials() + "\n");
   INFO(add.out << add.err);
   REQUIRE(add.exit_code == 0);
   CHECK(add.out.find(RedditFake::k_password) == std::string::npos);

@@ -10,6 +10,7 @@
 #include "providers/bluesky/testing/bluesky_fake.hpp"
 #include "fakes/loopback_server.hpp"
 #include "providers/mastodon/testing/mastodon_fake.hpp"
+#include "providers/reddit/testing/reddit_fake.hpp"
 #include "fakes/temp_home.hpp"
 #include "paths.hpp"
 
@@ -24,7 +25,11 @@ const std::string k_masto_token = "canary-masto-7f3a9c2e51b04d8e";
 const std::string k_bsky_password = "canary-bsky-pass-41d8e2a9";
 const std::string k_bsky_prefix = "canary-bsky-jwt-9e1f-";
 const std::string k_llm_key = "sk-canary-llm-0c3b5d7e";
-const std::vector<std::string> k_canaries{k_masto_token, k_bsky_password, k_bsky_prefix, k_llm_key};
+const std::string k_reddit_secret = "canary-reddit-secret-5b2e";
+const std::string k_reddit_password = "canary-reddit-pass-8d1f";
+const std::string k_reddit_token = "fake-access-";  // every token the Reddit fake hands out
+const std::vector<std::string> k_canaries{k_masto_token, k_bsky_password, k_bsky_prefix, k_llm_key,
+                                          k_reddit_secret, k_reddit_password, k_reddit_token};
 
 std::string leaked(const std::string& where, const std::string& text) {
   for (const auto& c : k_canaries)
@@ -161,6 +166,65 @@ TEST_CASE("secrets: canaries echoed by every server never reach output, logs, th
     if (!e.is_regular_file()) continue;
     std::string name = e.path().filename().string();
     if (name.rfind("crier.db", 0) == 0) continue;  // the secrets table is there, by design
+    INFO(e.path().string());
+    CHECK(leaked(e.path().string(), read_file(e.path())) == "");
+  }
+}
+
+TEST_CASE("secrets: Reddit's client secret, password and tokens, echoed back, never leave crier", "[e2e][secrets][reddit]") {
+  // The script app's password is kept (Reddit gives script apps no refresh token): all the more
+  // reason it must never show.
+  RedditFake reddit;
+  reddit.set_credentials(k_reddit_secret, k_reddit_password);
+  reddit.echo_secrets = true;
+  CrierHome h(CRIER_BINARY);
+  std::vector<std::pair<std::string, ProcessResult>> runs;
+  auto run = [&](std::vector<std::string> args, std::optional<std::string> in = std::nullopt) {
+    for (bool verbose : {false, true}) {
+      std::vector<std::string> a = args;
+      if (verbose) a.insert(a.begin(), "-vv");
+      std::string name;
+      for (const auto& w : a) name += w + " ";
+      runs.emplace_back(name, h.run(a, in));
+      if (args[0] == "accounts" && args.size() > 1 && args[1] == "add") break;
+    }
+  };
+  run({"init"});
+  run({"config", "set", "publish.backoff_seconds", "0"});
+  json wrong = json::parse(reddit.credentials());
+  wrong["password"] = "wrong-" + k_reddit_password;  // refused: the fake quotes it back
+  run({"accounts", "add", "reddit", "--handle", "crier_tester", "--server", reddit.url(), "--secret-stdin"},
+      wrong.dump() + "\n");
+  run({"accounts", "add", "reddit", "--handle", "crier_tester", "--server", reddit.url(), "--secret-stdin",
+       "--alias", "r"},
+      reddit.credentials() + "\n");
+  run({"post", "a body", "--to", "r", "--title", "Canary", "--opt", "subreddit=test"});
+  run({"post", "a body", "--to", "r", "--title", "Nowhere", "--opt", "subreddit=nosuchplace"});
+  reddit.add_dm("mallory", "your token?", "is it fake-access-1?");
+  reddit.expire_tokens();  // the next run signs in again, with the password
+  run({"poll"});
+  run({"inbox", "list", "--json"});
+  run({"inbox", "reply", "1", "no"});
+  run({"analytics", "refresh"});
+  run({"accounts", "check"});
+  run({"doctor"});
+  run({"queue", "list", "--all", "--json"});
+  bool posted = false;
+  for (const auto& [name, r] : runs) {
+    INFO(name << "\nstdout: " << r.out << "\nstderr: " << r.err);
+    CHECK(leaked("stdout", r.out) == "");
+    CHECK(leaked("stderr", r.err) == "");
+    if (name.rfind("post a body --to r --title Canary", 0) == 0 && r.exit_code == 0) posted = true;
+  }
+  CHECK(posted);
+  CHECK(reddit.tokens_issued() >= 2);
+  bool polled = false;  // the message quoting an old token came in (redacted)
+  for (const auto& [name, r] : runs)
+    if (name.rfind("inbox list --json", 0) == 0) polled = polled || r.out.find("mallory") != std::string::npos;
+  CHECK(polled);
+  CHECK(leaked("the database", non_secret_tables(h.db_file())) == "");
+  for (const auto& e : fs::recursive_directory_iterator(h.home())) {
+    if (!e.is_regular_file() || e.path().filename().string().rfind("crier.db", 0) == 0) continue;
     INFO(e.path().string());
     CHECK(leaked(e.path().string(), read_file(e.path())) == "");
   }

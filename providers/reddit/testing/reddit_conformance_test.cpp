@@ -22,7 +22,7 @@ class RedditFixture final : public ConformanceFixture {
       : m_http(make_curl_transport()), m_env{*m_http, m_clock, m_config, m_dir.path()},
         m_provider(make_reddit_provider(m_env)) {}
   Provider& provider() override { return *m_provider; }
-  ConnectRequest good_connect() override { return {RedditFake::k_user, m_fake.url(), RedditFake::credentials()}; }
+  ConnectRequest good_connect() override { return {RedditFake::k_user, m_fake.url(), m_fake.credentials()}; }
   void advance(std::chrono::seconds s) override {
     m_clock.advance(s);
     // People answer each of our posts, mention us and write to us.

@@ -21,8 +21,12 @@ void send(httplib::Response& res, const json& body, int status = 200) {
   res.set_content(body.dump(), "application/json; charset=UTF-8");
 }
 
+thread_local std::string t_echo;  // the request's Authorization, quoted by errors in echo mode
+
 void error(httplib::Response& res, int status, const std::string& message) {
-  send(res, json{{"message", message}, {"error", status}}, status);
+  json body{{"message", message}, {"error", status}};
+  if (!t_echo.empty()) body["request"] = {{"authorization", t_echo}};
+  send(res, body, status);
 }
 
 // {"json": {"errors": [[CODE, MESSAGE, FIELD]]}}, as api_type=json answers a refused form.
@@ -47,8 +51,29 @@ std::string lower(std::string s) {
 }  // namespace
 
 std::string RedditFake::credentials() {
-  return json{{"client_id", k_client_id}, {"client_secret", k_client_secret}, {"password", k_password}}.dump();
+  std::lock_guard l(m_mutex);
+  return json{{"client_id", k_client_id}, {"client_secret", m_client_secret}, {"password", m_password}}.dump();
 }
+
+namespace {
+std::string base64(const std::string& in) {
+  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    for (int s : {18, 12, 6, 0}) out += k[(v >> s) & 63];
+  }
+  if (i + 1 == in.size()) {
+    uint32_t v = uint8_t(in[i]) << 16;
+    out += std::string{k[(v >> 18) & 63], k[(v >> 12) & 63]} + "==";
+  } else if (i + 2 == in.size()) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
+    out += std::string{k[(v >> 18) & 63], k[(v >> 12) & 63], k[(v >> 6) & 63]} + "=";
+  }
+  return out;
+}
+}  // namespace
 
 RedditFake::RedditFake() {
   // Templates: real bodies, with our names put in.
@@ -177,6 +202,8 @@ void RedditFake::routes() {
   auto& s = m_server.server();
   m_server.set_pre_handler([this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard l(m_mutex);
+    t_echo = echo_secrets ? req.get_header_value("Authorization") : "";
+    if (echo_secrets) res.set_header("X-Debug-Authorization", req.get_header_value("Authorization"));
     ++m_used;
     res.set_header("X-Ratelimit-Used", std::to_string(m_used));
     res.set_header("X-Ratelimit-Remaining", std::to_string(std::max(0, 600 - m_used)) + ".0");
@@ -221,12 +248,15 @@ void RedditFake::routes() {
       return send(res, json{{"access_token", token}, {"token_type", "bearer"}, {"expires_in", m_lifetime},
                             {"refresh_token", refresh}, {"scope", "identity submit read privatemessages history flair"}});
     }
-    // Basic base64("fake-client-id:fake-client-secret"): the script app.
-    if (req.get_header_value("Authorization") != "Basic ZmFrZS1jbGllbnQtaWQ6ZmFrZS1jbGllbnQtc2VjcmV0")
+    // The script app.
+    if (req.get_header_value("Authorization") != "Basic " + base64(std::string(k_client_id) + ":" + m_client_secret))
       return error(res, 401, "Unauthorized");
     if (grant != "password") return send(res, json{{"error", "unsupported_grant_type"}}, 400);
-    if (req.get_param_value("username") != k_user || req.get_param_value("password") != k_password)
-      return send(res, json{{"error", "invalid_grant"}});
+    if (req.get_param_value("username") != k_user || req.get_param_value("password") != m_password) {
+      json refused{{"error", "invalid_grant"}};
+      if (echo_secrets) refused["message"] = "wrong password: " + req.get_param_value("password");
+      return send(res, refused);
+    }
     std::string token = "fake-access-" + std::to_string(++m_issued);
     m_tokens[token] = static_cast<long long>(now()) + m_lifetime;
     send(res, json{{"access_token", token}, {"token_type", "bearer"}, {"expires_in", m_lifetime}, {"scope", "*"}});

@@ -27,7 +27,16 @@ class RedditFake {
   RedditFake();
   const std::string& url() const { return m_url; }
   // The JSON crier accounts add reads on stdin.
-  static std::string credentials();
+  std::string credentials();
+  // Other credentials for the script app (canaries, in the secrets test).
+  void set_credentials(std::string client_secret, std::string password) {
+    std::lock_guard l(m_mutex);
+    m_client_secret = std::move(client_secret);
+    m_password = std::move(password);
+  }
+  // A server that talks too much: every answer carries the request's Authorization in a header,
+  // errors quote it, and a refused sign-in quotes the password it was given.
+  bool echo_secrets = false;
 
   // Tokens it hands out live this long; expire_tokens() makes every one given so far invalid.
   void set_token_lifetime(int seconds) { std::lock_guard l(m_mutex); m_lifetime = seconds; }
@@ -73,6 +82,7 @@ class RedditFake {
   int m_hold_ms = 0;
   long long m_next = 46656;  // base 36 ids, as Reddit's
   int m_used = 0;
+  std::string m_client_secret = k_client_secret, m_password = k_password;
   std::string m_redirect;                     // what /api/v1/authorize was asked to return to
   std::map<std::string, bool> m_refresh;      // refresh tokens handed out
 };
