@@ -20,7 +20,7 @@ if [ -d ../shared/fixtures/recorded ]; then
 fi
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
-  names=(when recurrence text facets html sse config template image output providers)
+  names=(when recurrence text facets html sse config template image output providers plugin)
 fi
 mkdir -p build-fuzz/findings
 failed=0

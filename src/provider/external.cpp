@@ -370,11 +370,13 @@ struct ExternalEntry {
   json rules;  // text_rules as described
   ProviderInfo info;
   std::shared_ptr<PluginProcess> process;
+  // How a call reaches it: the process, or (fuzzing) a function.
+  std::function<json(const std::string& method, json params)> call;
 };
 
 std::mutex g_registry_mutex;
-std::deque<std::unique_ptr<ExternalEntry>>& registry() {
-  static std::deque<std::unique_ptr<ExternalEntry>> r;
+std::deque<std::shared_ptr<ExternalEntry>>& registry() {
+  static std::deque<std::shared_ptr<ExternalEntry>> r;
   return r;
 }
 
@@ -398,18 +400,9 @@ void set_capability(Capabilities& c, std::string_view n) {
     if (name == n) c.*member = true;  // a capability crier does not know yet is left out
 }
 
-std::unique_ptr<ExternalEntry> describe(const std::string& name, const std::filesystem::path& path) {
-  auto e = std::make_unique<ExternalEntry>();
-  e->name = name;
-  e->path = path.string();
-  e->process = std::make_shared<PluginProcess>(name, path);
-  json d;
-  try {
-    d = e->process->call("describe", {{"protocol", k_provider_protocol}});
-  } catch (const Error& err) {
-    throw Error(ErrorKind::config, "provider '" + name + "' (" + e->path + ") could not describe itself: " + err.what(),
-                "fix or remove the plugin; crier -vv shows its log");
-  }
+// Reads what describe answered into the entry; throws Error(config) for what cannot be used.
+void fill_from_description(ExternalEntry* e, const json& d) {
+  const std::string& name = e->name;
   auto broken = [&](const std::string& why) {
     return Error(ErrorKind::config, "provider '" + name + "' (" + e->path + ") described itself wrongly: " + why,
                  "see crier-provider(7) for what describe answers");
@@ -447,12 +440,28 @@ std::unique_ptr<ExternalEntry> describe(const std::string& name, const std::file
   e->info.post_options = e->options;
   e->info.path = e->path;
   e->info.version = e->version;
+}
+
+std::shared_ptr<ExternalEntry> describe(const std::string& name, const std::filesystem::path& path) {
+  auto e = std::make_shared<ExternalEntry>();
+  e->name = name;
+  e->path = path.string();
+  e->process = std::make_shared<PluginProcess>(name, path);
+  e->call = [p = e->process](const std::string& method, json params) { return p->call(method, std::move(params)); };
+  json d;
+  try {
+    d = e->call("describe", {{"protocol", k_provider_protocol}});
+  } catch (const Error& err) {
+    throw Error(ErrorKind::config, "provider '" + name + "' (" + e->path + ") could not describe itself: " + err.what(),
+                "fix or remove the plugin; crier -vv shows its log");
+  }
+  fill_from_description(e.get(), d);
   return e;
 }
 
-ExternalEntry* entry_for(std::string_view name) {
+std::shared_ptr<ExternalEntry> entry_for(std::string_view name) {
   for (auto& e : registry())
-    if (e->name == name) return e.get();
+    if (e->name == name) return e;
   return nullptr;
 }
 
@@ -482,7 +491,7 @@ Timestamp time_of(const json& j, std::string_view key) {
 
 class ExternalProvider final : public Provider {
  public:
-  explicit ExternalProvider(ExternalEntry& e) : m_e(e) {}
+  explicit ExternalProvider(std::shared_ptr<ExternalEntry> e) : m_keep(e), m_e(*e) {}
 
   std::string_view name() const override { return m_e.name; }
   Capabilities capabilities() const override { return m_e.caps; }
@@ -645,7 +654,7 @@ class ExternalProvider final : public Provider {
   }
 
   json call(const std::string& method, json params) {
-    json r = m_e.process->call(method, std::move(params));
+    json r = m_e.call(method, std::move(params));
     return r.is_object() ? r : json::object();
   }
 
@@ -688,6 +697,7 @@ class ExternalProvider final : public Provider {
             {"already", already}};
   }
 
+  std::shared_ptr<ExternalEntry> m_keep;
   ExternalEntry& m_e;
 };
 
@@ -716,7 +726,7 @@ std::vector<ExternalProviderFile> find_external_providers() {
 
 const ProviderInfo* external_provider_info(std::string_view name) {
   std::lock_guard<std::mutex> lock(g_registry_mutex);
-  if (ExternalEntry* e = entry_for(name)) return &e->info;
+  if (auto e = entry_for(name)) return &e->info;
   auto path = find_file(name);
   if (!path) return nullptr;
   registry().push_back(describe(std::string(name), *path));
@@ -725,14 +735,25 @@ const ProviderInfo* external_provider_info(std::string_view name) {
 
 std::unique_ptr<Provider> make_external_provider(ProviderEnv&, const ProviderInfo& info) {
   std::lock_guard<std::mutex> lock(g_registry_mutex);
-  ExternalEntry* e = entry_for(info.name);
+  auto e = entry_for(info.name);
   if (e == nullptr) throw Error(ErrorKind::internal, "no external provider '" + std::string(info.name) + "'");
-  return std::make_unique<ExternalProvider>(*e);
+  return std::make_unique<ExternalProvider>(e);
+}
+
+std::unique_ptr<Provider> external_provider_for_fuzzing(const nlohmann::json& description,
+                                                        std::function<nlohmann::json(const std::string&)> answer) {
+  auto e = std::make_shared<ExternalEntry>();
+  e->name = jr::str(description, "name");
+  e->path = "(fuzzing)";
+  e->call = [answer = std::move(answer)](const std::string& method, json) { return answer(method); };
+  fill_from_description(e.get(), description);
+  return std::make_unique<ExternalProvider>(e);
 }
 
 void stop_external_providers() {
   std::lock_guard<std::mutex> lock(g_registry_mutex);
-  for (auto& e : registry()) e->process->stop();
+  for (auto& e : registry())
+    if (e->process) e->process->stop();
 }
 
 }  // namespace crier

@@ -10,10 +10,13 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "provider/provider.hpp"
 
@@ -43,5 +46,11 @@ std::unique_ptr<Provider> make_external_provider(ProviderEnv& env, const Provide
 
 // Stops every plugin process started in this run (closing its stdin first, so it can finish).
 void stop_external_providers();
+
+// For fuzzing how crier reads what a plugin says, without a process: the provider that
+// `description` (describe's result) makes, every call answered by `answer` (which may throw
+// crier::Error as a plugin's error would arrive). Throws Error(config) as describe would.
+std::unique_ptr<Provider> external_provider_for_fuzzing(const nlohmann::json& description,
+                                                        std::function<nlohmann::json(const std::string&)> answer);
 
 }  // namespace crier
