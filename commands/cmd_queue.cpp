@@ -159,6 +159,17 @@ void show_delivery(Context& ctx, const Delivery& d, const nlohmann::json& j) {
   } else if (!d.remote_url.empty()) {
     row(ctx, "published", d.remote_url);
   }
+  if (j.contains("metrics") && j["metrics"].is_object()) {
+    const auto& m = j["metrics"];
+    std::string counts = std::to_string(m["likes"].get<int64_t>()) + " likes, " +
+                         std::to_string(m["reposts"].get<int64_t>()) + " reposts, " +
+                         std::to_string(m["replies"].get<int64_t>()) + " replies, " +
+                         std::to_string(m["quotes"].get<int64_t>()) + " quotes";
+    if (m["views"].is_number()) counts += ", " + std::to_string(m["views"].get<int64_t>()) + " views";
+    if (m["upvote_ratio"].is_number())
+      counts += ", " + std::to_string(static_cast<int>(m["upvote_ratio"].get<double>() * 100 + 0.5)) + "% upvoted";
+    row(ctx, "counts", counts + " (" + format_relative(*parse_iso8601(m["taken_at"].get<std::string>()), now) + ")");
+  }
 }
 
 int run_show(const QueueOptions& o, Context& ctx) {
@@ -201,6 +212,14 @@ int run_show(const QueueOptions& o, Context& ctx) {
     auto options = nlohmann::json::parse(post ? post->options : "{}", nullptr, false);
     j["title"] = options.is_object() && options.contains("title") ? options["title"] : nlohmann::json(nullptr);
     j["options"] = options.is_object() && options.contains("opts") ? options["opts"] : nlohmann::json::object();
+    // The newest counts crier took (crier analytics refresh), null before any.
+    j["metrics"] = nullptr;
+    if (auto m = store.latest_metric(d.id)) {
+      auto opt = [](auto v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+      j["metrics"] = {{"taken_at", format_utc(m->taken_at)}, {"likes", m->likes}, {"reposts", m->reposts},
+                      {"replies", m->replies}, {"quotes", m->quotes}, {"views", opt(m->views)},
+                      {"upvote_ratio", opt(m->upvote_ratio)}};
+    }
     return j;
   };
   if (ctx.global().json) {

@@ -372,6 +372,8 @@ class RedditProvider final : public Provider {
         st.likes = count(d, "score");  // upvotes less downvotes; Reddit shows no more
         st.replies = count(d, "num_comments");
         st.reposts = count(d, "num_crossposts");
+        const json& ratio = at(d, "upvote_ratio");
+        if (ratio.is_number() && ratio.get<double>() >= 0 && ratio.get<double>() <= 1) st.upvote_ratio = ratio.get<double>();
         out.push_back(st);
       }
     }

@@ -179,7 +179,7 @@ class SandboxProvider final : public Provider {
     std::vector<PostStats> out;
     for (const auto& id : ids) {
       auto st = m_network.stats(id);
-      out.push_back({id, st.likes, st.reposts, st.replies, st.quotes, st.views});
+      out.push_back({id, st.likes, st.reposts, st.replies, st.quotes, st.views, std::nullopt});
     }
     return out;
   }

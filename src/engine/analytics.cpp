@@ -40,7 +40,7 @@ RefreshResult refresh_metrics(Engine& engine, Timestamp since, const std::functi
             auto it = delivery_of.find(st.remote_id);
             if (it == delivery_of.end()) continue;
             snaps.push_back({it->second, engine.clock.now(), st.likes, st.reposts, st.replies,
-                             st.quotes, st.views});
+                             st.quotes, st.views, st.upvote_ratio});
           }
           engine.store.add_metrics(snaps);
           result.posts += static_cast<int>(snaps.size());

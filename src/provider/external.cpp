@@ -626,6 +626,8 @@ class ExternalProvider final : public Provider {
       st.replies = jr::count(p, "replies");
       st.quotes = jr::count(p, "quotes");
       if (jr::at(p, "views").is_number()) st.views = jr::count(p, "views");
+      const json& ratio = jr::at(p, "upvote_ratio");
+      if (ratio.is_number() && ratio.get<double>() >= 0 && ratio.get<double>() <= 1) st.upvote_ratio = ratio.get<double>();
       out.push_back(st);
     }
     return out;

@@ -169,6 +169,7 @@ struct PostStats {
   std::string remote_id;
   int64_t likes = 0, reposts = 0, replies = 0, quotes = 0;
   std::optional<int64_t> views;
+  std::optional<double> upvote_ratio;  // share of votes that are up, 0..1, where a network has votes
 };
 
 struct AccountStats {

@@ -15,7 +15,7 @@ std::vector<std::string_view> embedded_migrations() {
       embedded_file("src/store/migrations/0003_schedules_slots.sql"),
       embedded_file("src/store/migrations/0004_drafts.sql"),
       embedded_file("src/store/migrations/0005_attempts_rate_limits.sql"),
-      embedded_file("src/store/migrations/0006_account_score.sql"),
+      embedded_file("src/store/migrations/0006_scores.sql"),
   };
 }
 

@@ -46,6 +46,10 @@ class Stmt {
     return *this;
   }
   Stmt& bind(int i, const char* v) { return bind(i, std::string(v)); }
+  Stmt& bind(int i, double v) {
+    sqlite3_bind_double(m_stmt, i, v);
+    return *this;
+  }
   Stmt& bind(int i, Timestamp t) { return bind(i, static_cast<int64_t>(to_unix(t))); }
   Stmt& bind_null(int i) {
     sqlite3_bind_null(m_stmt, i);
@@ -89,6 +93,9 @@ class Stmt {
   }
   std::optional<int64_t> opt_i64(int col) const {
     return is_null(col) ? std::nullopt : std::optional<int64_t>(i64(col));
+  }
+  std::optional<double> opt_double(int col) const {
+    return is_null(col) ? std::nullopt : std::optional<double>(sqlite3_column_double(m_stmt, col));
   }
 
  private:
@@ -871,10 +878,10 @@ class SqliteStore final : public Store {
     transaction(m_db, [&] {
       for (const auto& m : snapshots) {
         Stmt s(m_db,
-               "INSERT INTO metrics (delivery_id, taken_at, likes, reposts, replies, quotes, views) "
-               "VALUES (?,?,?,?,?,?,?)");
+               "INSERT INTO metrics (delivery_id, taken_at, likes, reposts, replies, quotes, views, upvote_ratio) "
+               "VALUES (?,?,?,?,?,?,?,?)");
         s.bind(1, m.delivery_id).bind(2, m.taken_at).bind(3, m.likes).bind(4, m.reposts);
-        s.bind(5, m.replies).bind(6, m.quotes).bind(7, m.views).run();
+        s.bind(5, m.replies).bind(6, m.quotes).bind(7, m.views).bind(8, m.upvote_ratio).run();
       }
     });
   }
@@ -894,7 +901,7 @@ class SqliteStore final : public Store {
 
   std::vector<MetricSnapshot> latest_metrics(Timestamp since) override {
     Stmt s(m_db,
-           "SELECT m.delivery_id, m.taken_at, m.likes, m.reposts, m.replies, m.quotes, m.views "
+           "SELECT m.delivery_id, m.taken_at, m.likes, m.reposts, m.replies, m.quotes, m.views, m.upvote_ratio "
            "FROM metrics m JOIN deliveries d ON d.id = m.delivery_id "
            "WHERE d.published_at >= ? AND m.id = (SELECT id FROM metrics m2 WHERE "
            "m2.delivery_id = m.delivery_id ORDER BY taken_at DESC, id DESC LIMIT 1) "
@@ -902,8 +909,17 @@ class SqliteStore final : public Store {
     s.bind(1, since);
     std::vector<MetricSnapshot> out;
     while (s.step())
-      out.push_back({s.i64(0), s.time(1), s.i64(2), s.i64(3), s.i64(4), s.i64(5), s.opt_i64(6)});
+      out.push_back({s.i64(0), s.time(1), s.i64(2), s.i64(3), s.i64(4), s.i64(5), s.opt_i64(6), s.opt_double(7)});
     return out;
+  }
+
+  std::optional<MetricSnapshot> latest_metric(int64_t delivery_id) override {
+    Stmt s(m_db,
+           "SELECT delivery_id, taken_at, likes, reposts, replies, quotes, views, upvote_ratio FROM metrics "
+           "WHERE delivery_id = ? ORDER BY taken_at DESC, id DESC LIMIT 1");
+    s.bind(1, delivery_id);
+    if (!s.step()) return std::nullopt;
+    return MetricSnapshot{s.i64(0), s.time(1), s.i64(2), s.i64(3), s.i64(4), s.i64(5), s.opt_i64(6), s.opt_double(7)};
   }
 
   std::vector<AccountMetric> account_metrics(int64_t account_id, Timestamp since) override {

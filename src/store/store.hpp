@@ -131,6 +131,8 @@ class Store {
   virtual void add_account_metric(const AccountMetric& metric) = 0;
   // Latest snapshot per delivery published at or after `since`.
   virtual std::vector<MetricSnapshot> latest_metrics(Timestamp since) = 0;
+  // The newest snapshot of one delivery's counts, if any was taken.
+  virtual std::optional<MetricSnapshot> latest_metric(int64_t delivery_id) = 0;
   // Account metrics taken at or after `since`, oldest first.
   virtual std::vector<AccountMetric> account_metrics(int64_t account_id, Timestamp since) = 0;
 };

@@ -194,6 +194,7 @@ struct MetricSnapshot {
   Timestamp taken_at{};
   int64_t likes = 0, reposts = 0, replies = 0, quotes = 0;
   std::optional<int64_t> views;
+  std::optional<double> upvote_ratio;  // share of votes that are up, 0..1 (Reddit)
 };
 
 struct AccountMetric {

@@ -79,7 +79,7 @@ TEST_CASE("reddit: a titled post to a subreddit with flair, killed between submi
   REQUIRE(inbox["items"].size() == 2);
   CHECK(h.run({"inbox", "reply", std::to_string(inbox["items"][0]["id"].get<int>()), "Thanks!"}).exit_code == 0);
   CHECK(reddit.our_comments() == 1);
-  reddit.set_score(sub["name"], 17, 3);
+  reddit.set_score(sub["name"], 17, 3, 0.86);
   CHECK(h.run({"analytics", "refresh"}).exit_code == 0);
   json summary = h.json({"analytics", "summary"});
   REQUIRE(summary["accounts"].size() == 1);
@@ -87,6 +87,12 @@ TEST_CASE("reddit: a titled post to a subreddit with flair, killed between submi
   CHECK(summary["accounts"][0]["followers"] == 42);
   CHECK(summary["accounts"][0]["score"] == 488 + 22223);  // go-reddit's me: link + comment karma
   CHECK_THAT(h.run({"analytics"}).out, Catch::Contains("SCORE"));
+  // The post's own counts, with Reddit's upvote ratio.
+  json shown = h.json({"queue", "show", "2@rd"});
+  CHECK(shown["metrics"]["likes"] == 17);
+  CHECK(shown["metrics"]["replies"] == 3);
+  CHECK(shown["metrics"]["upvote_ratio"] == 0.86);
+  CHECK_THAT(h.run({"queue", "show", "2@rd"}).out, Catch::Contains("17 likes") && Catch::Contains("86% upvoted"));
 }
 
 namespace {

@@ -176,12 +176,13 @@ std::string RedditFake::add_own_submission(const std::string& subreddit, const s
   return d["name"];
 }
 
-void RedditFake::set_score(const std::string& fullname, int score, int comments) {
+void RedditFake::set_score(const std::string& fullname, int score, int comments, double upvote_ratio) {
   std::lock_guard l(m_mutex);
   for (auto& s : m_submissions)
     if (s["name"] == fullname) {
       s["score"] = score;
       s["num_comments"] = comments;
+      s["upvote_ratio"] = upvote_ratio;
     }
 }
 

@@ -49,7 +49,7 @@ class RedditFake {
   std::string add_dm(const std::string& author, const std::string& subject, const std::string& text);
   // A submission of ours made elsewhere, `age_seconds` ago.
   std::string add_own_submission(const std::string& subreddit, const std::string& title, int age_seconds);
-  void set_score(const std::string& fullname, int score, int comments);
+  void set_score(const std::string& fullname, int score, int comments, double upvote_ratio = 1.0);
 
   // Faults: the next submission is made and the answer is a 500 (lost); or made and its answer
   // held back `ms` (a client killed meanwhile never records it); or refused with RATELIMIT.
