@@ -47,7 +47,7 @@ constexpr std::array k_providers{
                  "crier accounts add bluesky --handle HANDLE --secret-stdin < app-password"},
     ProviderInfo{"mastodon", "Mastodon and compatible servers (REST API, any instance)", &make_mastodon_provider, {},
                  "crier accounts add mastodon --server INSTANCE"},
-    ProviderInfo{"reddit", "Reddit, as a script app (OAuth API): self and link posts to a subreddit",
+    ProviderInfo{"reddit", "Reddit (OAuth API): self, link and image posts to a subreddit, the inbox, karma",
                  &make_reddit_provider, k_reddit_keys,
                  "crier accounts add reddit (browser sign-in; reddit.client_id set), or a script app's JSON with --secret-stdin",
                  k_reddit_options},

@@ -210,7 +210,8 @@ TEST_CASE("every network of the table reaches the list, completions, --help and 
       if (p["name"] != "sandbox") CHECK(script.find(p["name"].get<std::string>()) == std::string::npos);
   }
   // Every key in the config, a provider's own among them, is documented.
-  for (const auto& k : h.json({"config", "get", "--all"})["keys"]) {
+  json keys = h.json({"config", "get", "--all"});  // kept: a range-for over a temporary's member dangles
+  for (const auto& k : keys["keys"]) {
     INFO(k["key"]);
     CHECK(config_man.find("*" + k["key"].get<std::string>() + "*") != std::string::npos);
   }
