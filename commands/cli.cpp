@@ -1,9 +1,8 @@
 #include "cli.hpp"
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
 
 #include "commands.hpp"
 #include "error.hpp"

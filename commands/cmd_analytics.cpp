@@ -63,16 +63,24 @@ int run_summary(const AnalyticsOptions& o, Context& ctx) {
   }
   auto num = [](std::optional<int64_t> v) { return v ? std::to_string(*v) : std::string("-"); };
   // SCORE (Reddit's karma) only where a network keeps one.
-  bool scores = std::any_of(rows.begin(), rows.end(), [](const AccountSummary& s) { return s.score.has_value(); });
-  std::vector<std::string> head{"ACCOUNT", "POSTS", "LIKES", "REPOSTS", "REPLIES", "QUOTES", "VIEWS", "FOLLOWERS", "CHANGE"};
+  bool scores =
+      std::any_of(rows.begin(), rows.end(), [](const AccountSummary& s) { return s.score.has_value(); });
+  std::vector<std::string> head{"ACCOUNT", "POSTS", "LIKES",     "REPOSTS", "REPLIES",
+                                "QUOTES",  "VIEWS", "FOLLOWERS", "CHANGE"};
   if (scores) head.push_back("SCORE");
   Table t(head);
   t.shrink_first(0);
   for (const auto& s : rows) {
     std::string change = s.followers_change ? (*s.followers_change >= 0 ? "+" : "") + std::to_string(*s.followers_change) : "-";
-    std::vector<std::string> row{s.account.name(), std::to_string(s.posts), std::to_string(s.likes),
-                                 std::to_string(s.reposts), std::to_string(s.replies), std::to_string(s.quotes),
-                                 num(s.views), num(s.followers), change};
+    std::vector<std::string> row{s.account.name(),
+                                 std::to_string(s.posts),
+                                 std::to_string(s.likes),
+                                 std::to_string(s.reposts),
+                                 std::to_string(s.replies),
+                                 std::to_string(s.quotes),
+                                 num(s.views),
+                                 num(s.followers),
+                                 change};
     if (scores) row.push_back(num(s.score));
     t.add(row);
   }

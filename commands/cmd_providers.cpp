@@ -32,7 +32,9 @@ int run_providers_list(Context& ctx) {
     nlohmann::json options = nlohmann::json::array();
     std::string opts;
     for (const auto& o : info.post_options) {
-      const char* type = o.type == PostOption::Type::boolean ? "boolean" : o.type == PostOption::Type::number ? "number" : "text";
+      const char* type = o.type == PostOption::Type::boolean  ? "boolean"
+                         : o.type == PostOption::Type::number ? "number"
+                                                              : "text";
       options.push_back({{"name", o.name}, {"type", type}, {"required", o.required}, {"help", o.help}});
       opts += (opts.empty() ? "; --opt " : ", ") + std::string(o.name) + (o.required ? " (required)" : "");
     }

@@ -167,8 +167,10 @@ void show_delivery(Context& ctx, const Delivery& d, const nlohmann::json& j) {
                          std::to_string(m["quotes"].get<int64_t>()) + " quotes";
     if (m["views"].is_number()) counts += ", " + std::to_string(m["views"].get<int64_t>()) + " views";
     if (m["upvote_ratio"].is_number())
-      counts += ", " + std::to_string(static_cast<int>(m["upvote_ratio"].get<double>() * 100 + 0.5)) + "% upvoted";
-    row(ctx, "counts", counts + " (" + format_relative(*parse_iso8601(m["taken_at"].get<std::string>()), now) + ")");
+      counts +=
+          ", " + std::to_string(static_cast<int>(m["upvote_ratio"].get<double>() * 100 + 0.5)) + "% upvoted";
+    row(ctx, "counts",
+        counts + " (" + format_relative(*parse_iso8601(m["taken_at"].get<std::string>()), now) + ")");
   }
 }
 
@@ -216,8 +218,12 @@ int run_show(const QueueOptions& o, Context& ctx) {
     j["metrics"] = nullptr;
     if (auto m = store.latest_metric(d.id)) {
       auto opt = [](auto v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
-      j["metrics"] = {{"taken_at", format_utc(m->taken_at)}, {"likes", m->likes}, {"reposts", m->reposts},
-                      {"replies", m->replies}, {"quotes", m->quotes}, {"views", opt(m->views)},
+      j["metrics"] = {{"taken_at", format_utc(m->taken_at)},
+                      {"likes", m->likes},
+                      {"reposts", m->reposts},
+                      {"replies", m->replies},
+                      {"quotes", m->quotes},
+                      {"views", opt(m->views)},
                       {"upvote_ratio", opt(m->upvote_ratio)}};
     }
     return j;

@@ -1,18 +1,16 @@
 #include "context.hpp"
 
-#include "provider/external.hpp"
-
-#include <iostream>
-
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <iostream>
 
 #include "log.hpp"
-#include "redact.hpp"
 #include "output/table.hpp"
 #include "paths.hpp"
+#include "provider/external.hpp"
+#include "redact.hpp"
 #include "time/when.hpp"
 
 namespace crier {
@@ -50,7 +48,8 @@ Config& Context::config() {
     m_config = Config::load(config_path(), named && !m_may_create_config);
     if (!m_global.db_path.empty()) m_config->set_override("store.path", m_global.db_path);
     for (const auto& w : m_config->warnings()) spdlog::warn("{}", w);
-    set_external_provider_timeout(std::chrono::seconds{m_config->get_int("general.provider_timeout_seconds")});
+    set_external_provider_timeout(
+        std::chrono::seconds{m_config->get_int("general.provider_timeout_seconds")});
   }
   return *m_config;
 }

@@ -29,27 +29,35 @@ constexpr std::array k_bluesky_keys{
               "service the PDS forwards Bluesky chat (DM) calls to, via the atproto-proxy header"},
 };
 constexpr std::array k_reddit_keys{
-    ConfigKey{"reddit.client_id", KeyType::string, "", "CRIER_REDDIT_CLIENT_ID",
-              "client id of your Reddit \"installed app\", for signing in with the browser (no password kept)"},
+    ConfigKey{
+        "reddit.client_id", KeyType::string, "", "CRIER_REDDIT_CLIENT_ID",
+        "client id of your Reddit \"installed app\", for signing in with the browser (no password kept)"},
     ConfigKey{"reddit.redirect_port", KeyType::integer, "65010", "",
-              "loopback port of the installed app's redirect URI, http://127.0.0.1:PORT/callback", 1024, 65535},
+              "loopback port of the installed app's redirect URI, http://127.0.0.1:PORT/callback", 1024,
+              65535},
 };
 constexpr std::array k_reddit_options{
     PostOption{"subreddit", PostOption::Type::text, true, "the subreddit to post to, e.g. test or r/test"},
-    PostOption{"flair", PostOption::Type::text, false, "the post's flair, by its text (required where the subreddit says so)"},
+    PostOption{"flair", PostOption::Type::text, false,
+               "the post's flair, by its text (required where the subreddit says so)"},
     PostOption{"nsfw", PostOption::Type::boolean, false, "mark the post NSFW (true or false)"},
     PostOption{"spoiler", PostOption::Type::boolean, false, "mark the post a spoiler (true or false)"},
 };
 constexpr std::array k_providers{
     ProviderInfo{"sandbox", "a local, offline network with simulated followers, for trying crier",
-                 &make_sandbox_provider, k_sandbox_keys, "crier accounts add sandbox --handle NAME", k_sandbox_options},
-    ProviderInfo{"bluesky", "Bluesky and other AT Protocol servers (XRPC)", &make_bluesky_provider, k_bluesky_keys,
-                 "crier accounts add bluesky --handle HANDLE --secret-stdin < app-password"},
-    ProviderInfo{"mastodon", "Mastodon and compatible servers (REST API, any instance)", &make_mastodon_provider, {},
+                 &make_sandbox_provider, k_sandbox_keys, "crier accounts add sandbox --handle NAME",
+                 k_sandbox_options},
+    ProviderInfo{"bluesky", "Bluesky and other AT Protocol servers (XRPC)", &make_bluesky_provider,
+                 k_bluesky_keys, "crier accounts add bluesky --handle HANDLE --secret-stdin < app-password"},
+    ProviderInfo{"mastodon",
+                 "Mastodon and compatible servers (REST API, any instance)",
+                 &make_mastodon_provider,
+                 {},
                  "crier accounts add mastodon --server INSTANCE"},
     ProviderInfo{"reddit", "Reddit (OAuth API): self, link and image posts to a subreddit, the inbox, karma",
                  &make_reddit_provider, k_reddit_keys,
-                 "crier accounts add reddit (browser sign-in; reddit.client_id set), or a script app's JSON with --secret-stdin",
+                 "crier accounts add reddit (browser sign-in; reddit.client_id set), or a script app's JSON "
+                 "with --secret-stdin",
                  k_reddit_options},
 };
 }  // namespace
@@ -66,7 +74,8 @@ std::vector<const ProviderInfo*> every_provider(std::vector<std::string>* broken
   std::vector<const ProviderInfo*> out;
   for (const auto& p : k_providers) out.push_back(&p);
   for (const auto& file : find_external_providers()) {
-    if (std::any_of(k_providers.begin(), k_providers.end(), [&](const auto& p) { return p.name == file.name; }))
+    if (std::any_of(k_providers.begin(), k_providers.end(),
+                    [&](const auto& p) { return p.name == file.name; }))
       continue;  // a built-in network of the same name wins
     try {
       if (const ProviderInfo* info = external_provider_info(file.name)) out.push_back(info);

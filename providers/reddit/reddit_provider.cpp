@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "config/config.hpp"
 #include "error.hpp"
@@ -16,40 +15,20 @@
 #include "paths.hpp"
 #include "provider/json_read.hpp"
 #include "redact.hpp"
+#include "text/text_rules.hpp"
 
 namespace crier {
 namespace {
 
-using nlohmann::json;
 using json_read::at;
 using json_read::count;
 using json_read::list;
 using json_read::str;
+using nlohmann::json;
 
 constexpr const char* k_auth_server = "https://www.reddit.com";
 constexpr const char* k_api_server = "https://oauth.reddit.com";
 constexpr size_t k_title_max = 300;
-
-std::string base64(std::string_view in) {
-  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    for (int s : {18, 12, 6, 0}) out += k[(v >> s) & 63];
-  }
-  if (i + 1 == in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    out += k[(v >> 18) & 63];
-    out += k[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    for (int s : {18, 12, 6}) out += k[(v >> s) & 63];
-    out += '=';
-  }
-  return out;
-}
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -85,9 +64,7 @@ Timestamp from_utc(const json& j, std::string_view key) {
 
 // A link post when the text is one URL and nothing else.
 bool is_link(const std::string& text) {
-  std::string t = text;
-  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
-  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.erase(0, 1);
+  std::string t = trim_whitespace(text);
   return (t.rfind("https://", 0) == 0 || t.rfind("http://", 0) == 0) &&
          std::none_of(t.begin(), t.end(), [](unsigned char c) { return std::isspace(c); });
 }
@@ -100,7 +77,8 @@ std::chrono::seconds wait_in(const std::string& message, const json& answer) {
   auto at_ = message.find("in ");
   if (at_ != std::string::npos) {
     long long n = std::atoll(message.c_str() + at_ + 3);
-    if (n > 0 && n < 1440) return std::chrono::seconds{message.find("minute", at_) != std::string::npos ? n * 60 : n};
+    if (n > 0 && n < 1440)
+      return std::chrono::seconds{message.find("minute", at_) != std::string::npos ? n * 60 : n};
   }
   return std::chrono::seconds{60};
 }
@@ -118,7 +96,9 @@ std::string post_of(const std::string& context, const std::string& parent) {
 class RedditProvider final : public Provider {
  public:
   explicit RedditProvider(ProviderEnv& env)
-      : m_clock(env.clock), m_config(env.config), m_rest(env.http, env.pacer ? *env.pacer : m_own_pacer, env.clock) {}
+      : m_clock(env.clock),
+        m_config(env.config),
+        m_rest(env.http, env.pacer ? *env.pacer : m_own_pacer, env.clock) {}
 
   std::string_view name() const override { return "reddit"; }
 
@@ -129,18 +109,14 @@ class RedditProvider final : public Provider {
     c.reply = c.send_dm = true;
     c.post_metrics = c.account_metrics = true;
     c.images = true;  // one per post, through Reddit's media lease
-    return c;  // no threads; no idempotency key
+    return c;         // no threads; no idempotency key
   }
 
   TextRules text_rules(const Account&) const override {
     TextRules r;
     r.unit = "characters";
     r.max_length = 40'000;
-    r.count = [](std::string_view t) {
-      size_t n = 0;
-      for (unsigned char c : t) n += (c & 0xC0) != 0x80;
-      return n;
-    };
+    r.count = [](std::string_view t) { return count_codepoints(t); };
     r.max_images = 1;  // an image post holds one (galleries are another kind of post)
     r.max_image_bytes = 20 * 1024 * 1024;
     r.image_types = {"image/jpeg", "image/png", "image/gif"};
@@ -155,17 +131,20 @@ class RedditProvider final : public Provider {
     std::string client_id = m_config.get("reddit.client_id");
     if (q.secret.empty() && !client_id.empty() && q.sign_in) return sign_in(server, client_id, *q.sign_in);
     if (q.secret.empty())
-      throw Error(ErrorKind::usage,
-                  client_id.empty() ? "Reddit needs an app: set reddit.client_id to sign in with the browser, or "
-                                      "give a script app's credentials on stdin"
-                                    : "no one here to sign in with the browser",
-                  R"(an "installed app" at https://www.reddit.com/prefs/apps with redirect URI http://127.0.0.1:65010/callback, then: crier config set reddit.client_id ID; crier accounts add reddit. Or a "script" app: printf '{"client_id":"ID","client_secret":"SECRET","password":"PASSWORD"}' | crier accounts add reddit --handle NAME --secret-stdin)");
+      throw Error(
+          ErrorKind::usage,
+          client_id.empty() ? "Reddit needs an app: set reddit.client_id to sign in with the browser, or "
+                              "give a script app's credentials on stdin"
+                            : "no one here to sign in with the browser",
+          R"(an "installed app" at https://www.reddit.com/prefs/apps with redirect URI http://127.0.0.1:65010/callback, then: crier config set reddit.client_id ID; crier accounts add reddit. Or a "script" app: printf '{"client_id":"ID","client_secret":"SECRET","password":"PASSWORD"}' | crier accounts add reddit --handle NAME --secret-stdin)");
     json given = json::parse(q.secret, nullptr, false);
     if (!given.is_object() || str(given, "client_id").empty() || str(given, "password").empty())
-      throw Error(ErrorKind::usage, "the secret for Reddit is JSON: {\"client_id\", \"client_secret\", \"password\"}",
+      throw Error(ErrorKind::usage,
+                  "the secret for Reddit is JSON: {\"client_id\", \"client_secret\", \"password\"}",
                   "the client id and secret are on https://www.reddit.com/prefs/apps, under your script app");
     std::string user = bare_user(q.handle);
-    if (user.empty()) throw Error(ErrorKind::usage, "Reddit needs your username", "crier accounts add reddit --handle NAME");
+    if (user.empty())
+      throw Error(ErrorKind::usage, "Reddit needs your username", "crier accounts add reddit --handle NAME");
     json secret = {{"client_id", str(given, "client_id")},
                    {"client_secret", str(given, "client_secret")},
                    {"username", user},
@@ -188,20 +167,26 @@ class RedditProvider final : public Provider {
     b.use_port(static_cast<int>(m_config.get_int("reddit.redirect_port")));
     std::string redirect = b.redirect_uri();
     if (redirect.rfind("http://127.0.0.1:", 0) != 0)
-      throw Error(ErrorKind::usage, "Reddit takes only the redirect URI registered with the app",
-                  "drop --paste-code: crier listens on it, and you can still paste the address the browser ends on");
+      throw Error(
+          ErrorKind::usage, "Reddit takes only the redirect URI registered with the app",
+          "drop --paste-code: crier listens on it, and you can still paste the address the browser ends on");
     std::string url = auth_server + "/api/v1/authorize?" +
-                      form_encode({{"client_id", client_id}, {"response_type", "code"}, {"state", b.state()},
-                                   {"redirect_uri", redirect}, {"duration", "permanent"},
+                      form_encode({{"client_id", client_id},
+                                   {"response_type", "code"},
+                                   {"state", b.state()},
+                                   {"redirect_uri", redirect},
+                                   {"duration", "permanent"},
                                    {"scope", "identity submit read privatemessages history flair"}});
     std::string code = b.code_for(url);
     Session s;
     s.account.server = server.empty() ? k_api_server : server;
     json sec = {{"client_id", client_id}, {"client_secret", ""}, {"auth_server", auth_server}};
-    json t = token_request(s.account.handle, sec,
-                           {{"grant_type", "authorization_code"}, {"code", code}, {"redirect_uri", redirect}});
+    json t =
+        token_request(s.account.handle, sec,
+                      {{"grant_type", "authorization_code"}, {"code", code}, {"redirect_uri", redirect}});
     if (str(t, "refresh_token").empty())
-      throw Error(ErrorKind::auth, "reddit gave no refresh token", "sign in again: crier accounts add reddit");
+      throw Error(ErrorKind::auth, "reddit gave no refresh token",
+                  "sign in again: crier accounts add reddit");
     sec["refresh_token"] = str(t, "refresh_token");
     store_token(s, sec, t);
     return connected(s);
@@ -224,20 +209,23 @@ class RedditProvider final : public Provider {
 
   PublishResult publish(Session& s, const PublishRequest& q) override {
     if (q.parts.size() > 1)
-      throw Error(ErrorKind::unsupported, "reddit has no threads", "a Reddit post can hold 40,000 characters: post it whole");
+      throw Error(ErrorKind::unsupported, "reddit has no threads",
+                  "a Reddit post can hold 40,000 characters: post it whole");
     std::string sr = bare_subreddit(option(q, "subreddit"));
     if (!valid_subreddit(sr))
-      throw Error(ErrorKind::invalid_input, "'" + sr + "' is not a subreddit's name", "--opt subreddit=NAME, e.g. test");
+      throw Error(ErrorKind::invalid_input, "'" + sr + "' is not a subreddit's name",
+                  "--opt subreddit=NAME, e.g. test");
     if (q.title.empty()) throw Error(ErrorKind::invalid_input, "a Reddit post needs a title", "--title TEXT");
-    if (count_chars(q.title) > k_title_max)
-      throw Error(ErrorKind::invalid_input, "the title has " + std::to_string(count_chars(q.title)) +
+    if (count_codepoints(q.title) > k_title_max)
+      throw Error(ErrorKind::invalid_input, "the title has " + std::to_string(count_codepoints(q.title)) +
                                                 " characters; Reddit takes at most 300");
     const std::vector<MediaItem> none;
     const auto& media = q.parts.empty() ? none : q.parts[0].media;
     if (media.size() > 1)
-      throw Error(ErrorKind::invalid_input, "a Reddit image post holds one image, not " + std::to_string(media.size()));
+      throw Error(ErrorKind::invalid_input,
+                  "a Reddit image post holds one image, not " + std::to_string(media.size()));
     std::string text = q.parts.empty() ? "" : q.parts[0].text;
-    FormFields form{{"api_type", "json"}, {"sr", sr}, {"title", q.title}, {"resubmit", "true"},
+    FormFields form{{"api_type", "json"},    {"sr", sr},       {"title", q.title}, {"resubmit", "true"},
                     {"sendreplies", "true"}, {"raw_json", "1"}};
     if (!media.empty()) {
       form.emplace_back("kind", "image");
@@ -269,7 +257,8 @@ class RedditProvider final : public Provider {
                   "crier will look for it before sending it again");
     }
     if (id.empty())
-      throw Error(ErrorKind::transient, "reddit submit: the answer names no post", "crier will look for it before posting again");
+      throw Error(ErrorKind::transient, "reddit submit: the answer names no post",
+                  "crier will look for it before posting again");
     return PublishResult{{{id, str(data, "url")}}};
   }
 
@@ -278,8 +267,9 @@ class RedditProvider final : public Provider {
     // with the same title, made since the attempt began (or, when none is, in the margin before
     // it for the clocks) and not another delivery's is this delivery's. Oldest first.
     std::string sr = lower(bare_subreddit(option(q, "subreddit")));
-    json listing = get(s, "/user/" + url_encode(s.account.handle) + "/submitted?sort=new&limit=100&raw_json=1",
-                       "reddit submitted");
+    json listing =
+        get(s, "/user/" + url_encode(s.account.handle) + "/submitted?sort=new&limit=100&raw_json=1",
+            "reddit submitted");
     const json* found = nullptr;
     const json* in_margin = nullptr;
     const json& children = list(at(listing, "data"), "children");
@@ -344,11 +334,13 @@ class RedditProvider final : public Provider {
     return page;
   }
 
-  PublishedPart reply(Session& s, const RemoteItem& to, const std::string& text, const std::string&) override {
+  PublishedPart reply(Session& s, const RemoteItem& to, const std::string& text,
+                      const std::string&) override {
     // Reddit keeps no key for a comment either: the answer is sent once per call.
-    json answer = post_form(s, "/api/comment", {{"api_type", "json"}, {"thing_id", to.remote_id}, {"text", text},
-                                                {"raw_json", "1"}},
-                            "reddit comment");
+    json answer =
+        post_form(s, "/api/comment",
+                  {{"api_type", "json"}, {"thing_id", to.remote_id}, {"text", text}, {"raw_json", "1"}},
+                  "reddit comment");
     check_errors(answer, "reddit comment");
     const json& things = list(at(at(answer, "json"), "data"), "things");
     if (things.empty() || str(at(things[0], "data"), "name").empty())
@@ -362,7 +354,8 @@ class RedditProvider final : public Provider {
     std::vector<PostStats> out;
     for (size_t i = 0; i < ids.size(); i += 100) {
       std::string joined;
-      for (size_t j = i; j < std::min(ids.size(), i + 100); ++j) joined += (joined.empty() ? "" : ",") + ids[j];
+      for (size_t j = i; j < std::min(ids.size(), i + 100); ++j)
+        joined += (joined.empty() ? "" : ",") + ids[j];
       json listing = get(s, "/api/info?id=" + url_encode(joined) + "&raw_json=1", "reddit info");
       for (const auto& child : list(at(listing, "data"), "children")) {
         const json& d = at(child, "data");
@@ -373,7 +366,8 @@ class RedditProvider final : public Provider {
         st.replies = count(d, "num_comments");
         st.reposts = count(d, "num_crossposts");
         const json& ratio = at(d, "upvote_ratio");
-        if (ratio.is_number() && ratio.get<double>() >= 0 && ratio.get<double>() <= 1) st.upvote_ratio = ratio.get<double>();
+        if (ratio.is_number() && ratio.get<double>() >= 0 && ratio.get<double>() <= 1)
+          st.upvote_ratio = ratio.get<double>();
         out.push_back(st);
       }
     }
@@ -386,17 +380,11 @@ class RedditProvider final : public Provider {
     a.followers = count(at(me, "subreddit"), "subscribers");
     // Karma: total_karma where Reddit sends it (since 2021), else links' and comments'.
     a.score = at(me, "total_karma").is_number() ? count(me, "total_karma")
-                                                 : count(me, "link_karma") + count(me, "comment_karma");
+                                                : count(me, "link_karma") + count(me, "comment_karma");
     return a;
   }
 
  private:
-  static size_t count_chars(const std::string& t) {
-    size_t n = 0;
-    for (unsigned char c : t) n += (c & 0xC0) != 0x80;
-    return n;
-  }
-
   static std::string option(const PublishRequest& q, const std::string& name) {
     auto it = q.options.find(name);
     return it == q.options.end() ? "" : it->second;
@@ -422,24 +410,28 @@ class RedditProvider final : public Provider {
   // get no refresh token: they ask again).
   void new_token(Session& s) {
     json sec = json::parse(s.secret, nullptr, false);
-    FormFields grant = str(sec, "refresh_token").empty()
-                           ? FormFields{{"grant_type", "password"}, {"username", str(sec, "username")},
-                                        {"password", str(sec, "password")}}
-                           : FormFields{{"grant_type", "refresh_token"}, {"refresh_token", str(sec, "refresh_token")}};
+    FormFields grant =
+        str(sec, "refresh_token").empty()
+            ? FormFields{{"grant_type", "password"},
+                         {"username", str(sec, "username")},
+                         {"password", str(sec, "password")}}
+            : FormFields{{"grant_type", "refresh_token"}, {"refresh_token", str(sec, "refresh_token")}};
     store_token(s, sec, token_request(s.account.handle, sec, grant));
   }
 
   json token_request(const std::string& user, const json& sec, const FormFields& grant) {
-    std::string basic = base64(str(sec, "client_id") + ":" + str(sec, "client_secret"));
+    std::string basic = base64_encode(str(sec, "client_id") + ":" + str(sec, "client_secret"));
     remember_secret(basic);
-    HttpRequest q{"POST", str(sec, "auth_server") + "/api/v1/access_token",
+    HttpRequest q{"POST",
+                  str(sec, "auth_server") + "/api/v1/access_token",
                   {{"Authorization", "Basic " + basic},
                    {"User-Agent", user_agent(user.empty() ? "crier" : user)},
                    {"Content-Type", "application/x-www-form-urlencoded"}},
                   form_encode(grant)};
     HttpResponse r = m_rest.send_any(q, "reddit sign-in");
     json t = json::parse(r.body, nullptr, false);
-    if (r.status == 401 || r.status == 403 || r.status == 400 || (r.status == 200 && !str(t, "error").empty())) {
+    if (r.status == 401 || r.status == 403 || r.status == 400 ||
+        (r.status == 200 && !str(t, "error").empty())) {
       std::string why = str(t, "error").empty() ? std::to_string(r.status) : str(t, "error");
       throw Error(ErrorKind::auth, "reddit refused the sign-in (" + why + ")",
                   "check the app's client id (and a script app's secret and your password: an account with "
@@ -447,7 +439,8 @@ class RedditProvider final : public Provider {
           .with_code(str(t, "error"));
     }
     if (r.status < 200 || r.status >= 300) throw_for_status(r, "reddit sign-in", m_clock.now());
-    if (str(t, "access_token").empty()) throw Error(ErrorKind::transient, "reddit sign-in: the answer holds no token");
+    if (str(t, "access_token").empty())
+      throw Error(ErrorKind::transient, "reddit sign-in: the answer holds no token");
     return t;
   }
 
@@ -470,7 +463,8 @@ class RedditProvider final : public Provider {
     remember_secrets_in(s.secret);
     json sec = json::parse(s.secret, nullptr, false);
     const json& exp = at(sec, "expires_at");
-    if (str(sec, "access_token").empty() || !exp.is_number() || exp.get<long long>() - 60 < to_unix(m_clock.now()))
+    if (str(sec, "access_token").empty() || !exp.is_number() ||
+        exp.get<long long>() - 60 < to_unix(m_clock.now()))
       new_token(s);
   }
 
@@ -495,9 +489,11 @@ class RedditProvider final : public Provider {
   }
 
   json post_form(Session& s, const std::string& path, const FormFields& form, std::string_view what) {
-    return RestClient::json_of(call(s, HttpRequest{"POST", s.account.server + path,
-                                                   {{"Content-Type", "application/x-www-form-urlencoded"}},
-                                                   form_encode(form)},
+    return RestClient::json_of(call(s,
+                                    HttpRequest{"POST",
+                                                s.account.server + path,
+                                                {{"Content-Type", "application/x-www-form-urlencoded"}},
+                                                form_encode(form)},
                                     what),
                                what);
   }
@@ -506,11 +502,13 @@ class RedditProvider final : public Provider {
   // it gave (verbatim, in order), and submit the address the storage answers with.
   std::string upload(Session& s, const MediaItem& m) {
     std::string file_name = m.path.substr(m.path.find_last_of('/') + 1);
-    json lease = post_form(s, "/api/media/asset.json", {{"api_type", "json"}, {"filepath", file_name}, {"mimetype", m.mime}},
+    json lease = post_form(s, "/api/media/asset.json",
+                           {{"api_type", "json"}, {"filepath", file_name}, {"mimetype", m.mime}},
                            "reddit media lease");
     const json& args = at(lease, "args");
     std::string action = str(args, "action");
-    if (action.empty()) throw Error(ErrorKind::transient, "reddit media lease: the answer has no upload address");
+    if (action.empty())
+      throw Error(ErrorKind::transient, "reddit media lease: the answer has no upload address");
     if (action.rfind("//", 0) == 0)  // scheme-relative: the API's own scheme
       action = s.account.server.substr(0, s.account.server.find("//")) + action;
     if (action.rfind("https://", 0) != 0 && action.rfind("http://", 0) != 0)
@@ -522,17 +520,22 @@ class RedditProvider final : public Provider {
       if (str(f, "name") == "key") key = str(f, "value");
     }
     MultipartBody body = multipart_form(fields, "file", file_name, m.mime, read_file(m.path));
-    HttpRequest q{"POST", action, {{"Content-Type", body.content_type}, {"User-Agent", user_agent(s.account.handle)}},
+    HttpRequest q{"POST",
+                  action,
+                  {{"Content-Type", body.content_type}, {"User-Agent", user_agent(s.account.handle)}},
                   body.body};
     HttpResponse r = m_rest.send(q, "reddit image upload");
     // <PostResponse><Location>https://.../KEY</Location>...; a key with a slash comes encoded.
     std::string location;
     auto a = r.body.find("<Location>"), b = r.body.find("</Location>");
-    if (a != std::string::npos && b != std::string::npos && b > a) location = r.body.substr(a + 10, b - a - 10);
+    if (a != std::string::npos && b != std::string::npos && b > a)
+      location = r.body.substr(a + 10, b - a - 10);
     if (location.empty() && r.header("Location")) location = *r.header("Location");
     if (location.empty() && !key.empty()) location = action + "/" + key;
-    if (location.empty()) throw Error(ErrorKind::transient, "reddit image upload: the storage named no address");
-    for (size_t p; (p = location.find("%2F")) != std::string::npos || (p = location.find("%2f")) != std::string::npos;)
+    if (location.empty())
+      throw Error(ErrorKind::transient, "reddit image upload: the storage named no address");
+    for (size_t p;
+         (p = location.find("%2F")) != std::string::npos || (p = location.find("%2f")) != std::string::npos;)
       location.replace(p, 3, "/");
     return location;
   }
@@ -545,8 +548,9 @@ class RedditProvider final : public Provider {
     std::string code = e.is_array() && !e.empty() && e[0].is_string() ? e[0].get<std::string>() : "UNKNOWN";
     std::string message = e.is_array() && e.size() > 1 && e[1].is_string() ? e[1].get<std::string>() : code;
     if (code == "RATELIMIT")
-      throw Error(ErrorKind::rate_limited, std::string(what) + ": " + message).with_code(code).with_retry_after(
-          wait_in(message, answer));
+      throw Error(ErrorKind::rate_limited, std::string(what) + ": " + message)
+          .with_code(code)
+          .with_retry_after(wait_in(message, answer));
     throw Error(ErrorKind::permanent, std::string(what) + ": " + message + " (" + code + ")").with_code(code);
   }
 
@@ -589,6 +593,8 @@ class RedditProvider final : public Provider {
 
 }  // namespace
 
-std::unique_ptr<Provider> make_reddit_provider(ProviderEnv& env) { return std::make_unique<RedditProvider>(env); }
+std::unique_ptr<Provider> make_reddit_provider(ProviderEnv& env) {
+  return std::make_unique<RedditProvider>(env);
+}
 
 }  // namespace crier

@@ -39,8 +39,8 @@ RefreshResult refresh_metrics(Engine& engine, Timestamp since, const std::functi
           for (const auto& st : provider.post_metrics(session, ids)) {
             auto it = delivery_of.find(st.remote_id);
             if (it == delivery_of.end()) continue;
-            snaps.push_back({it->second, engine.clock.now(), st.likes, st.reposts, st.replies,
-                             st.quotes, st.views, st.upvote_ratio});
+            snaps.push_back({it->second, engine.clock.now(), st.likes, st.reposts, st.replies, st.quotes,
+                             st.views, st.upvote_ratio});
           }
           engine.store.add_metrics(snaps);
           result.posts += static_cast<int>(snaps.size());
@@ -49,7 +49,8 @@ RefreshResult refresh_metrics(Engine& engine, Timestamp since, const std::functi
       if (caps.account_metrics) {
         if (progress) progress("followers of " + account.name());
         AccountStats st = provider.account_metrics(session);
-        engine.store.add_account_metric({account.id, engine.clock.now(), st.followers, st.following, st.posts, st.score});
+        engine.store.add_account_metric(
+            {account.id, engine.clock.now(), st.followers, st.following, st.posts, st.score});
         ++result.accounts;
       }
     } catch (const Error& e) {

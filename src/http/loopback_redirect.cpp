@@ -79,11 +79,12 @@ LoopbackRedirect::LoopbackRedirect(std::string state, std::string path, int port
       ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     int err = errno;
     if (m_fd >= 0) ::close(m_fd);
-    throw Error(ErrorKind::network,
-                std::string("cannot listen on 127.0.0.1") + (port > 0 ? ":" + std::to_string(port) : std::string()) +
-                    " for the sign-in redirect: " + std::strerror(err),
-                port > 0 ? "is another program using that port? free it, or register another port with the network"
-                         : "use --paste-code to paste the code instead");
+    throw Error(
+        ErrorKind::network,
+        std::string("cannot listen on 127.0.0.1") + (port > 0 ? ":" + std::to_string(port) : std::string()) +
+            " for the sign-in redirect: " + std::strerror(err),
+        port > 0 ? "is another program using that port? free it, or register another port with the network"
+                 : "use --paste-code to paste the code instead");
   }
   m_port = ntohs(addr.sin_port);
 }

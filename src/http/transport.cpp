@@ -154,6 +154,18 @@ std::string describe_for_log(const HttpResponse& r) {
   return s;
 }
 
+std::string base64_encode(std::string_view in) {
+  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < in.size(); i += 3) {
+    size_t n = std::min<size_t>(3, in.size() - i);
+    uint32_t v = 0;
+    for (size_t j = 0; j < 3; ++j) v = (v << 8) | (j < n ? static_cast<uint8_t>(in[i + j]) : 0u);
+    for (size_t j = 0; j < 4; ++j) out += j <= n ? k[(v >> (18 - 6 * j)) & 63] : '=';
+  }
+  return out;
+}
+
 std::string url_encode(std::string_view s) {
   static const char* k_hex = "0123456789ABCDEF";
   std::string out;

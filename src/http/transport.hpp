@@ -71,6 +71,8 @@ std::string describe_for_log(const HttpResponse& response);
 
 // application/x-www-form-urlencoded escaping.
 std::string url_encode(std::string_view s);
+// Standard base64 with padding (RFC 4648), as HTTP Basic authentication wants it.
+std::string base64_encode(std::string_view s);
 
 using FormFields = std::vector<std::pair<std::string, std::string>>;
 // "a=1&b=x%20y": a form body or a query string (repeat a key for arrays, e.g. "media_ids[]").

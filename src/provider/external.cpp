@@ -1,5 +1,14 @@
 #include "provider/external.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -8,16 +17,6 @@
 #include <deque>
 #include <map>
 #include <mutex>
-
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <spdlog/spdlog.h>
 
 #include "error.hpp"
 #include "paths.hpp"
@@ -75,7 +74,8 @@ std::optional<std::filesystem::path> find_file(std::string_view name) {
 // crier's log. One call at a time.
 class PluginProcess {
  public:
-  PluginProcess(std::string name, std::filesystem::path path) : m_name(std::move(name)), m_path(std::move(path)) {}
+  PluginProcess(std::string name, std::filesystem::path path)
+      : m_name(std::move(name)), m_path(std::move(path)) {}
   ~PluginProcess() { stop(); }
   PluginProcess(const PluginProcess&) = delete;
   PluginProcess& operator=(const PluginProcess&) = delete;
@@ -109,7 +109,8 @@ class PluginProcess {
           spdlog::debug("provider {}: {}", m_name, preview(answer));
           continue;
         }
-        fail(method, "answered request " + preview(got_id.dump()) + " while crier asked " + std::to_string(id));
+        fail(method,
+             "answered request " + preview(got_id.dump()) + " while crier asked " + std::to_string(id));
       }
       if (msg.contains("error")) throw error_from(method, jr::at(msg, "error"));
       if (!msg.contains("result")) fail(method, "answered with neither a result nor an error");
@@ -182,7 +183,8 @@ class PluginProcess {
       ::close(in[1]);
       ::close(out[0]);
       ::close(err[0]);
-      throw Error(ErrorKind::config, "cannot start provider '" + m_name + "' (" + path + "): " + std::strerror(rc),
+      throw Error(ErrorKind::config,
+                  "cannot start provider '" + m_name + "' (" + path + "): " + std::strerror(rc),
                   "check that it is an executable program");
     }
     ::signal(SIGPIPE, SIG_IGN);
@@ -197,7 +199,9 @@ class PluginProcess {
   }
 
   static int ms_left(std::chrono::steady_clock::time_point deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+            .count();
     return static_cast<int>(std::clamp<long long>(left, 0, 60'000));
   }
 
@@ -214,8 +218,10 @@ class PluginProcess {
       if (fds[0].revents & (POLLERR | POLLHUP)) return false;
       if (fds[0].revents & POLLOUT) {
         ssize_t w = ::write(m_in, data.data() + done, data.size() - done);
-        if (w > 0) done += static_cast<size_t>(w);
-        else if (w < 0 && errno != EAGAIN && errno != EINTR) return false;
+        if (w > 0)
+          done += static_cast<size_t>(w);
+        else if (w < 0 && errno != EAGAIN && errno != EINTR)
+          return false;
       }
     }
     return true;
@@ -243,8 +249,10 @@ class PluginProcess {
       if (fds[0].revents != 0) {
         char buf[65536];
         ssize_t n = ::read(m_out, buf, sizeof buf);
-        if (n > 0) m_buffer.append(buf, static_cast<size_t>(n));
-        else if (n == 0 || (errno != EAGAIN && errno != EINTR)) close_fd(m_out);
+        if (n > 0)
+          m_buffer.append(buf, static_cast<size_t>(n));
+        else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+          close_fd(m_out);
       }
     }
   }
@@ -338,7 +346,8 @@ class PluginProcess {
     // A plugin may not claim crier's own kinds for itself (usage, config of crier, internal):
     // what it reports is about the network.
     ErrorKind k = kind.value_or(ErrorKind::permanent);
-    if (k == ErrorKind::usage || k == ErrorKind::internal || k == ErrorKind::temporary) k = ErrorKind::permanent;
+    if (k == ErrorKind::usage || k == ErrorKind::internal || k == ErrorKind::temporary)
+      k = ErrorKind::permanent;
     Error err(k, m_name + ": " + message, jr::str(data, "hint"));
     if (std::string code = jr::str(data, "code"); !code.empty()) err.with_code(code);
     const json& ra = jr::at(data, "retry_after");
@@ -404,19 +413,23 @@ void set_capability(Capabilities& c, std::string_view n) {
 void fill_from_description(ExternalEntry* e, const json& d) {
   const std::string& name = e->name;
   auto broken = [&](const std::string& why) {
-    return Error(ErrorKind::config, "provider '" + name + "' (" + e->path + ") described itself wrongly: " + why,
+    return Error(ErrorKind::config,
+                 "provider '" + name + "' (" + e->path + ") described itself wrongly: " + why,
                  "see crier-provider(7) for what describe answers");
   };
   if (!d.is_object()) throw broken("the result is not an object");
   const json& protocol = jr::at(d, "protocol");
   if (!protocol.is_number_integer() || protocol.get<long long>() != k_provider_protocol)
-    throw broken("it speaks protocol " + (protocol.is_null() ? std::string("(none given)") : protocol.dump()) +
-                 ", crier speaks " + std::to_string(k_provider_protocol));
-  if (std::string n = jr::str(d, "name"); n != name) throw broken("its name is '" + n + "', its file says '" + name + "'");
+    throw broken("it speaks protocol " +
+                 (protocol.is_null() ? std::string("(none given)") : protocol.dump()) + ", crier speaks " +
+                 std::to_string(k_provider_protocol));
+  if (std::string n = jr::str(d, "name"); n != name)
+    throw broken("its name is '" + n + "', its file says '" + name + "'");
   e->summary = checked_text(jr::str(d, "summary"), "its summary");
   e->version = checked_text(jr::str(d, "version"), "its version");
   e->connect_hint = jr::str(d, "connect_hint");
-  if (e->connect_hint.empty()) e->connect_hint = "crier accounts add " + name + " --handle HANDLE --secret-stdin";
+  if (e->connect_hint.empty())
+    e->connect_hint = "crier accounts add " + name + " --handle HANDLE --secret-stdin";
   for (const auto& c : jr::list(d, "capabilities"))
     if (c.is_string()) set_capability(e->caps, c.get<std::string>());
   e->rules = jr::at(d, "text_rules");
@@ -426,8 +439,9 @@ void fill_from_description(ExternalEntry* e, const json& d) {
     if (!valid_name(oname)) throw broken("an option has no usable name ('" + oname + "')");
     std::string type = jr::str(o, "type");
     PostOption po;
-    po.type = type == "boolean" ? PostOption::Type::boolean : type == "number" ? PostOption::Type::number
-                                                                                : PostOption::Type::text;
+    po.type = type == "boolean"  ? PostOption::Type::boolean
+              : type == "number" ? PostOption::Type::number
+                                 : PostOption::Type::text;
     po.required = jr::at(o, "required").is_boolean() && jr::at(o, "required").get<bool>();
     po.name = e->strings.emplace_back(oname);
     po.help = e->strings.emplace_back(jr::str(o, "help"));
@@ -447,12 +461,15 @@ std::shared_ptr<ExternalEntry> describe(const std::string& name, const std::file
   e->name = name;
   e->path = path.string();
   e->process = std::make_shared<PluginProcess>(name, path);
-  e->call = [p = e->process](const std::string& method, json params) { return p->call(method, std::move(params)); };
+  e->call = [p = e->process](const std::string& method, json params) {
+    return p->call(method, std::move(params));
+  };
   json d;
   try {
     d = e->call("describe", {{"protocol", k_provider_protocol}});
   } catch (const Error& err) {
-    throw Error(ErrorKind::config, "provider '" + name + "' (" + e->path + ") could not describe itself: " + err.what(),
+    throw Error(ErrorKind::config,
+                "provider '" + name + "' (" + e->path + ") could not describe itself: " + err.what(),
                 "fix or remove the plugin; crier -vv shows its log");
   }
   fill_from_description(e.get(), d);
@@ -467,7 +484,9 @@ std::shared_ptr<ExternalEntry> entry_for(std::string_view name) {
 
 // ---- the provider ----
 
-std::string iso(Timestamp t) { return t == Timestamp{} ? std::string() : format_utc(t); }
+std::string iso(Timestamp t) {
+  return t == Timestamp{} ? std::string() : format_utc(t);
+}
 
 json account_json(const Account& a) {
   json settings = json::parse(a.settings, nullptr, false);
@@ -478,9 +497,15 @@ json account_json(const Account& a) {
 json item_json(const RemoteItem& i) {
   json meta = json::parse(i.meta, nullptr, false);
   if (meta.is_discarded()) meta = json::object();
-  return {{"kind", i.kind},           {"remote_id", i.remote_id}, {"thread_id", i.thread_id},
-          {"parent_remote_id", i.parent_remote_id}, {"author", i.author}, {"author_name", i.author_name},
-          {"text", i.text},           {"url", i.url},             {"created_at", iso(i.created_at)},
+  return {{"kind", i.kind},
+          {"remote_id", i.remote_id},
+          {"thread_id", i.thread_id},
+          {"parent_remote_id", i.parent_remote_id},
+          {"author", i.author},
+          {"author_name", i.author_name},
+          {"text", i.text},
+          {"url", i.url},
+          {"created_at", iso(i.created_at)},
           {"meta", meta}};
 }
 
@@ -555,7 +580,8 @@ class ExternalProvider final : public Provider {
   PublishResult publish(Session& s, const PublishRequest& q) override {
     json r = session_call(s, "publish", {{"request", request_json(q)}});
     PublishResult out;
-    for (const auto& p : jr::list(r, "parts")) out.parts.push_back({jr::str(p, "remote_id"), jr::str(p, "url")});
+    for (const auto& p : jr::list(r, "parts"))
+      out.parts.push_back({jr::str(p, "remote_id"), jr::str(p, "url")});
     // Unknown outcome: the post may exist (crier-provider(7), "publish").
     if (out.parts.size() != q.parts.size() ||
         std::any_of(out.parts.begin(), out.parts.end(), [](const auto& p) { return p.remote_id.empty(); }))
@@ -569,9 +595,11 @@ class ExternalProvider final : public Provider {
     // Candidates, best first; crier takes the first not recorded for another delivery.
     for (const auto& c : jr::list(r, "candidates")) {
       PublishResult found;
-      for (const auto& p : jr::list(c, "parts")) found.parts.push_back({jr::str(p, "remote_id"), jr::str(p, "url")});
+      for (const auto& p : jr::list(c, "parts"))
+        found.parts.push_back({jr::str(p, "remote_id"), jr::str(p, "url")});
       if (found.parts.empty() || found.parts.size() > q.parts.size()) continue;
-      if (std::any_of(found.parts.begin(), found.parts.end(), [](const auto& p) { return p.remote_id.empty(); }))
+      if (std::any_of(found.parts.begin(), found.parts.end(),
+                      [](const auto& p) { return p.remote_id.empty(); }))
         continue;
       if (q.taken && q.taken(found.parts[0].remote_id)) continue;
       return found;
@@ -604,12 +632,14 @@ class ExternalProvider final : public Provider {
     return page;
   }
 
-  PublishedPart reply(Session& s, const RemoteItem& to, const std::string& text, const std::string& key) override {
+  PublishedPart reply(Session& s, const RemoteItem& to, const std::string& text,
+                      const std::string& key) override {
     if (!m_e.caps.reply) return Provider::reply(s, to, text, key);
     json r = session_call(s, "reply", {{"to", item_json(to)}, {"text", text}, {"idempotency_key", key}});
     PublishedPart p{jr::str(r, "remote_id"), jr::str(r, "url")};
     if (p.remote_id.empty())
-      throw Error(ErrorKind::transient, m_e.name + " answered reply without an id", "the answer may have been sent");
+      throw Error(ErrorKind::transient, m_e.name + " answered reply without an id",
+                  "the answer may have been sent");
     return p;
   }
 
@@ -627,7 +657,8 @@ class ExternalProvider final : public Provider {
       st.quotes = jr::count(p, "quotes");
       if (jr::at(p, "views").is_number()) st.views = jr::count(p, "views");
       const json& ratio = jr::at(p, "upvote_ratio");
-      if (ratio.is_number() && ratio.get<double>() >= 0 && ratio.get<double>() <= 1) st.upvote_ratio = ratio.get<double>();
+      if (ratio.is_number() && ratio.get<double>() >= 0 && ratio.get<double>() <= 1)
+        st.upvote_ratio = ratio.get<double>();
       out.push_back(st);
     }
     return out;
@@ -646,8 +677,9 @@ class ExternalProvider final : public Provider {
 
  private:
   bool has(InboxStream s) const {
-    return s == InboxStream::replies ? m_e.caps.inbox_replies
-           : s == InboxStream::mentions ? m_e.caps.inbox_mentions : m_e.caps.inbox_dms;
+    return s == InboxStream::replies    ? m_e.caps.inbox_replies
+           : s == InboxStream::mentions ? m_e.caps.inbox_mentions
+                                        : m_e.caps.inbox_dms;
   }
 
   Error broken(const std::string& method, const std::string& what) const {
@@ -679,8 +711,12 @@ class ExternalProvider final : public Provider {
     for (const auto& p : q.parts) {
       json media = json::array();
       for (const auto& m : p.media)
-        media.push_back({{"path", m.path}, {"mime", m.mime}, {"alt", m.alt}, {"bytes", m.bytes},
-                         {"width", m.width}, {"height", m.height}});
+        media.push_back({{"path", m.path},
+                         {"mime", m.mime},
+                         {"alt", m.alt},
+                         {"bytes", m.bytes},
+                         {"width", m.width},
+                         {"height", m.height}});
       parts.push_back({{"text", p.text}, {"media", media}});
     }
     json already = json::array();
@@ -742,8 +778,8 @@ std::unique_ptr<Provider> make_external_provider(ProviderEnv&, const ProviderInf
   return std::make_unique<ExternalProvider>(e);
 }
 
-std::unique_ptr<Provider> external_provider_for_fuzzing(const nlohmann::json& description,
-                                                        std::function<nlohmann::json(const std::string&)> answer) {
+std::unique_ptr<Provider> external_provider_for_fuzzing(
+    const nlohmann::json& description, std::function<nlohmann::json(const std::string&)> answer) {
   auto e = std::make_shared<ExternalEntry>();
   e->name = jr::str(description, "name");
   e->path = "(fuzzing)";

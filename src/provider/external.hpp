@@ -11,12 +11,11 @@
 
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "provider/provider.hpp"
 
@@ -29,7 +28,7 @@ inline constexpr int k_provider_protocol = 1;
 void set_external_provider_timeout(std::chrono::seconds timeout);
 
 struct ExternalProviderFile {
-  std::string name;             // "discord" for crier-provider-discord
+  std::string name;  // "discord" for crier-provider-discord
   std::filesystem::path path;
 };
 // Every plugin found, the first of each name in search order ($XDG_DATA_HOME/crier/providers,
@@ -50,7 +49,7 @@ void stop_external_providers();
 // For fuzzing how crier reads what a plugin says, without a process: the provider that
 // `description` (describe's result) makes, every call answered by `answer` (which may throw
 // crier::Error as a plugin's error would arrive). Throws Error(config) as describe would.
-std::unique_ptr<Provider> external_provider_for_fuzzing(const nlohmann::json& description,
-                                                        std::function<nlohmann::json(const std::string&)> answer);
+std::unique_ptr<Provider> external_provider_for_fuzzing(
+    const nlohmann::json& description, std::function<nlohmann::json(const std::string&)> answer);
 
 }  // namespace crier

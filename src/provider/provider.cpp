@@ -66,7 +66,8 @@ Provider& ProviderSet::get(std::string_view name) {
     throw Error(ErrorKind::invalid_input, "unknown network '" + std::string(name) + "'",
                 "known networks: " + known + " (crier providers list)");
   }
-  m_providers.emplace_back(std::string(name), info->make ? info->make(m_env) : make_external_provider(m_env, *info));
+  m_providers.emplace_back(std::string(name),
+                           info->make ? info->make(m_env) : make_external_provider(m_env, *info));
   return *m_providers.back().second;
 }
 

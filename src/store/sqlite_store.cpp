@@ -878,7 +878,8 @@ class SqliteStore final : public Store {
     transaction(m_db, [&] {
       for (const auto& m : snapshots) {
         Stmt s(m_db,
-               "INSERT INTO metrics (delivery_id, taken_at, likes, reposts, replies, quotes, views, upvote_ratio) "
+               "INSERT INTO metrics (delivery_id, taken_at, likes, reposts, replies, quotes, views, "
+               "upvote_ratio) "
                "VALUES (?,?,?,?,?,?,?,?)");
         s.bind(1, m.delivery_id).bind(2, m.taken_at).bind(3, m.likes).bind(4, m.reposts);
         s.bind(5, m.replies).bind(6, m.quotes).bind(7, m.views).bind(8, m.upvote_ratio).run();
@@ -900,16 +901,18 @@ class SqliteStore final : public Store {
   }
 
   std::vector<MetricSnapshot> latest_metrics(Timestamp since) override {
-    Stmt s(m_db,
-           "SELECT m.delivery_id, m.taken_at, m.likes, m.reposts, m.replies, m.quotes, m.views, m.upvote_ratio "
-           "FROM metrics m JOIN deliveries d ON d.id = m.delivery_id "
-           "WHERE d.published_at >= ? AND m.id = (SELECT id FROM metrics m2 WHERE "
-           "m2.delivery_id = m.delivery_id ORDER BY taken_at DESC, id DESC LIMIT 1) "
-           "ORDER BY m.delivery_id");
+    Stmt s(
+        m_db,
+        "SELECT m.delivery_id, m.taken_at, m.likes, m.reposts, m.replies, m.quotes, m.views, m.upvote_ratio "
+        "FROM metrics m JOIN deliveries d ON d.id = m.delivery_id "
+        "WHERE d.published_at >= ? AND m.id = (SELECT id FROM metrics m2 WHERE "
+        "m2.delivery_id = m.delivery_id ORDER BY taken_at DESC, id DESC LIMIT 1) "
+        "ORDER BY m.delivery_id");
     s.bind(1, since);
     std::vector<MetricSnapshot> out;
     while (s.step())
-      out.push_back({s.i64(0), s.time(1), s.i64(2), s.i64(3), s.i64(4), s.i64(5), s.opt_i64(6), s.opt_double(7)});
+      out.push_back(
+          {s.i64(0), s.time(1), s.i64(2), s.i64(3), s.i64(4), s.i64(5), s.opt_i64(6), s.opt_double(7)});
     return out;
   }
 
@@ -919,7 +922,8 @@ class SqliteStore final : public Store {
            "WHERE delivery_id = ? ORDER BY taken_at DESC, id DESC LIMIT 1");
     s.bind(1, delivery_id);
     if (!s.step()) return std::nullopt;
-    return MetricSnapshot{s.i64(0), s.time(1), s.i64(2), s.i64(3), s.i64(4), s.i64(5), s.opt_i64(6), s.opt_double(7)};
+    return MetricSnapshot{s.i64(0), s.time(1), s.i64(2),     s.i64(3),
+                          s.i64(4), s.i64(5),  s.opt_i64(6), s.opt_double(7)};
   }
 
   std::vector<AccountMetric> account_metrics(int64_t account_id, Timestamp since) override {

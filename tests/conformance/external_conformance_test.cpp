@@ -1,15 +1,14 @@
 // External providers (crier-provider(7)): the example Discord plugin, in Python, passes the same
 // conformance suite through the protocol against its own fake; and plugins that hang, crash,
 // print garbage or speak another protocol are errors of their target, never a crash or a hang.
-#include <catch2/catch.hpp>
-
-#include <cstdlib>
-#include <fstream>
-#include <thread>
-
 #include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
 
 #include "config/config.hpp"
 #include "conformance/provider_suite.hpp"
@@ -23,7 +22,8 @@
 namespace crier::testing {
 namespace {
 
-const std::filesystem::path k_example_dir = std::filesystem::path(CRIER_SOURCE_DIR) / "examples/providers/discord";
+const std::filesystem::path k_example_dir =
+    std::filesystem::path(CRIER_SOURCE_DIR) / "examples/providers/discord";
 
 // PATH with `dir` first, for as long as it lives.
 class PathWith {
@@ -43,7 +43,8 @@ class DiscordFixture final : public ConformanceFixture {
  public:
   DiscordFixture() : m_path(k_example_dir), m_env{m_http, m_clock, m_config, m_dir.path()} {
     auto port_file = m_dir.path() / "port";
-    m_pid = spawn_detached({"python3", (k_example_dir / "fake_discord.py").string(), "--port-file", port_file.string()});
+    m_pid = spawn_detached(
+        {"python3", (k_example_dir / "fake_discord.py").string(), "--port-file", port_file.string()});
     REQUIRE(m_pid > 0);
     for (int i = 0; i < 200 && !std::filesystem::exists(port_file); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds{25});
@@ -125,8 +126,9 @@ TEST_CASE("the Discord plugin maps Discord's errors to crier's kinds", "[conform
     }
   }
   SECTION("a channel that is not there is not_found at connect") {
-    CHECK_THROWS_MATCHES(p.connect({"1100000000000009999", f.url(), "fake-bot-token"}), Error,
-                         Catch::Predicate<Error>([](const Error& e) { return e.kind() == ErrorKind::not_found; }));
+    CHECK_THROWS_MATCHES(
+        p.connect({"1100000000000009999", f.url(), "fake-bot-token"}), Error,
+        Catch::Predicate<Error>([](const Error& e) { return e.kind() == ErrorKind::not_found; }));
   }
   SECTION("a handle that is not a channel id is invalid input, with a hint") {
     try {
@@ -229,11 +231,14 @@ Error error_of(const std::function<void()>& f) {
   return Error(ErrorKind::internal, "");
 }
 
-PublishRequest one_post() { return PublishRequest{"k", {{"hello", {}}}}; }
+PublishRequest one_post() {
+  return PublishRequest{"k", {{"hello", {}}}};
+}
 
 }  // namespace
 
-TEST_CASE("a plugin that misbehaves is an error of its target, and crier goes on", "[conformance][external]") {
+TEST_CASE("a plugin that misbehaves is an error of its target, and crier goes on",
+          "[conformance][external]") {
   BadPlugins plugins;
   Session s;
   s.account.handle = "me";
@@ -262,7 +267,8 @@ TEST_CASE("a plugin that misbehaves is an error of its target, and crier goes on
   }
   SECTION("one that prints garbage, or answers another request") {
     auto g = plugins.make("garbage");
-    CHECK_THAT(error_of([&] { g->publish(s, one_post()); }).what(), Catch::Contains("not a JSON-RPC 2.0 message"));
+    CHECK_THAT(error_of([&] { g->publish(s, one_post()); }).what(),
+               Catch::Contains("not a JSON-RPC 2.0 message"));
     auto w = plugins.make("wrongid");
     CHECK_THAT(error_of([&] { w->publish(s, one_post()); }).what(), Catch::Contains("answered request"));
   }

@@ -1,7 +1,6 @@
 #include "conformance/provider_suite.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <set>
 
 #include "error.hpp"
@@ -155,9 +154,9 @@ void run_provider_conformance(ConformanceFixture& f) {
     PublishRequest q = req("conformance-options", {{"with options", {}}});
     for (const auto& o : info->post_options)
       if (!q.options.count(std::string(o.name)))
-      q.options[std::string(o.name)] = o.type == PostOption::Type::boolean  ? "true"
-                                       : o.type == PostOption::Type::number ? "1"
-                                                                            : "conformance";
+        q.options[std::string(o.name)] = o.type == PostOption::Type::boolean  ? "true"
+                                         : o.type == PostOption::Type::number ? "1"
+                                                                              : "conformance";
     if (caps.title) q.title = "A conformance title";
     auto r = p.publish(s, q);
     REQUIRE(r.parts.size() == 1);
@@ -195,7 +194,8 @@ void run_provider_conformance(ConformanceFixture& f) {
   }
 
   SECTION("inbox pages never repeat an item and the cursor resumes where it stopped") {
-    for (int i = 0; i < 5; ++i) p.publish(s, req("inbox-" + std::to_string(i), {{"post " + std::to_string(i), {}}}));
+    for (int i = 0; i < 5; ++i)
+      p.publish(s, req("inbox-" + std::to_string(i), {{"post " + std::to_string(i), {}}}));
     f.advance(std::chrono::hours{48});
     for (auto stream : {InboxStream::replies, InboxStream::mentions, InboxStream::dms}) {
       bool has = stream == InboxStream::replies ? caps.inbox_replies

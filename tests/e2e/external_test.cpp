@@ -1,15 +1,13 @@
 // End to end with external providers: the real binary finds crier-provider-NAME on PATH or in
 // its data dir, lists it with the built-in networks, posts through it exactly once, and keeps
 // going when a plugin hangs or prints garbage.
-#include <catch2/catch.hpp>
-
+#include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <thread>
-
-#include <httplib.h>
 
 #include "fakes/temp_home.hpp"
 #include "paths.hpp"
@@ -29,8 +27,10 @@ class FakeDiscord {
  public:
   FakeDiscord() {
     auto port_file = m_dir.path() / "port";
-    m_pid = spawn_detached({"python3", (k_example / "fake_discord.py").string(), "--port-file", port_file.string()});
-    for (int i = 0; i < 200 && !fs::exists(port_file); ++i) std::this_thread::sleep_for(std::chrono::milliseconds{25});
+    m_pid = spawn_detached(
+        {"python3", (k_example / "fake_discord.py").string(), "--port-file", port_file.string()});
+    for (int i = 0; i < 200 && !fs::exists(port_file); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds{25});
     REQUIRE(fs::exists(port_file));
     m_port = std::stoi(read_file(port_file));
   }
@@ -48,7 +48,9 @@ class FakeDiscord {
   int m_port = 0;
 };
 
-std::string path_with_example() { return k_example.string() + ":" + std::getenv("PATH"); }
+std::string path_with_example() {
+  return k_example.string() + ":" + std::getenv("PATH");
+}
 
 void write_plugin(const fs::path& file, const std::string& python) {
   fs::create_directories(file.parent_path());
@@ -77,7 +79,8 @@ for line in sys.stdin:
 
 }  // namespace
 
-TEST_CASE("an external provider is a network like the others: listed, connected, posted to once", "[e2e][external]") {
+TEST_CASE("an external provider is a network like the others: listed, connected, posted to once",
+          "[e2e][external]") {
   FakeDiscord discord;
   CrierHome h(CRIER_BINARY);
   h.env["PATH"] = path_with_example();
@@ -104,13 +107,14 @@ TEST_CASE("an external provider is a network like the others: listed, connected,
   CHECK_THAT(completion.out, Catch::Contains("providers list -q"));
 
   // Connected with the bot token on stdin; the token is never shown.
-  auto add = h.run({"accounts", "add", "discord", "--handle", k_channel, "--server", discord.url(), "--secret-stdin"},
-                   std::string("fake-bot-token\n"));
+  auto add = h.run(
+      {"accounts", "add", "discord", "--handle", k_channel, "--server", discord.url(), "--secret-stdin"},
+      std::string("fake-bot-token\n"));
   INFO(add.out << add.err);
   REQUIRE(add.exit_code == 0);
   CHECK(add.out.find("fake-bot-token") == std::string::npos);
-  auto wrong = h.run({"accounts", "add", "discord", "--handle", k_channel, "--server", discord.url(), "--secret-stdin",
-                      "--alias", "other"},
+  auto wrong = h.run({"accounts", "add", "discord", "--handle", k_channel, "--server", discord.url(),
+                      "--secret-stdin", "--alias", "other"},
                      std::string("not-the-token\n"));
   CHECK(wrong.exit_code == 4);
   CHECK_THAT(wrong.err, Catch::Contains("bot token was refused"));
@@ -138,20 +142,26 @@ TEST_CASE("an external provider is a network like the others: listed, connected,
   CHECK(poll.exit_code == 0);
   json inbox = h.json({"inbox", "list"});
   REQUIRE(inbox["items"].size() >= 2);
-  CHECK(h.run({"inbox", "reply", std::to_string(inbox["items"][0]["id"].get<int>()), "Thank you!"}).exit_code == 0);
+  CHECK(
+      h.run({"inbox", "reply", std::to_string(inbox["items"][0]["id"].get<int>()), "Thank you!"}).exit_code ==
+      0);
   CHECK(discord.count() == 3);
   CHECK(h.run({"doctor"}).out.find("fake-bot-token") == std::string::npos);
 }
 
-TEST_CASE("a plugin that hangs or prints garbage fails its own target, and the others are posted", "[e2e][external]") {
+TEST_CASE("a plugin that hangs or prints garbage fails its own target, and the others are posted",
+          "[e2e][external]") {
   CrierHome h(CRIER_BINARY);
   REQUIRE(h.run({"init"}).exit_code == 0);
   REQUIRE(h.run({"accounts", "add", "sandbox", "--handle", "me"}).exit_code == 0);
   write_plugin(h.data_dir() / "providers/crier-provider-stuck", k_stuck);
   write_plugin(h.data_dir() / "providers/crier-provider-garbage", k_stuck);
   h.env["CRIER_PROVIDER_TIMEOUT"] = "1";
-  REQUIRE(h.run({"accounts", "add", "stuck", "--handle", "s", "--secret-stdin"}, std::string("x\n")).exit_code == 0);
-  REQUIRE(h.run({"accounts", "add", "garbage", "--handle", "g", "--secret-stdin"}, std::string("x\n")).exit_code == 0);
+  REQUIRE(
+      h.run({"accounts", "add", "stuck", "--handle", "s", "--secret-stdin"}, std::string("x\n")).exit_code ==
+      0);
+  REQUIRE(h.run({"accounts", "add", "garbage", "--handle", "g", "--secret-stdin"}, std::string("x\n"))
+              .exit_code == 0);
 
   auto started = std::chrono::steady_clock::now();
   auto r = h.run({"post", "to everyone", "--to", "sandbox:me,stuck:s,garbage:g"});

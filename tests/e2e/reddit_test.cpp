@@ -1,14 +1,13 @@
 // End to end against a loopback Reddit: connect a script app, post with a title, subreddit and
 // flair, die between submit and record, and reconcile without a duplicate.
-#include <catch2/catch.hpp>
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <unistd.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <thread>
 
 #include "fakes/temp_home.hpp"
@@ -42,7 +41,8 @@ TEST_CASE("reddit: a titled post to a subreddit with flair, killed between submi
   // A required flair that is missing: said by name, with the choices; not retried.
   auto flairless = h.run({"post", "Body", "--to", "rd", "--title", "Hello", "--opt", "subreddit=flairy"});
   CHECK(flairless.exit_code != 0);
-  CHECK_THAT(flairless.err, Catch::Contains("r/flairy requires a flair") && Catch::Contains("Discussion, News"));
+  CHECK_THAT(flairless.err,
+             Catch::Contains("r/flairy requires a flair") && Catch::Contains("Discussion, News"));
   CHECK(reddit.our_submissions().empty());
 
   // Killed while Reddit's answer is on its way: the post exists, crier has not recorded it.
@@ -77,7 +77,8 @@ TEST_CASE("reddit: a titled post to a subreddit with flair, killed between submi
   REQUIRE(h.run({"poll"}).exit_code == 0);
   json inbox = h.json({"inbox", "list"});
   REQUIRE(inbox["items"].size() == 2);
-  CHECK(h.run({"inbox", "reply", std::to_string(inbox["items"][0]["id"].get<int>()), "Thanks!"}).exit_code == 0);
+  CHECK(h.run({"inbox", "reply", std::to_string(inbox["items"][0]["id"].get<int>()), "Thanks!"}).exit_code ==
+        0);
   CHECK(reddit.our_comments() == 1);
   reddit.set_score(sub["name"], 17, 3, 0.86);
   CHECK(h.run({"analytics", "refresh"}).exit_code == 0);
@@ -92,7 +93,8 @@ TEST_CASE("reddit: a titled post to a subreddit with flair, killed between submi
   CHECK(shown["metrics"]["likes"] == 17);
   CHECK(shown["metrics"]["replies"] == 3);
   CHECK(shown["metrics"]["upvote_ratio"] == 0.86);
-  CHECK_THAT(h.run({"queue", "show", "2@rd"}).out, Catch::Contains("17 likes") && Catch::Contains("86% upvoted"));
+  CHECK_THAT(h.run({"queue", "show", "2@rd"}).out,
+             Catch::Contains("17 likes") && Catch::Contains("86% upvoted"));
 }
 
 namespace {
@@ -119,7 +121,8 @@ TEST_CASE("reddit: an installed app signs in with the browser on its registered 
   REQUIRE(h.run({"config", "set", "reddit.redirect_port", std::to_string(port)}).exit_code == 0);
   std::map<std::string, std::optional<std::string>> browser = {
       {"BROWSER", "curl -sfL -o /dev/null"}, {"DISPLAY", std::nullopt}, {"WAYLAND_DISPLAY", std::nullopt}};
-  auto add = h.run({"accounts", "add", "reddit", "--server", reddit.url(), "--alias", "rd"}, std::nullopt, browser);
+  auto add =
+      h.run({"accounts", "add", "reddit", "--server", reddit.url(), "--alias", "rd"}, std::nullopt, browser);
   INFO(add.out << add.err);
   REQUIRE(add.exit_code == 0);
   CHECK_THAT(add.err, Catch::Contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A" + std::to_string(port)));
@@ -139,8 +142,9 @@ TEST_CASE("reddit: an installed app signs in with the browser on its registered 
   // No browser and no terminal: a usage error naming both ways.
   CrierHome h2(CRIER_BINARY);
   REQUIRE(h2.run({"config", "set", "reddit.client_id", RedditFake::k_installed_id}).exit_code == 0);
-  auto nobody = h2.run({"accounts", "add", "reddit", "--server", reddit.url()}, std::nullopt,
-                       {{"BROWSER", std::nullopt}, {"DISPLAY", std::nullopt}, {"WAYLAND_DISPLAY", std::nullopt}});
+  auto nobody =
+      h2.run({"accounts", "add", "reddit", "--server", reddit.url()}, std::nullopt,
+             {{"BROWSER", std::nullopt}, {"DISPLAY", std::nullopt}, {"WAYLAND_DISPLAY", std::nullopt}});
   CHECK(nobody.exit_code == 2);
   CHECK_THAT(nobody.err, Catch::Contains("--secret-stdin") && Catch::Contains("installed app"));
 }

@@ -32,14 +32,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                      std::string::npos;
     if (plain) {
       std::string out = redact(text + secret + text);
-      if (unmarked(out).find(secret) != std::string::npos) fuzz::fail("a remembered secret survived redact()");
+      if (unmarked(out).find(secret) != std::string::npos)
+        fuzz::fail("a remembered secret survived redact()");
       std::ostringstream sink;
       {
         SafeOutput buf(sink);
         std::ostream os(&buf);
         os << text << secret << '\n';
       }
-      if (unmarked(sink.str()).find(secret) != std::string::npos && terminal_safe(secret) == secret) fuzz::fail("a remembered secret reached SafeOutput's target");
+      if (unmarked(sink.str()).find(secret) != std::string::npos && terminal_safe(secret) == secret)
+        fuzz::fail("a remembered secret reached SafeOutput's target");
     }
     forget_secrets();
   });

@@ -25,8 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   json description = parsed(in.piece());
   // A description that is not an object still names itself, so that the rest is reached often.
   if (description.is_object() && !description.contains("name")) description["name"] = "fuzz";
-  if (description.is_object() && !description.contains("protocol")) description["protocol"] = k_provider_protocol;
-  if (description.is_object() && !description.contains("text_rules")) description["text_rules"] = json::object();
+  if (description.is_object() && !description.contains("protocol"))
+    description["protocol"] = k_provider_protocol;
+  if (description.is_object() && !description.contains("text_rules"))
+    description["text_rules"] = json::object();
   json answer = parsed(in.piece());
   std::string error_kind(in.piece());
   return fuzz::guarded([&] {
@@ -61,16 +63,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (p.remote_id.empty()) fuzz::fail("a found part has an id");
         }
         break;
-      case 2: (void)provider->fetch_inbox(s, InboxStream::replies, ""); break;
-      case 3: (void)provider->fetch_inbox(s, InboxStream::dms, "cursor"); break;
-      case 4: (void)provider->post_metrics(s, {"1", "2"}); break;
-      case 5: (void)provider->account_metrics(s); break;
+      case 2:
+        (void)provider->fetch_inbox(s, InboxStream::replies, "");
+        break;
+      case 3:
+        (void)provider->fetch_inbox(s, InboxStream::dms, "cursor");
+        break;
+      case 4:
+        (void)provider->post_metrics(s, {"1", "2"});
+        break;
+      case 5:
+        (void)provider->account_metrics(s);
+        break;
       case 6: {
         RemoteItem to{"reply", "1", "", "", "bob", "Bob", "hi", "", {}, "{}"};
-        if (provider->reply(s, to, "thanks", "k").remote_id.empty()) fuzz::fail("a reply without an id must be an error");
+        if (provider->reply(s, to, "thanks", "k").remote_id.empty())
+          fuzz::fail("a reply without an id must be an error");
         break;
       }
-      case 7: provider->verify(s); break;
+      case 7:
+        provider->verify(s);
+        break;
     }
   });
 }

@@ -1,13 +1,11 @@
 // The command table, the CLI tree, crier(1), crier-config(5) and the three completion scripts
 // must name the same commands, verbs and keys.
+#include <CLI/CLI.hpp>
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <regex>
 #include <set>
 #include <sstream>
-
-#include <CLI/CLI.hpp>
 
 #include "cli.hpp"
 #include "command_table.hpp"
@@ -71,8 +69,9 @@ TEST_CASE("crier-config(5) documents every key and its environment variable", "[
     for (const auto& info : provider_table())
       for (const auto& pk : info.config_keys)
         if (pk.name == k.name) owner = &info;
-    std::string page = owner ? source("providers/" + std::string(owner->name) + "/" + std::string(owner->name) + ".5.scd")
-                             : man;
+    std::string page =
+        owner ? source("providers/" + std::string(owner->name) + "/" + std::string(owner->name) + ".5.scd")
+              : man;
     CHECK(page.find("*" + name + "*") != std::string::npos);
     if (owner) CHECK(man.find("*" + name + "*") == std::string::npos);  // not by hand in the page
     if (!k.env.empty()) CHECK(page.find(std::string(k.env)) != std::string::npos);
@@ -163,11 +162,13 @@ TEST_CASE("no command or completion names a network by hand: they read the provi
   // Each network's manual entry is in its folder, spliced into crier(1) at build time; the
   // manual's own NETWORKS section names none of them.
   std::string man = source("man/crier.1.scd");
-  std::string section = man.substr(man.find("# NETWORKS"), man.find("# EXIT STATUS") - man.find("# NETWORKS"));
+  std::string section =
+      man.substr(man.find("# NETWORKS"), man.find("# EXIT STATUS") - man.find("# NETWORKS"));
   CHECK(section.find("@NETWORKS@") != std::string::npos);
   for (const auto& info : provider_table()) {
     INFO(info.name);
-    std::string entry = source("providers/" + std::string(info.name) + "/" + std::string(info.name) + ".1.scd");
+    std::string entry =
+        source("providers/" + std::string(info.name) + "/" + std::string(info.name) + ".1.scd");
     CHECK(entry.find("\n*" + std::string(info.name) + "*\n") != std::string::npos);
     CHECK(section.find("*" + std::string(info.name) + "*") == std::string::npos);
   }

@@ -182,6 +182,20 @@ TEST_CASE("rate-limit headers of both conventions say when to come back", "[http
   CHECK_NOTHROW(pacer.before(q, "x", now() + std::chrono::seconds{121}));
 }
 
+TEST_CASE("base64 as RFC 4648 writes it", "[http]") {
+  for (auto [in, out] : std::vector<std::pair<std::string, std::string>>{
+           {"", ""},
+           {"f", "Zg=="},
+           {"fo", "Zm8="},
+           {"foo", "Zm9v"},
+           {"foob", "Zm9vYg=="},
+           {"fooba", "Zm9vYmE="},
+           {"foobar", "Zm9vYmFy"},
+           {"fake-client-id:fake-client-secret", "ZmFrZS1jbGllbnQtaWQ6ZmFrZS1jbGllbnQtc2VjcmV0"},
+           {std::string("\xff\x00\x80", 3), "/wCA"}})
+    CHECK(base64_encode(in) == out);
+}
+
 TEST_CASE("pacing: a window running low is spread until the reset, per server and credentials", "[http][pacing]") {
   Pacer pacer(std::chrono::seconds{2});
   HttpRequest alice{"POST", "https://m.example/api/v1/statuses", {{"Authorization", "Bearer alice"}}, ""};
@@ -215,8 +229,13 @@ TEST_CASE("pacing: a window running low is spread until the reset, per server an
   }
   // Reddit's headers: X-Ratelimit-Remaining "0.0" with the reset in seconds.
   HttpRequest carol{"GET", "https://oauth.reddit.example/api/v1/me", {{"Authorization", "bearer carol"}}, ""};
-  pacer.observe(carol, HttpResponse{200, {{"X-Ratelimit-Used", "600"}, {"X-Ratelimit-Remaining", "0.0"},
-                                          {"X-Ratelimit-Reset", "300"}}, ""}, now());
+  pacer.observe(
+      carol,
+      HttpResponse{
+          200,
+          {{"X-Ratelimit-Used", "600"}, {"X-Ratelimit-Remaining", "0.0"}, {"X-Ratelimit-Reset", "300"}},
+          ""},
+      now());
   CHECK_THROWS_AS(pacer.before(carol, "x", now()), Error);
 }
 

@@ -6,20 +6,23 @@
 #include "error.hpp"
 #include "fakes/images.hpp"
 #include "fakes/temp_home.hpp"
-#include "paths.hpp"
 #include "http/transport.hpp"
+#include "paths.hpp"
 #include "providers/reddit/reddit_provider.hpp"
 #include "providers/reddit/testing/reddit_fake.hpp"
 
 namespace crier::testing {
 namespace {
 
-Timestamp real_now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
+Timestamp real_now() {
+  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
 
 class RedditFixture final : public ConformanceFixture {
  public:
   RedditFixture()
-      : m_http(make_curl_transport()), m_env{*m_http, m_clock, m_config, m_dir.path()},
+      : m_http(make_curl_transport()),
+        m_env{*m_http, m_clock, m_config, m_dir.path()},
         m_provider(make_reddit_provider(m_env)) {}
   Provider& provider() override { return *m_provider; }
   ConnectRequest good_connect() override { return {RedditFake::k_user, m_fake.url(), m_fake.credentials()}; }
@@ -41,7 +44,9 @@ class RedditFixture final : public ConformanceFixture {
     return true;
   }
   std::filesystem::path scratch_dir() override { return m_dir.path(); }
-  std::map<std::string, std::string> required_options() override { return {{"subreddit", "flairy"}, {"flair", "News"}}; }
+  std::map<std::string, std::string> required_options() override {
+    return {{"subreddit", "flairy"}, {"flair", "News"}};
+  }
 
   RedditFake m_fake;
 
@@ -66,7 +71,8 @@ Session session_of(RedditFixture& f) {
   return s;
 }
 
-PublishRequest post(const std::string& key, const std::string& sr, const std::string& title, const std::string& text) {
+PublishRequest post(const std::string& key, const std::string& sr, const std::string& title,
+                    const std::string& text) {
   PublishRequest q{key, {{text, {}}}};
   q.title = title;
   q.options["subreddit"] = sr;
@@ -110,7 +116,8 @@ TEST_CASE("reddit: what it sends, and what it refuses before sending", "[conform
     p.publish(s, post("k2", "r/test", "A link", "https://example.com/post"));
     CHECK(f.m_fake.our_submissions().back()["url"] == "https://example.com/post");
     for (const auto& req : f.m_fake.requests())
-      CHECK_THAT(req.headers.find("User-Agent")->second, Catch::Matches(R"(cli:crier:[0-9.]+ \(by /u/crier_tester\))"));
+      CHECK_THAT(req.headers.find("User-Agent")->second,
+                 Catch::Matches(R"(cli:crier:[0-9.]+ \(by /u/crier_tester\))"));
   }
   SECTION("an image post goes through the media lease and is found although the answer names no post") {
     auto path = f.scratch_dir() / "cat.png";
@@ -138,7 +145,8 @@ TEST_CASE("reddit: what it sends, and what it refuses before sending", "[conform
     q.options["flair"] = "Memes";
     CHECK(kind_of([&] { p.publish(s, q); }) == ErrorKind::invalid_input);
     CHECK(kind_of([&] { p.publish(s, post("k5", "nosuchplace", "T", "x")); }) == ErrorKind::invalid_input);
-    CHECK(kind_of([&] { p.publish(s, post("k6", "test", std::string(301, 't'), "x")); }) == ErrorKind::invalid_input);
+    CHECK(kind_of([&] { p.publish(s, post("k6", "test", std::string(301, 't'), "x")); }) ==
+          ErrorKind::invalid_input);
     CHECK(f.m_fake.our_submissions().empty());
   }
   SECTION("RATELIMIT in the answer is a rate limit with Reddit's wait") {

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "fakes/cassette.hpp"
+#include "http/transport.hpp"
 #include "paths.hpp"
 
 namespace crier::testing {
@@ -30,7 +31,8 @@ void error(httplib::Response& res, int status, const std::string& message) {
 }
 
 // {"json": {"errors": [[CODE, MESSAGE, FIELD]]}}, as api_type=json answers a refused form.
-void form_error(httplib::Response& res, const std::string& code, const std::string& message, const std::string& field) {
+void form_error(httplib::Response& res, const std::string& code, const std::string& message,
+                const std::string& field) {
   send(res, json{{"json", {{"errors", json::array({json::array({code, message, field})})}}}});
 }
 
@@ -52,28 +54,9 @@ std::string lower(std::string s) {
 
 std::string RedditFake::credentials() {
   std::lock_guard l(m_mutex);
-  return json{{"client_id", k_client_id}, {"client_secret", m_client_secret}, {"password", m_password}}.dump();
+  return json{{"client_id", k_client_id}, {"client_secret", m_client_secret}, {"password", m_password}}
+      .dump();
 }
-
-namespace {
-std::string base64(const std::string& in) {
-  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    for (int s : {18, 12, 6, 0}) out += k[(v >> s) & 63];
-  }
-  if (i + 1 == in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    out += std::string{k[(v >> 18) & 63], k[(v >> 12) & 63]} + "==";
-  } else if (i + 2 == in.size()) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += std::string{k[(v >> 18) & 63], k[(v >> 12) & 63], k[(v >> 6) & 63]} + "=";
-  }
-  return out;
-}
-}  // namespace
 
 RedditFake::RedditFake() {
   // Templates: real bodies, with our names put in.
@@ -94,12 +77,18 @@ double RedditFake::now() const {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() / 1000.0;
 }
 
-std::string RedditFake::next_id() { return base36(++m_next * 7919); }
+std::string RedditFake::next_id() {
+  return base36(++m_next * 7919);
+}
 
 json RedditFake::listing(const std::vector<json>& children) {
   return json{{"kind", "Listing"},
-              {"data", {{"modhash", nullptr}, {"dist", children.size()}, {"children", children},
-                        {"after", nullptr}, {"before", nullptr}}}};
+              {"data",
+               {{"modhash", nullptr},
+                {"dist", children.size()},
+                {"children", children},
+                {"after", nullptr},
+                {"before", nullptr}}}};
 }
 
 bool RedditFake::authorized(const httplib::Request& req, httplib::Response& res) {
@@ -113,7 +102,8 @@ bool RedditFake::authorized(const httplib::Request& req, httplib::Response& res)
   return true;
 }
 
-std::string RedditFake::add_reply(const std::string& parent, const std::string& author, const std::string& text) {
+std::string RedditFake::add_reply(const std::string& parent, const std::string& author,
+                                  const std::string& text) {
   std::lock_guard l(m_mutex);
   json d = m_t1;
   std::string id = next_id();
@@ -143,7 +133,8 @@ std::string RedditFake::add_mention(const std::string& author, const std::string
   return name;
 }
 
-std::string RedditFake::add_dm(const std::string& author, const std::string& subject, const std::string& text) {
+std::string RedditFake::add_dm(const std::string& author, const std::string& subject,
+                               const std::string& text) {
   std::lock_guard l(m_mutex);
   json d = m_t4;
   std::string id = next_id();
@@ -161,7 +152,8 @@ std::string RedditFake::add_dm(const std::string& author, const std::string& sub
   return d["name"];
 }
 
-std::string RedditFake::add_own_submission(const std::string& subreddit, const std::string& title, int age_seconds) {
+std::string RedditFake::add_own_submission(const std::string& subreddit, const std::string& title,
+                                           int age_seconds) {
   std::lock_guard l(m_mutex);
   json d = m_t3;
   std::string id = next_id();
@@ -211,7 +203,8 @@ void RedditFake::routes() {
     res.set_header("X-Ratelimit-Reset", "300");
     // Reddit turns away clients without a User-Agent of its form.
     // (The authorization page is for the user's browser, not for the client.)
-    if (req.path != "/api/v1/authorize" && req.get_header_value("User-Agent").find("(by /u/") == std::string::npos) {
+    if (req.path != "/api/v1/authorize" &&
+        req.get_header_value("User-Agent").find("(by /u/") == std::string::npos) {
       error(res, 429, "Too Many Requests");
       return httplib::Server::HandlerResponse::Handled;
     }
@@ -221,8 +214,8 @@ void RedditFake::routes() {
   // The user allows the installed app at once: back to the redirect URI with a code.
   s.Get("/api/v1/authorize", [this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard l(m_mutex);
-    if (req.get_param_value("client_id") != k_installed_id || req.get_param_value("response_type") != "code" ||
-        req.get_param_value("duration") != "permanent" ||
+    if (req.get_param_value("client_id") != k_installed_id ||
+        req.get_param_value("response_type") != "code" || req.get_param_value("duration") != "permanent" ||
         req.get_param_value("redirect_uri").rfind("http://127.0.0.1:", 0) != 0) {
       res.status = 400;
       res.set_content("<html>invalid request</html>", "text/html");
@@ -235,8 +228,9 @@ void RedditFake::routes() {
   s.Post("/api/v1/access_token", [this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard l(m_mutex);
     std::string grant = req.get_param_value("grant_type");
-    // Basic base64("fake-installed-id:"): the installed app, which has no secret.
-    if (req.get_header_value("Authorization") == "Basic ZmFrZS1pbnN0YWxsZWQtaWQ6") {
+    // The installed app, which has no secret.
+    if (req.get_header_value("Authorization") ==
+        "Basic " + base64_encode(std::string(k_installed_id) + ":")) {
       bool ok = (grant == "authorization_code" && req.get_param_value("code") == "fake-code" &&
                  req.get_param_value("redirect_uri") == m_redirect) ||
                 (grant == "refresh_token" && m_refresh.count(req.get_param_value("refresh_token")));
@@ -246,11 +240,15 @@ void RedditFake::routes() {
       std::string refresh = grant == "refresh_token" ? req.get_param_value("refresh_token")
                                                      : "fake-refresh-" + std::to_string(m_issued);
       m_refresh[refresh] = true;
-      return send(res, json{{"access_token", token}, {"token_type", "bearer"}, {"expires_in", m_lifetime},
-                            {"refresh_token", refresh}, {"scope", "identity submit read privatemessages history flair"}});
+      return send(res, json{{"access_token", token},
+                            {"token_type", "bearer"},
+                            {"expires_in", m_lifetime},
+                            {"refresh_token", refresh},
+                            {"scope", "identity submit read privatemessages history flair"}});
     }
     // The script app.
-    if (req.get_header_value("Authorization") != "Basic " + base64(std::string(k_client_id) + ":" + m_client_secret))
+    if (req.get_header_value("Authorization") !=
+        "Basic " + base64_encode(std::string(k_client_id) + ":" + m_client_secret))
       return error(res, 401, "Unauthorized");
     if (grant != "password") return send(res, json{{"error", "unsupported_grant_type"}}, 400);
     if (req.get_param_value("username") != k_user || req.get_param_value("password") != m_password) {
@@ -260,7 +258,8 @@ void RedditFake::routes() {
     }
     std::string token = "fake-access-" + std::to_string(++m_issued);
     m_tokens[token] = static_cast<long long>(now()) + m_lifetime;
-    send(res, json{{"access_token", token}, {"token_type", "bearer"}, {"expires_in", m_lifetime}, {"scope", "*"}});
+    send(res,
+         json{{"access_token", token}, {"token_type", "bearer"}, {"expires_in", m_lifetime}, {"scope", "*"}});
   });
 
   s.Get("/api/v1/me", [this](const httplib::Request& req, httplib::Response& res) {
@@ -307,9 +306,12 @@ void RedditFake::routes() {
       std::string title = req.get_param_value("title");
       if (m_ratelimit) {
         m_ratelimit = false;
-        send(res, json{{"json", {{"ratelimit", 125.3}, {"errors", json::array({json::array({
-            "RATELIMIT", "Looks like you've been doing that a lot. Take a break for 2 minutes before trying again.",
-            "ratelimit"})})}}}});
+        send(res, json{{"json",
+                        {{"ratelimit", 125.3},
+                         {"errors", json::array({json::array({"RATELIMIT",
+                                                              "Looks like you've been doing that a lot. Take "
+                                                              "a break for 2 minutes before trying again.",
+                                                              "ratelimit"})})}}}});
         return;
       }
       if (lower(sr) != "test" && lower(sr) != "flairy")
@@ -317,9 +319,11 @@ void RedditFake::routes() {
       if (title.empty()) return form_error(res, "NO_TEXT", "we need something here", "title");
       if (title.size() > 300) return form_error(res, "TOO_LONG", "this is too long (max: 300)", "title");
       if (lower(sr) == "flairy" && req.get_param_value("flair_id").empty())
-        return form_error(res, "SUBMIT_VALIDATION_FLAIR_REQUIRED", "Your post must contain post flair.", "flair");
+        return form_error(res, "SUBMIT_VALIDATION_FLAIR_REQUIRED", "Your post must contain post flair.",
+                          "flair");
       bool image = req.get_param_value("kind") == "image";
-      if (image && std::find(m_uploads.begin(), m_uploads.end(), req.get_param_value("url")) == m_uploads.end())
+      if (image &&
+          std::find(m_uploads.begin(), m_uploads.end(), req.get_param_value("url")) == m_uploads.end())
         return form_error(res, "BAD_URL", "the image was not uploaded", "url");
       json d = m_t3;
       std::string id = next_id();
@@ -329,8 +333,9 @@ void RedditFake::routes() {
       d["title"] = title;
       d["author"] = k_user;
       d["selftext"] = req.get_param_value("kind") == "self" ? req.get_param_value("text") : "";
-      d["url"] = req.get_param_value("kind") != "self" ? req.get_param_value("url")
-                                                       : "https://www.reddit.com/r/" + sr + "/comments/" + id + "/x/";
+      d["url"] = req.get_param_value("kind") != "self"
+                     ? req.get_param_value("url")
+                     : "https://www.reddit.com/r/" + sr + "/comments/" + id + "/x/";
       d["permalink"] = "/r/" + sr + "/comments/" + id + "/x/";
       d["created_utc"] = now();
       d["score"] = 1;
@@ -347,10 +352,12 @@ void RedditFake::routes() {
       hold = m_hold_ms;
       m_hold_ms = 0;
       if (image) {  // as Reddit answers an image post: no id, the post comes over a websocket
-        send(res, json{{"json", {{"errors", json::array()},
-                                 {"data", {{"user_submitted_page", "https://www.reddit.com/user/" + std::string(k_user) +
-                                                                       "/submitted/"},
-                                           {"websocket_url", "wss://ws.invalid/" + id}}}}}});
+        send(res, json{{"json",
+                        {{"errors", json::array()},
+                         {"data",
+                          {{"user_submitted_page",
+                            "https://www.reddit.com/user/" + std::string(k_user) + "/submitted/"},
+                           {"websocket_url", "wss://ws.invalid/" + id}}}}}});
         return;
       }
       json answer = recorded("post/submit.json");
@@ -368,15 +375,20 @@ void RedditFake::routes() {
     if (!authorized(req, res)) return;
     std::string key = next_id();
     json fields = json::array();
-    for (auto [k, v] : std::map<std::string, std::string>{{"acl", "private"}, {"key", key},
-                                                          {"x-amz-signature", "fake"}, {"policy", "eyJ"},
+    for (auto [k, v] : std::map<std::string, std::string>{{"acl", "private"},
+                                                          {"key", key},
+                                                          {"x-amz-signature", "fake"},
+                                                          {"policy", "eyJ"},
                                                           {"success_action_status", "201"},
                                                           {"Content-Type", req.get_param_value("mimetype")}})
       fields.push_back({{"name", k}, {"value", v}});
-    send(res, json{{"args", {{"action", "//" + req.get_header_value("Host") + "/media-upload"}, {"fields", fields}}},
-                   {"asset", {{"asset_id", key}, {"processing_state", "incomplete"},
-                              {"payload", {{"filepath", req.get_param_value("filepath")}}},
-                              {"websocket_url", "wss://ws.invalid/" + key}}}});
+    send(res, json{{"args",
+                    {{"action", "//" + req.get_header_value("Host") + "/media-upload"}, {"fields", fields}}},
+                   {"asset",
+                    {{"asset_id", key},
+                     {"processing_state", "incomplete"},
+                     {"payload", {{"filepath", req.get_param_value("filepath")}}},
+                     {"websocket_url", "wss://ws.invalid/" + key}}}});
   });
   s.Post("/media-upload", [this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard l(m_mutex);
@@ -402,7 +414,8 @@ void RedditFake::routes() {
     size_t limit = std::clamp(std::atoi(req.get_param_value("limit").c_str()), 1, 100);
     std::vector<json> children;
     for (auto it = m_submissions.rbegin(); it != m_submissions.rend() && children.size() < limit; ++it)
-      if (lower((*it)["author"]) == lower(req.matches[1])) children.push_back({{"kind", "t3"}, {"data", *it}});
+      if (lower((*it)["author"]) == lower(req.matches[1]))
+        children.push_back({{"kind", "t3"}, {"data", *it}});
     send(res, listing(children));
   });
 
@@ -415,13 +428,15 @@ void RedditFake::routes() {
     size_t end = m_inbox.size();
     size_t start = 0;
     if (!before.empty()) {
-      auto it = std::find_if(m_inbox.begin(), m_inbox.end(), [&](const json& i) { return i["data"]["name"] == before; });
+      auto it = std::find_if(m_inbox.begin(), m_inbox.end(),
+                             [&](const json& i) { return i["data"]["name"] == before; });
       start = it == m_inbox.end() ? m_inbox.size() : static_cast<size_t>(it - m_inbox.begin()) + 1;
       end = std::min(m_inbox.size(), start + limit);
     } else {
       start = m_inbox.size() > limit ? m_inbox.size() - limit : 0;
     }
-    std::vector<json> children(m_inbox.begin() + static_cast<long>(start), m_inbox.begin() + static_cast<long>(end));
+    std::vector<json> children(m_inbox.begin() + static_cast<long>(start),
+                               m_inbox.begin() + static_cast<long>(end));
     std::reverse(children.begin(), children.end());
     send(res, listing(children));
   });
@@ -432,8 +447,10 @@ void RedditFake::routes() {
     std::string parent = req.get_param_value("thing_id");
     std::string text = req.get_param_value("text");
     if (text.empty()) return form_error(res, "NO_TEXT", "we need something here", "text");
-    bool known = std::any_of(m_inbox.begin(), m_inbox.end(), [&](const json& i) { return i["data"]["name"] == parent; }) ||
-                 std::any_of(m_submissions.begin(), m_submissions.end(), [&](const json& s) { return s["name"] == parent; });
+    bool known = std::any_of(m_inbox.begin(), m_inbox.end(),
+                             [&](const json& i) { return i["data"]["name"] == parent; }) ||
+                 std::any_of(m_submissions.begin(), m_submissions.end(),
+                             [&](const json& s) { return s["name"] == parent; });
     if (!known) return form_error(res, "DELETED_COMMENT", "that comment has been deleted", "parent");
     bool message = parent.rfind("t4_", 0) == 0;
     json d = message ? m_t4 : m_t1;
@@ -446,8 +463,10 @@ void RedditFake::routes() {
     d["created_utc"] = now();
     if (!message) d["permalink"] = "/r/test/comments/x/x/" + id + "/";
     m_comments.push_back(d);
-    send(res, json{{"json", {{"errors", json::array()},
-                             {"data", {{"things", json::array({{{"kind", message ? "t4" : "t1"}, {"data", d}}})}}}}}});
+    send(res,
+         json{{"json",
+               {{"errors", json::array()},
+                {"data", {{"things", json::array({{{"kind", message ? "t4" : "t1"}, {"data", d}}})}}}}}});
   });
 
   s.Get("/api/info", [this](const httplib::Request& req, httplib::Response& res) {

@@ -8,10 +8,9 @@
 
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "fakes/loopback_server.hpp"
 
@@ -39,9 +38,18 @@ class RedditFake {
   bool echo_secrets = false;
 
   // Tokens it hands out live this long; expire_tokens() makes every one given so far invalid.
-  void set_token_lifetime(int seconds) { std::lock_guard l(m_mutex); m_lifetime = seconds; }
-  void expire_tokens() { std::lock_guard l(m_mutex); m_tokens.clear(); }
-  int tokens_issued() { std::lock_guard l(m_mutex); return m_issued; }
+  void set_token_lifetime(int seconds) {
+    std::lock_guard l(m_mutex);
+    m_lifetime = seconds;
+  }
+  void expire_tokens() {
+    std::lock_guard l(m_mutex);
+    m_tokens.clear();
+  }
+  int tokens_issued() {
+    std::lock_guard l(m_mutex);
+    return m_issued;
+  }
 
   // Someone else writes: a reply to our thing `parent` (t3_ or t1_), a mention, a message.
   std::string add_reply(const std::string& parent, const std::string& author, const std::string& text);
@@ -53,9 +61,18 @@ class RedditFake {
 
   // Faults: the next submission is made and the answer is a 500 (lost); or made and its answer
   // held back `ms` (a client killed meanwhile never records it); or refused with RATELIMIT.
-  void lose_next_submit() { std::lock_guard l(m_mutex); m_lose = true; }
-  void hold_next_submit(int ms) { std::lock_guard l(m_mutex); m_hold_ms = ms; }
-  void ratelimit_next_submit() { std::lock_guard l(m_mutex); m_ratelimit = true; }
+  void lose_next_submit() {
+    std::lock_guard l(m_mutex);
+    m_lose = true;
+  }
+  void hold_next_submit(int ms) {
+    std::lock_guard l(m_mutex);
+    m_hold_ms = ms;
+  }
+  void ratelimit_next_submit() {
+    std::lock_guard l(m_mutex);
+    m_ratelimit = true;
+  }
 
   std::vector<nlohmann::json> our_submissions();
   int our_comments();
@@ -83,8 +100,8 @@ class RedditFake {
   long long m_next = 46656;  // base 36 ids, as Reddit's
   int m_used = 0;
   std::string m_client_secret = k_client_secret, m_password = k_password;
-  std::string m_redirect;                     // what /api/v1/authorize was asked to return to
-  std::map<std::string, bool> m_refresh;      // refresh tokens handed out
+  std::string m_redirect;                 // what /api/v1/authorize was asked to return to
+  std::map<std::string, bool> m_refresh;  // refresh tokens handed out
 };
 
 }  // namespace crier::testing
