@@ -9,6 +9,7 @@
 #include "llm_setup.hpp"
 #include "common.hpp"
 #include "engine/accounts.hpp"
+#include "media/media_store.hpp"
 #include "error.hpp"
 #include "output/table.hpp"
 #include "time/when.hpp"
@@ -96,13 +97,38 @@ std::vector<Check> check_accounts(Context& ctx) {
   for (const auto& a : accounts) {
     try {
       Session s = open_session(ctx.engine(), a);
-      ctx.providers().get(a.network).verify(s);
-      out.push_back({"account " + a.name(), "ok", "credentials work"});
+      Provider& p = ctx.providers().get(a.network);
+      p.verify(s);
+      // Tokens that run out (Meta's last 60 days): when, and a warning from a week before.
+      auto expires = p.token_expires_at(s);
+      if (!expires) {
+        out.push_back({"account " + a.name(), "ok", "credentials work"});
+        continue;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::hours>(*expires - ctx.clock().now());
+      std::string when = "token expires " + format_utc(*expires) + " (in " + std::to_string(left.count() / 24) + " days)";
+      if (left < std::chrono::hours{24 * 7})
+        out.push_back({"account " + a.name(), "warning",
+                       "credentials work; " + when + " and could not be refreshed: " + reconnect_hint(a)});
+      else
+        out.push_back({"account " + a.name(), "ok", "credentials work; " + when});
     } catch (const Error& e) {
       out.push_back({"account " + a.name(), "error", std::string(e.what()) + (e.hint().empty() ? "" : "; " + e.hint())});
     }
   }
   return out;
+}
+
+// The media store, when one is configured: its settings and whether the bucket answers.
+std::optional<Check> check_media(Context& ctx) {
+  if (ctx.config().get("media.store").empty()) return std::nullopt;
+  try {
+    auto store = make_media_store(ctx.config(), ctx.http(), ctx.clock());
+    if (!store) return std::nullopt;
+    return Check{"media store", "ok", store->check()};
+  } catch (const Error& e) {
+    return Check{"media store", "error", std::string(e.what()) + (e.hint().empty() ? "" : "; " + e.hint())};
+  }
 }
 
 Check check_llm(Context& ctx) {
@@ -130,6 +156,7 @@ int run_doctor(Context& ctx) {
                             guarded("database", [&] { return check_store(ctx); }),
                             guarded("clock", [&] { return check_clock(ctx); })};
   for (auto& c : guarded("accounts", [&] { return check_accounts(ctx); })) checks.push_back(c);
+  if (auto media = check_media(ctx)) checks.push_back(*media);
   checks.push_back(guarded("llm", [&] { return check_llm(ctx); }));
   bool failed = std::any_of(checks.begin(), checks.end(), [](const Check& c) { return c.status == "error"; });
   if (ctx.global().json) {

@@ -11,6 +11,7 @@
 #include "providers/mastodon/mastodon_provider.hpp"
 #include "providers/reddit/reddit_provider.hpp"
 #include "providers/sandbox/sandbox_provider.hpp"
+#include "providers/threads/threads_provider.hpp"
 
 namespace crier {
 namespace {
@@ -43,6 +44,13 @@ constexpr std::array k_reddit_options{
     PostOption{"nsfw", PostOption::Type::boolean, false, "mark the post NSFW (true or false)"},
     PostOption{"spoiler", PostOption::Type::boolean, false, "mark the post a spoiler (true or false)"},
 };
+constexpr std::array k_threads_keys{
+    ConfigKey{"threads.container_wait_seconds", KeyType::integer, "60", "CRIER_THREADS_CONTAINER_WAIT",
+              "how long a publish waits for Threads to finish a container before leaving it for the next run", 1,
+              3600},
+    ConfigKey{"threads.inbox_days", KeyType::integer, "14", "",
+              "replies are read from the conversations of posts this many days old or newer", 1, 365},
+};
 constexpr std::array k_providers{
     ProviderInfo{"sandbox", "a local, offline network with simulated followers, for trying crier",
                  &make_sandbox_provider, k_sandbox_keys, "crier accounts add sandbox --handle NAME",
@@ -59,6 +67,10 @@ constexpr std::array k_providers{
                  "crier accounts add reddit (browser sign-in; reddit.client_id set), or a script app's JSON "
                  "with --secret-stdin",
                  k_reddit_options},
+    ProviderInfo{"threads",
+                 "Threads (Meta's Graph API): text, images, carousels and thread chains, replies, mentions, insights",
+                 &make_threads_provider, k_threads_keys,
+                 "crier accounts add threads --secret-stdin < long-lived-token (or the account's token_cmd)"},
 };
 }  // namespace
 

@@ -83,6 +83,7 @@ PublishRequest request_for(Engine& engine, const Delivery& d, const Account& acc
     auto other = store.delivery_by_remote_id(account_id, remote_id);
     return other.has_value() && *other != id;
   };
+  q.progress = d.progress;
   return q;
 }
 
@@ -254,6 +255,13 @@ DeliveryOutcome attempt(Engine& engine, const Lease& lease, const std::string& o
     st.provider = &engine.providers.get(st.account->network);
     st.session = open_session(engine, *st.account);
     st.request = request_for(engine, d, *st.account, *st.provider);
+    // Written through at once (before the provider's next request), and into the request, so
+    // a reconcile later in this attempt sees what publish made.
+    PublishRequest* q = &*st.request;
+    q->save_progress = [&store = engine.store, id = d.id, q](const std::string& progress) {
+      store.set_progress(id, progress);
+      q->progress = progress;
+    };
     if (st.unknown) {
       spdlog::info("delivery {}: the last attempt's outcome is unknown; reconciling with {}", d.id,
                    st.account->network);

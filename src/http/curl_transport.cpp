@@ -124,7 +124,9 @@ class CurlTransport final : public Transport {
     curl_slist* headers = nullptr;
     for (const auto& [k, v] : q.headers) headers = c.slist_append(headers, (k + ": " + v).c_str());
     // libcurl sends "Expect: 100-continue" for large bodies by default; some servers stall on it.
-    headers = c.slist_append(headers, "Expect:");
+    // Not for a request libcurl signs for S3: it would sign the empty header it then leaves out,
+    // and S3 would refuse the signature (S3 handles 100-continue well).
+    if (q.aws_sigv4.empty()) headers = c.slist_append(headers, "Expect:");
     auto timeout = q.timeout.count() > 0 ? q.timeout : m_options.timeout;
 
     c.easy_setopt(curl, CURLOPT_URL, q.url.c_str());
@@ -135,6 +137,10 @@ class CurlTransport final : public Transport {
       c.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(q.body.size()));
     }
     c.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    if (!q.aws_sigv4.empty()) {
+      c.easy_setopt(curl, CURLOPT_AWS_SIGV4, q.aws_sigv4.c_str());
+      c.easy_setopt(curl, CURLOPT_USERPWD, q.aws_credentials.c_str());
+    }
     c.easy_setopt(curl, CURLOPT_USERAGENT, m_options.user_agent.c_str());
     c.easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
     c.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(m_options.connect_timeout.count()));

@@ -26,6 +26,11 @@ struct HttpRequest {
   // Streaming: called with each piece of a 2xx answer's body as it arrives (the body is still
   // collected in the response). Returning false stops the transfer (an error).
   std::function<bool(std::string_view)> on_data = nullptr;
+  // Signed by the transport with AWS Signature V4 (libcurl's CURLOPT_AWS_SIGV4, e.g.
+  // "aws:amz:us-east-1:s3") using these credentials ("KEY_ID:SECRET"), which are never logged.
+  // The caller sets x-amz-content-sha256 itself (libcurl 7.88 does not).
+  std::string aws_sigv4 = "";
+  std::string aws_credentials = "";
 };
 
 struct HttpResponse {

@@ -1,5 +1,7 @@
 #include "provider/provider.hpp"
 
+#include "media/media_store.hpp"
+
 #include "error.hpp"
 #include "provider/external.hpp"
 
@@ -55,6 +57,17 @@ std::vector<PostStats> Provider::post_metrics(Session&, const std::vector<std::s
   throw unsupported(*this, "post metrics");
 }
 AccountStats Provider::account_metrics(Session&) { throw unsupported(*this, "account metrics"); }
+
+std::optional<Timestamp> Provider::token_expires_at(const Session&) const { return std::nullopt; }
+
+ProviderSet::ProviderSet(ProviderEnv env) : m_env(env) {
+  if (m_env.media == nullptr) {
+    m_media = std::make_unique<MediaStores>(m_env.config, m_env.http, m_env.clock);
+    m_env.media = m_media.get();
+  }
+}
+
+ProviderSet::~ProviderSet() = default;
 
 Provider& ProviderSet::get(std::string_view name) {
   for (auto& [n, p] : m_providers)

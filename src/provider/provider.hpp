@@ -135,6 +135,13 @@ struct PublishRequest {
   // order. The provider publishes only the rest, the first of them replying to the last of
   // these, and returns all parts. Empty: publish everything.
   std::vector<PublishedPart> already;
+
+  // What an earlier attempt of this delivery made on the network on the way to the post (a
+  // container not yet published, say): the provider's own JSON, "" when nothing. A provider
+  // whose networks publish in steps calls save_progress as soon as each step exists - before
+  // the next request - so a retry after a crash goes on from there instead of starting again.
+  std::string progress;
+  std::function<void(const std::string&)> save_progress = [](const std::string&) {};
 };
 
 
@@ -195,6 +202,9 @@ class Provider {
   virtual std::string secret_from_token(const std::string& token) const;
   // Throws Error(auth) when the stored credentials no longer work.
   virtual void verify(Session& session) = 0;
+  // When the stored token stops working (Meta's long-lived tokens last 60 days), for doctor and
+  // warnings; nullopt when it does not expire or the network does not say.
+  virtual std::optional<Timestamp> token_expires_at(const Session& session) const;
 
   // Every part of the result has a remote id: a 2xx answer without one (not the documented
   // object) is Error(transient), since the post may exist - the engine then reconciles.
@@ -220,6 +230,7 @@ class Provider {
 
 // What a provider is built with.
 class Pacer;
+class MediaStores;
 
 struct ProviderEnv {
   Transport& http;
@@ -229,6 +240,9 @@ struct ProviderEnv {
   // Rate-limit pacing shared by every worker thread (so one account is paced the same whichever
   // thread sends for it); null: each provider paces on its own.
   Pacer* pacer = nullptr;
+  // Where images go for networks that fetch them by URL ([media]); made on first use. Null: the
+  // ProviderSet makes its own.
+  MediaStores* media = nullptr;
 };
 
 // A provider describes itself: the core, the commands, the completions and the man pages read
@@ -262,12 +276,14 @@ std::vector<const ProviderInfo*> every_provider(std::vector<std::string>* broken
 // Instantiates providers on first use and keeps them for the run.
 class ProviderSet {
  public:
-  explicit ProviderSet(ProviderEnv env) : m_env(env) {}
+  explicit ProviderSet(ProviderEnv env);
+  ~ProviderSet();
   // Throws Error(invalid_input) naming the known networks when `name` is not one.
   Provider& get(std::string_view name);
 
  private:
   ProviderEnv m_env;
+  std::unique_ptr<MediaStores> m_media;
   std::vector<std::pair<std::string, std::unique_ptr<Provider>>> m_providers;
 };
 

@@ -155,7 +155,7 @@ void transaction(sqlite3* db, const std::function<void()>& body) {
 constexpr const char* k_delivery_cols =
     "id, post_id, account_id, status, due_at, tz, attempts, next_attempt_at, lease_owner, "
     "lease_until, idempotency_key, remote_id, remote_url, last_error, last_error_kind, "
-    "published_at, created_at, schedule_id, first_attempt_at, last_attempt_at, outcome_unknown, remote_parts";
+    "published_at, created_at, schedule_id, first_attempt_at, last_attempt_at, outcome_unknown, remote_parts, progress";
 
 Delivery read_delivery(const Stmt& s) {
   Delivery d;
@@ -183,6 +183,7 @@ Delivery read_delivery(const Stmt& s) {
   auto parts = json::parse(s.text(21), nullptr, false);
   if (parts.is_array())
     for (const auto& p : parts) d.remote_parts.push_back({p.value("id", ""), p.value("url", "")});
+  d.progress = s.text(22);
   return d;
 }
 
@@ -670,6 +671,11 @@ class SqliteStore final : public Store {
         .bind(6, owner)
         .run();
     return sqlite3_changes(m_db) == 1;
+  }
+
+  void set_progress(int64_t id, const std::string& progress) override {
+    std::lock_guard lock(process_write_mutex());  // see transaction()
+    Stmt(m_db, "UPDATE deliveries SET progress = ? WHERE id = ?").bind(1, progress).bind(2, id).run();
   }
 
   bool mark_unsuccessful(int64_t id, const std::string& owner, const AttemptFailure& f) override {

@@ -94,6 +94,9 @@ class Store {
   virtual bool mark_published(int64_t id, const std::string& owner, const std::vector<RemotePart>& parts,
                               Timestamp now) = 0;
   virtual bool mark_unsuccessful(int64_t id, const std::string& owner, const AttemptFailure& failure) = 0;
+  // What the provider made on the way to the post (a container), written at once and kept
+  // whatever the lease: it is a fact about the network, and the next attempt needs it.
+  virtual void set_progress(int64_t id, const std::string& progress) = 0;
   // The network rate limited the account until `until` (nullopt: clears it). Moves the time
   // only later. claim_due skips the account's deliveries until then.
   virtual void set_rate_limited(int64_t account_id, std::optional<Timestamp> until) = 0;

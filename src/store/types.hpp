@@ -80,6 +80,7 @@ struct Delivery {
   // reconciles first. Cleared only by a finished reconcile (or a recorded outcome).
   bool outcome_unknown = false;
   std::vector<RemotePart> remote_parts;  // every part of what was published, root first
+  std::string progress;  // the provider's own record of what it made on the way (containers); "" none
 };
 
 // A recurring post: the content (a template post), its accounts and its rule.

@@ -1,0 +1,154 @@
+#include "providers/meta/graph.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include "error.hpp"
+#include "log.hpp"
+#include "provider/json_read.hpp"
+#include "redact.hpp"
+
+namespace crier::meta {
+
+using json_read::at;
+using json_read::count;
+using json_read::list;
+using json_read::str;
+using namespace std::chrono;
+
+namespace {
+
+bool is_rate_limit(int64_t code) {
+  return code == 4 || code == 17 || code == 32 || code == 613 || (code >= 80001 && code <= 80014);
+}
+
+bool is_permission(int64_t code) { return code == 10 || (code >= 200 && code <= 299); }
+
+}  // namespace
+
+HttpResponse Graph::send(HttpRequest q, const std::string& token, std::string_view what) {
+  remember_secret(token);
+  q.headers.emplace_back("Authorization", "Bearer " + token);
+  return m_rest.send_any(q, what);
+}
+
+json Graph::get(const std::string& url, const std::string& token, std::string_view what) {
+  HttpResponse r = send(HttpRequest{"GET", url, {}, ""}, token, what);
+  if (r.status < 200 || r.status >= 300) fail(r, what);
+  return RestClient::json_of(r, what);
+}
+
+json Graph::post(const std::string& url, const FormFields& form, const std::string& token, std::string_view what) {
+  HttpResponse r = send(
+      HttpRequest{"POST", url, {{"Content-Type", "application/x-www-form-urlencoded"}}, form_encode(form)}, token,
+      what);
+  if (r.status < 200 || r.status >= 300) fail(r, what);
+  return RestClient::json_of(r, what);
+}
+
+void Graph::fail(const HttpResponse& r, std::string_view what) const {
+  json body = json::parse(r.body, nullptr, false);
+  const json& e = at(body, "error");
+  if (!e.is_object()) throw_for_status(r, what, clock().now());  // not Graph's error object
+  int64_t code = count(e, "code"), sub = count(e, "error_subcode");
+  std::string message = str(e, "error_user_msg").empty() ? str(e, "message") : str(e, "error_user_msg");
+  if (message.empty()) message = "HTTP " + std::to_string(r.status);
+  std::string text = std::string(what) + ": " + message + " (code " + std::to_string(code) +
+                     (sub ? ", subcode " + std::to_string(sub) : "") + ")";
+  std::string tag = std::to_string(code) + (sub ? "/" + std::to_string(sub) : "");
+  if (code == 190 || code == 102 || r.status == 401)
+    throw Error(ErrorKind::auth, text, "the token expired or was revoked: crier accounts add " + m_network + " again")
+        .with_code(tag);
+  if (is_permission(code))
+    throw Error(ErrorKind::auth, text,
+                "the token lacks a permission this needs: sign in again granting it (crier accounts add " +
+                    m_network + ")")
+        .with_code(tag);
+  if (is_rate_limit(code) || r.status == 429) {
+    auto wait = rate_limit_wait(r, clock().now()).value_or(minutes{15});
+    throw Error(ErrorKind::rate_limited, text).with_code(tag).with_retry_after(wait);
+  }
+  // The image could not be fetched from its URL (Instagram 9004 / 2207052, Threads alike).
+  if (code == 9004 || sub == 2207052 || sub == 2207003 || sub == 2207020)
+    throw Error(ErrorKind::invalid_input, text,
+                "the network could not fetch the image from the media store's URL: is it public? (crier doctor)")
+        .with_code(tag);
+  // Not ready yet (Instagram: "Media ID is not available", 9007 / 2207027).
+  if (code == 9007 || sub == 2207027) throw Error(ErrorKind::transient, text).with_code(tag);
+  if (code == 1 || code == 2 || r.status >= 500 || str(e, "is_transient") == "true" ||
+      (at(e, "is_transient").is_boolean() && at(e, "is_transient").get<bool>()))
+    throw Error(ErrorKind::transient, text).with_code(tag);
+  if (code == 100 && sub == 33) throw Error(ErrorKind::not_found, text).with_code(tag);
+  if (r.status == 404) throw Error(ErrorKind::not_found, text).with_code(tag);
+  throw Error(ErrorKind::permanent, text).with_code(tag);
+}
+
+std::vector<ContainerState> read_progress(const std::string& progress) {
+  std::vector<ContainerState> out;
+  json j = json::parse(progress, nullptr, false);
+  for (const auto& p : list(j, "parts")) {
+    ContainerState s;
+    for (const auto& c : list(p, "children"))
+      if (c.is_string()) s.children.push_back(c.get<std::string>());
+    s.container = str(p, "container");
+    s.media = str(p, "media");
+    s.url = str(p, "url");
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string write_progress(const std::vector<ContainerState>& parts) {
+  json all = json::array();
+  for (const auto& s : parts)
+    all.push_back({{"children", s.children}, {"container", s.container}, {"media", s.media}, {"url", s.url}});
+  return json{{"parts", all}}.dump();
+}
+
+std::string wait_until_ready(const std::function<std::pair<std::string, std::string>()>& status_of,
+                             milliseconds max_wait, const std::string& what) {
+  auto deadline = steady_clock::now() + max_wait;
+  milliseconds pause{250};
+  for (;;) {
+    auto [status, reason] = status_of();
+    if (status == "FINISHED" || status == "PUBLISHED" || status == "EXPIRED") return status;
+    if (status == "ERROR")
+      throw Error(ErrorKind::invalid_input,
+                  what + ": the network could not make the post" + (reason.empty() ? "" : ": " + reason),
+                  "check the images (type, size, aspect ratio) and that their URLs are public");
+    if (status != "IN_PROGRESS" && !status.empty())
+      spdlog::debug("{}: unknown container status {}", what, status);
+    if (steady_clock::now() + pause > deadline)
+      throw Error(ErrorKind::transient, what + ": the network is still processing the post (" +
+                                            (status.empty() ? "no status" : status) + ")",
+                  "crier publishes it on the next run, without making it again");
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, milliseconds{5000});
+  }
+}
+
+Timestamp parse_graph_time(const std::string& s) {
+  // "2024-01-01T18:20:00+0000": ISO 8601 with an offset lacking its colon.
+  std::string t = s;
+  if (t.size() >= 5 && (t[t.size() - 5] == '+' || t[t.size() - 5] == '-') && t.find(':', t.size() - 5) == std::string::npos)
+    t.insert(t.size() - 2, ":");
+  return parse_iso8601(t).value_or(Timestamp{});
+}
+
+void check_quota(const json& answer, const std::string& usage_key, const std::string& config_key,
+                 const std::string& what, Timestamp) {
+  const json& data = list(answer, "data");
+  const json& row = data.empty() ? answer : data[0];
+  const json& config = at(row, config_key);
+  if (!config.is_object() || !at(row, usage_key).is_number()) return;  // not said: let the network decide
+  int64_t used = count(row, usage_key), total = count(config, "quota_total");
+  int64_t window = count(config, "quota_duration");
+  if (total <= 0 || used < total) return;
+  throw Error(ErrorKind::rate_limited,
+              what + ": " + std::to_string(used) + " of " + std::to_string(total) + " posts in " +
+                  std::to_string(window > 0 ? window / 3600 : 24) + " h are used")
+      .with_code("quota")
+      .with_retry_after(hours{1});
+}
+
+}  // namespace crier::meta
