@@ -20,6 +20,7 @@ struct InboxOptions {
   int limit = 50;
   int64_t id = 0;
   std::string text;
+  bool human_agent = false;
 };
 
 int run_list(const InboxOptions& o, Context& ctx) {
@@ -83,7 +84,7 @@ int run_show(const InboxOptions& o, Context& ctx) {
 int run_reply(const InboxOptions& o, Context& ctx) {
   find_item(ctx, o.id);  // a clear error for an unknown id before reading stdin
   std::string text = read_text_arg(ctx, o.text);
-  ReplyOutcome r = reply_to_item(ctx.engine(), o.id, text);
+  ReplyOutcome r = reply_to_item(ctx.engine(), o.id, text, o.human_agent);
   if (ctx.global().json) {
     auto j = inbox_json(r.item, account_name(ctx, r.item.account_id));
     j["reply"] = {{"remote_id", r.sent.remote_id}, {"url", r.sent.url}};
@@ -131,6 +132,8 @@ void add_inbox(CLI::App& app, const CommandInfo& info, Runner& selected) {
   auto* reply = cmd->add_subcommand("reply", "answer an item: a reply in its thread, or a DM");
   reply->add_option("id", o->id, "inbox item id")->required();
   reply->add_option("text", o->text, "the answer, or - to read it from stdin")->required();
+  reply->add_flag("--human-agent", o->human_agent,
+                  "a person answers a DM after the 24-hour window (Meta's HUMAN_AGENT tag, up to 7 days)");
   reply->callback([o, &selected] { selected = [o](Context& c) { return run_reply(*o, c); }; });
 
   auto* ignore = cmd->add_subcommand("ignore", "mark an item ignored");

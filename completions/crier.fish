@@ -63,6 +63,8 @@ complete -c crier -n "__fish_seen_subcommand_from queue inbox" -l status -x
 complete -c crier -n "__fish_seen_subcommand_from inbox poll" -l kind -x -a "replies comments mentions dms"
 complete -c crier -n "__fish_seen_subcommand_from queue inbox" -l all -d 'include finished items'
 complete -c crier -n "__fish_seen_subcommand_from queue inbox publish" -l limit -x
+complete -c crier -n "__fish_seen_subcommand_from inbox" -l human-agent -d 'a person answers a DM within 7 days'
+
 complete -c crier -n "__fish_seen_subcommand_from publish" -l due -d 'publish what is due'
 complete -c crier -n "__fish_seen_subcommand_from publish" -l concurrency -x -d 'accounts at once'
 complete -c crier -n "__fish_seen_subcommand_from publish" -l watch -d 'keep running'

@@ -8,6 +8,7 @@
 #include "provider/external.hpp"
 #include "provider/provider.hpp"
 #include "providers/bluesky/bluesky_provider.hpp"
+#include "providers/instagram/instagram_provider.hpp"
 #include "providers/mastodon/mastodon_provider.hpp"
 #include "providers/reddit/reddit_provider.hpp"
 #include "providers/sandbox/sandbox_provider.hpp"
@@ -51,6 +52,13 @@ constexpr std::array k_threads_keys{
     ConfigKey{"threads.inbox_days", KeyType::integer, "14", "",
               "replies are read from the conversations of posts this many days old or newer", 1, 365},
 };
+constexpr std::array k_instagram_keys{
+    ConfigKey{"instagram.container_wait_seconds", KeyType::integer, "60", "CRIER_INSTAGRAM_CONTAINER_WAIT",
+              "how long a publish waits for Instagram to finish a container before leaving it for the next run", 1,
+              3600},
+    ConfigKey{"instagram.inbox_days", KeyType::integer, "14", "",
+              "comments are read from posts this many days old or newer", 1, 365},
+};
 constexpr std::array k_providers{
     ProviderInfo{"sandbox", "a local, offline network with simulated followers, for trying crier",
                  &make_sandbox_provider, k_sandbox_keys, "crier accounts add sandbox --handle NAME",
@@ -71,6 +79,12 @@ constexpr std::array k_providers{
                  "Threads (Meta's Graph API): text, images, carousels and thread chains, replies, mentions, insights",
                  &make_threads_provider, k_threads_keys,
                  "crier accounts add threads --secret-stdin < long-lived-token (or the account's token_cmd)"},
+    ProviderInfo{"instagram",
+                 "Instagram business and creator accounts (Graph API): images and carousels, comments, tags, DMs, "
+                 "insights",
+                 &make_instagram_provider, k_instagram_keys,
+                 "crier accounts add instagram --secret-stdin < token (Instagram Login, or a Facebook user token "
+                 "with --handle NAME to pick the linked account)"},
 };
 }  // namespace
 

@@ -1,6 +1,7 @@
 #include "providers/meta/graph.hpp"
 
 #include <algorithm>
+#include <set>
 #include <thread>
 
 #include "error.hpp"
@@ -125,6 +126,98 @@ std::string wait_until_ready(const std::function<std::pair<std::string, std::str
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, milliseconds{5000});
   }
+}
+
+PublishedPart publish_container(const ContainerApi& api, ContainerState& st,
+                                const std::function<ContainerPlan()>& plan, const std::function<void()>& save) {
+  auto ready = [&](const std::string& id) {
+    return wait_until_ready([&] { return api.status(id); }, api.max_wait, api.network);
+  };
+  if (!st.media.empty()) return {st.media, st.url.empty() ? api.permalink(st.media) : st.url};
+  if (!st.container.empty()) {
+    std::string status = ready(st.container);
+    if (status == "PUBLISHED") {  // published by an attempt that never heard the answer
+      auto post = api.find_published();
+      if (!post)
+        throw Error(ErrorKind::transient, api.network + ": the container was published but the post is not listed yet",
+                    "crier looks again on the next run");
+      st.media = post->remote_id;
+      st.url = post->url;
+      save();
+      return *post;
+    }
+    if (status == "EXPIRED") {
+      spdlog::info("{}: container {} expired unpublished; making a new one", api.network, st.container);
+      st = ContainerState{};
+      save();
+    }
+  }
+  if (st.container.empty()) {
+    ContainerPlan p = plan();
+    if (!p.items.empty()) {
+      for (size_t k = st.children.size(); k < p.items.size(); ++k) {
+        std::string id = api.create(p.items[k], api.network + " carousel item");
+        if (id.empty()) throw Error(ErrorKind::transient, api.network + ": a carousel item has no id");
+        st.children.push_back(id);
+        save();
+      }
+      for (const auto& c : st.children) ready(c);
+      std::string ids;
+      for (const auto& c : st.children) ids += (ids.empty() ? "" : ",") + c;
+      p.post.emplace_back("children", ids);
+    }
+    std::string id = api.create(p.post, api.network + " container");
+    if (id.empty()) throw Error(ErrorKind::transient, api.network + ": the container has no id");
+    st.container = id;
+    save();
+  }
+  ready(st.container);
+  std::string id = api.publish(st.container);
+  if (id.empty())
+    throw Error(ErrorKind::transient,
+                api.network + " publish: the answer names no post; whether it was made is unknown");
+  st.media = id;
+  save();
+  st.url = api.permalink(id);
+  save();
+  return {id, st.url};
+}
+
+InboxPage page_after(std::vector<RemoteItem> items, const std::string& cursor) {
+  long long after = cursor.empty() ? 0 : std::atoll(cursor.c_str());
+  std::set<std::string> seen_at_after;
+  if (auto colon = cursor.find(':'); colon != std::string::npos) {
+    std::string ids = cursor.substr(colon + 1);
+    for (size_t a = 0; a <= ids.size();) {
+      size_t b = ids.find(',', a);
+      if (b == std::string::npos) b = ids.size();
+      if (b > a) seen_at_after.insert(ids.substr(a, b - a));
+      a = b + 1;
+    }
+  }
+  std::sort(items.begin(), items.end(), [](const RemoteItem& a, const RemoteItem& b) {
+    return a.created_at != b.created_at ? a.created_at < b.created_at : a.remote_id < b.remote_id;
+  });
+  InboxPage page;
+  long long newest = after;
+  std::set<std::string> at_newest = seen_at_after;
+  for (auto& item : items) {
+    long long t = to_unix(item.created_at);
+    if (t < after || (t == after && seen_at_after.count(item.remote_id))) continue;  // seen before
+    if (page.items.size() > 0 && page.items.back().remote_id == item.remote_id) continue;  // listed twice
+    if (t > newest) {
+      newest = t;
+      at_newest.clear();
+    }
+    at_newest.insert(item.remote_id);
+    page.items.push_back(std::move(item));
+  }
+  if (!page.items.empty()) {
+    std::string ids;
+    for (const auto& id : at_newest) ids += (ids.empty() ? "" : ",") + id;
+    page.next_cursor = std::to_string(newest) + ":" + ids;
+  }
+  return page;
 }
 
 Timestamp parse_graph_time(const std::string& s) {

@@ -63,6 +63,41 @@ std::string write_progress(const std::vector<ContainerState>& parts);
 std::string wait_until_ready(const std::function<std::pair<std::string, std::string>()>& status_of,
                              std::chrono::milliseconds max_wait, const std::string& what);
 
+// How one network makes, checks and publishes containers (Threads and Instagram differ in the
+// paths and the status field, not in the steps).
+struct ContainerApi {
+  std::string network;  // "threads", in messages
+  // POST the fields; the new container's id ("" when the answer names none).
+  std::function<std::string(const FormFields& fields, std::string_view what)> create;
+  // Its status code and, for ERROR, the reason.
+  std::function<std::pair<std::string, std::string>(const std::string& container)> status;
+  // Publishes it; the post's id ("" when the answer names none).
+  std::function<std::string(const std::string& container)> publish;
+  std::function<std::string(const std::string& media)> permalink;  // "" when not known
+  // The post a container marked PUBLISHED made, found among the account's own (nullopt: not listed).
+  std::function<std::optional<PublishedPart>()> find_published;
+  std::chrono::milliseconds max_wait{60000};
+};
+
+// What one post is made of: its own fields, and each carousel item's (none: not a carousel).
+struct ContainerPlan {
+  FormFields post;
+  std::vector<FormFields> items;
+};
+
+// Publishes one post in steps, going on from `st` (what earlier attempts made) and calling
+// `save` after each new id: carousel items, the container, waiting until it is FINISHED, then
+// publishing it. A container from an earlier attempt is published rather than made again; one
+// PUBLISHED already is looked for (find_published); one EXPIRED is made anew. `plan` is asked
+// for only when a container must be made (it may upload images).
+PublishedPart publish_container(const ContainerApi& api, ContainerState& st,
+                                const std::function<ContainerPlan()>& plan, const std::function<void()>& save);
+
+// The items after `cursor`, oldest first, and the cursor that follows them. The cursor is the
+// newest time seen and the ids seen in that second ("T:id,id"): Graph times are whole seconds,
+// so an item that comes later in the same second is not lost, and none is given twice.
+InboxPage page_after(std::vector<RemoteItem> items, const std::string& cursor);
+
 // Graph timestamps: "2024-01-01T18:20:00+0000".
 Timestamp parse_graph_time(const std::string& s);
 

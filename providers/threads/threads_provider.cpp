@@ -192,20 +192,6 @@ class ThreadsProvider final : public Provider {
   InboxPage fetch_inbox(Session& s, InboxStream stream, const std::string& cursor) override {
     fresh_token(s);
     if (stream == InboxStream::dms) throw Error(ErrorKind::unsupported, "Threads has no API for messages");
-    // The cursor is the newest time seen and the ids seen at that second ("T:id,id"): Graph
-    // times are whole seconds, and an item that comes later in the same second is not lost.
-    long long after = cursor.empty() ? 0 : std::atoll(cursor.c_str());
-    std::set<std::string> seen_at_after;
-    if (auto colon = cursor.find(':'); colon != std::string::npos) {
-      std::string ids = cursor.substr(colon + 1);
-      for (size_t a = 0; a <= ids.size();) {
-        size_t b = ids.find(',', a);
-        if (b == std::string::npos) b = ids.size();
-        if (b > a) seen_at_after.insert(ids.substr(a, b - a));
-        a = b + 1;
-      }
-    }
-    InboxPage page;
     std::vector<RemoteItem> items;
     if (stream == InboxStream::mentions) {
       json answer = m_graph.get(api(s, "/" + user_id(s) + "/mentions?fields=id,text,username,timestamp,permalink,root_post,replied_to&limit=50"),
@@ -233,27 +219,7 @@ class ThreadsProvider final : public Provider {
         }
       }
     }
-    std::sort(items.begin(), items.end(), [](const RemoteItem& a, const RemoteItem& b) {
-      return a.created_at != b.created_at ? a.created_at < b.created_at : a.remote_id < b.remote_id;
-    });
-    long long newest = after;
-    std::set<std::string> at_newest = seen_at_after;
-    for (auto& item : items) {
-      long long t = to_unix(item.created_at);
-      if (t < after || (t == after && seen_at_after.count(item.remote_id))) continue;  // seen before
-      if (t > newest) {
-        newest = t;
-        at_newest.clear();
-      }
-      at_newest.insert(item.remote_id);
-      page.items.push_back(std::move(item));
-    }
-    if (!page.items.empty()) {
-      std::string ids;
-      for (const auto& id : at_newest) ids += (ids.empty() ? "" : ",") + id;
-      page.next_cursor = std::to_string(newest) + ":" + ids;
-    }
-    return page;
+    return meta::page_after(std::move(items), cursor);
   }
 
   PublishedPart reply(Session& s, const RemoteItem& to, const std::string& text, const std::string&) override {
@@ -427,77 +393,45 @@ class ThreadsProvider final : public Provider {
     }
   }
 
-  // A container for part i: each image a carousel item (when there are several), then the post.
-  // Every id is kept in the delivery's progress before the next request.
-  std::string make_container(Session& s, const PublishRequest& q, size_t i,
-                             std::vector<meta::ContainerState>& progress, const std::string& reply_to) {
-    const OutgoingPart& part = q.parts[i];
-    meta::ContainerState& st = progress[i];
-    FormFields post;
-    if (part.media.size() > 1) {
-      for (size_t k = st.children.size(); k < part.media.size(); ++k) {
-        const MediaItem& m = part.media[k];
-        FormFields child{{"media_type", "IMAGE"}, {"image_url", media().public_url(m)}, {"is_carousel_item", "true"}};
-        if (!m.alt.empty()) child.emplace_back("alt_text", m.alt);
-        json made = m_graph.post(api(s, "/" + user_id(s) + "/threads"), child, token(s), "threads carousel item");
-        if (str(made, "id").empty()) throw Error(ErrorKind::transient, "threads: a carousel item has no id");
-        st.children.push_back(str(made, "id"));
-        q.save_progress(meta::write_progress(progress));
-      }
-      for (const auto& c : st.children) wait_ready(s, c);
-      std::string ids;
-      for (const auto& c : st.children) ids += (ids.empty() ? "" : ",") + c;
-      post = {{"media_type", "CAROUSEL"}, {"children", ids}};
-    } else if (part.media.size() == 1) {
-      post = {{"media_type", "IMAGE"}, {"image_url", media().public_url(part.media[0])}};
-      if (!part.media[0].alt.empty()) post.emplace_back("alt_text", part.media[0].alt);
-    } else {
-      post = {{"media_type", "TEXT"}};
-    }
-    if (!part.text.empty()) post.emplace_back("text", part.text);
-    if (!reply_to.empty()) post.emplace_back("reply_to_id", reply_to);
-    json made = m_graph.post(api(s, "/" + user_id(s) + "/threads"), post, token(s), "threads container");
-    if (str(made, "id").empty()) throw Error(ErrorKind::transient, "threads: the container has no id");
-    st.container = str(made, "id");
-    q.save_progress(meta::write_progress(progress));
-    return st.container;
-  }
-
+  // Part i as a container (its images carousel items when there are several), published; every
+  // id kept in the delivery's progress before the next request.
   PublishedPart publish_part(Session& s, const PublishRequest& q, size_t i,
                              std::vector<meta::ContainerState>& progress, const std::string& reply_to) {
-    meta::ContainerState& st = progress[i];
-    if (!st.media.empty()) return {st.media, st.url.empty() ? permalink(s, st.media) : st.url};
-    if (!st.container.empty()) {
-      // A container from an earlier attempt: publish that one, unless it is gone stale.
-      std::string status = wait_ready(s, st.container);
-      if (status == "PUBLISHED") {
-        auto post = find_own(s, q, i, reply_to);
-        if (!post)
-          throw Error(ErrorKind::transient, "threads: the container was published but the post is not listed yet",
-                      "crier looks again on the next run");
-        st.media = post->remote_id;
-        st.url = post->url;
-        q.save_progress(meta::write_progress(progress));
-        return *post;
+    const OutgoingPart& part = q.parts[i];
+    meta::ContainerApi c;
+    c.network = "threads";
+    c.max_wait = milliseconds{1000 * m_config.get_int("threads.container_wait_seconds")};
+    c.create = [&](const FormFields& fields, std::string_view what) {
+      return str(m_graph.post(api(s, "/" + user_id(s) + "/threads"), fields, token(s), what), "id");
+    };
+    c.status = [&](const std::string& id) { return container_status(s, id); };
+    c.publish = [&](const std::string& id) {
+      return str(m_graph.post(api(s, "/" + user_id(s) + "/threads_publish"), {{"creation_id", id}}, token(s),
+                              "threads publish"),
+                 "id");
+    };
+    c.permalink = [&](const std::string& id) { return permalink(s, id); };
+    c.find_published = [&] { return find_own(s, q, i, reply_to); };
+    auto plan = [&] {
+      meta::ContainerPlan p;
+      if (part.media.size() > 1) {
+        for (const auto& m : part.media) {
+          FormFields item{{"media_type", "IMAGE"}, {"image_url", media().public_url(m)}, {"is_carousel_item", "true"}};
+          if (!m.alt.empty()) item.emplace_back("alt_text", m.alt);
+          p.items.push_back(item);
+        }
+        p.post = {{"media_type", "CAROUSEL"}};
+      } else if (part.media.size() == 1) {
+        p.post = {{"media_type", "IMAGE"}, {"image_url", media().public_url(part.media[0])}};
+        if (!part.media[0].alt.empty()) p.post.emplace_back("alt_text", part.media[0].alt);
+      } else {
+        p.post = {{"media_type", "TEXT"}};
       }
-      if (status == "EXPIRED") {
-        spdlog::info("threads: container {} expired unpublished; making a new one", st.container);
-        st = meta::ContainerState{};
-        q.save_progress(meta::write_progress(progress));
-      }
-    }
-    if (st.container.empty()) make_container(s, q, i, progress, reply_to);
-    wait_ready(s, st.container);
-    json published = m_graph.post(api(s, "/" + user_id(s) + "/threads_publish"), {{"creation_id", st.container}},
-                                  token(s), "threads publish");
-    std::string id = str(published, "id");
-    if (id.empty())
-      throw Error(ErrorKind::transient, "threads publish: the answer names no post; whether it was made is unknown");
-    st.media = id;
-    q.save_progress(meta::write_progress(progress));
-    st.url = permalink(s, id);
-    q.save_progress(meta::write_progress(progress));
-    return {id, st.url};
+      if (!part.text.empty()) p.post.emplace_back("text", part.text);
+      if (!reply_to.empty()) p.post.emplace_back("reply_to_id", reply_to);
+      return p;
+    };
+    return meta::publish_container(c, progress[i], plan, [&] { q.save_progress(meta::write_progress(progress)); });
   }
 
   // This delivery's part i among the account's own posts (the root) or replies (a later part):

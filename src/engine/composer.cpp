@@ -126,6 +126,9 @@ PostPlan plan_post(Engine& engine, const ComposeRequest& q) {
   for (const auto& account : accounts) {
     Provider& provider = engine.providers.get(account.network);
     TargetPlan t{account, provider.text_rules(account), {}, {}};
+    if (plan.post.media.empty() && t.rules.media_required)
+      throw Error(ErrorKind::invalid_input, account.network + " posts need an image: a text-only post is not possible there",
+                  "add --image FILE (with --alt TEXT), or leave " + account.name() + " out of --to");
     if (!plan.post.media.empty()) {
       if (!provider.capabilities().images)
         throw Error(ErrorKind::invalid_input, account.network + " does not take images",
@@ -137,6 +140,10 @@ PostPlan plan_post(Engine& engine, const ComposeRequest& q) {
       throw Error(ErrorKind::invalid_input, account.network + " cannot post threads",
                   "shorten the text for " + account.name());
     for (size_t i = 0; i < t.parts.size(); ++i) {
+      if (t.rules.check_text) {
+        std::string wrong = t.rules.check_text(t.parts[i]);
+        if (!wrong.empty()) throw Error(ErrorKind::invalid_input, account.name() + ": " + wrong);
+      }
       t.checks.push_back(check_length(t.parts[i], t.rules));
       if (!t.checks.back().fits()) {
         too_long.push_back(account.name() + " (" + (t.parts.size() > 1 ? "part " + std::to_string(i + 1) + ": " : "") +

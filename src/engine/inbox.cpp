@@ -1,5 +1,7 @@
 #include "engine/inbox.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "engine/accounts.hpp"
 #include "hash.hpp"
 #include "log.hpp"
@@ -88,7 +90,7 @@ std::vector<PollResult> poll_inbox(Engine& engine, const PollOptions& options) {
   return results;
 }
 
-ReplyOutcome reply_to_item(Engine& engine, int64_t id, const std::string& text) {
+ReplyOutcome reply_to_item(Engine& engine, int64_t id, const std::string& text, bool human_agent) {
   auto item = engine.store.find_inbox_item(id);
   if (!item)
     throw Error(ErrorKind::not_found, "no inbox item " + std::to_string(id), "see: crier inbox list");
@@ -110,6 +112,12 @@ ReplyOutcome reply_to_item(Engine& engine, int64_t id, const std::string& text) 
   RemoteItem to{item->kind,        item->remote_id, item->thread_id, item->parent_remote_id,
                 item->author,      item->author_name, item->text,    item->url,
                 item->created_at, item->meta};
+  if (human_agent) {
+    auto meta = nlohmann::json::parse(to.meta, nullptr, false);
+    if (!meta.is_object()) meta = nlohmann::json::object();
+    meta["human_agent"] = true;
+    to.meta = meta.dump();
+  }
   // The same answer to the same item is one reply, however often it is retried.
   std::string key = "crier-reply-" + std::to_string(id) + "-" + std::to_string(fnv1a(body) % 1000000007ull);
   ReplyOutcome out{*item, provider.reply(session, to, body, key)};

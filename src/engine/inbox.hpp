@@ -36,6 +36,8 @@ struct ReplyOutcome {
 };
 // Sends `text` as an answer to inbox item `id` (a reply in its thread, or a DM). Checks the
 // text against the network's rules first. Throws Error(not_found) for an unknown id.
-ReplyOutcome reply_to_item(Engine& engine, int64_t id, const std::string& text);
+// `human_agent`: a person answers a DM outside the network's automated window (Meta's
+// HUMAN_AGENT tag, up to 7 days); the provider is told through the item's meta.
+ReplyOutcome reply_to_item(Engine& engine, int64_t id, const std::string& text, bool human_agent = false);
 
 }  // namespace crier

@@ -69,6 +69,14 @@ void check_media(const std::vector<MediaItem>& media, const TextRules& rules,
                             rules.max_images),
                 "remove some --image options, or post them in a thread");
   for (const auto& m : media) {
+    if (m.width > 0 && m.height > 0 && rules.min_aspect > 0 && rules.max_aspect > 0) {
+      double aspect = static_cast<double>(m.width) / m.height;
+      if (aspect < rules.min_aspect - 1e-9 || aspect > rules.max_aspect + 1e-9)
+        throw Error(ErrorKind::invalid_input,
+                    fmt::format("image '{}' is {}x{} (width/height {:.2f}); {} takes {:.2f} to {:.2f}", m.path,
+                                m.width, m.height, aspect, network, rules.min_aspect, rules.max_aspect),
+                    "crop it, e.g. convert IN -gravity center -crop 4:5 OUT.jpg");
+    }
     if (std::find(rules.image_types.begin(), rules.image_types.end(), m.mime) ==
         rules.image_types.end())
       throw Error(ErrorKind::invalid_input,

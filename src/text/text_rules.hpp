@@ -26,6 +26,11 @@ struct TextRules {
   int64_t max_image_bytes = 1'000'000;
   std::vector<std::string> image_types{"image/jpeg", "image/png", "image/gif", "image/webp"};
   bool text_required = true;  // false where a post may be media only
+  bool media_required = false;  // a post must have an image (Instagram)
+  // Width / height an image must lie between (0: any), where the network crops or refuses.
+  double min_aspect = 0, max_aspect = 0;
+  // Rules beyond the length (Instagram's 30 hashtags): what is wrong with `text`, "" when nothing.
+  std::function<std::string(std::string_view text)> check_text = nullptr;
   // How the network will show the text (e.g. long URLs shortened), when it counts that form.
   std::function<std::string(const std::string&)> displayed;
 };

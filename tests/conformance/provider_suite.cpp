@@ -1,6 +1,7 @@
 #include "conformance/provider_suite.hpp"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <set>
 
 #include "error.hpp"
@@ -52,7 +53,18 @@ void run_provider_conformance(ConformanceFixture& f) {
   Session s = session_for(p, connected);
   // A request with what this network needs besides the text: a title where it takes one, the
   // fixture's values for its required options.
+  // A network whose posts need an image (Instagram) gets one with every post, of a type it takes.
+  TextRules rules = p.text_rules(s.account);
+  auto image_of = [&](const std::string& name, size_t bytes) {
+    bool jpeg = std::find(rules.image_types.begin(), rules.image_types.end(), "image/png") == rules.image_types.end();
+    auto path = f.scratch_dir() / (name + (jpeg ? ".jpg" : ".png"));
+    write_file_atomic(path, jpeg ? test_jpeg(bytes, 64, 64) : test_png(bytes, 64, 48));
+    return MediaItem{path.string(), "a test pattern", jpeg ? "image/jpeg" : "image/png", static_cast<int64_t>(bytes),
+                     64, jpeg ? 64 : 48};
+  };
   auto req = [&](const std::string& key, std::vector<OutgoingPart> parts) {
+    if (rules.media_required && !parts.empty() && parts[0].media.empty())
+      parts[0].media.push_back(image_of("needed-" + key, 300 + key.size()));
     PublishRequest q{key, std::move(parts)};
     if (caps.title) q.title = "Conformance " + key;
     q.options = f.required_options();
@@ -134,9 +146,7 @@ void run_provider_conformance(ConformanceFixture& f) {
   }
 
   SECTION("images go with the post, or are refused as unsupported") {
-    auto path = f.scratch_dir() / "conformance.png";
-    write_file_atomic(path, test_png(400, 64, 48));
-    MediaItem m{path.string(), "a test pattern", "image/png", 400, 64, 48};
+    MediaItem m = image_of("conformance", 400);
     PublishRequest q = req("conformance-image", {{"with a picture", {m}}});
     if (caps.images) {
       auto r = p.publish(s, q);

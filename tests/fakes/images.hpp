@@ -37,4 +37,16 @@ inline std::string test_png(size_t size = 100, uint32_t width = 64, uint32_t hei
   return head + png_chunk("IDAT", std::string(filler, '\x01')) + tail;
 }
 
+// A JPEG of width x height whose file is `size` bytes (at least 40): SOI, a baseline frame
+// header, a start of scan, filler for the entropy-coded data, EOI.
+inline std::string test_jpeg(size_t size = 100, uint16_t width = 64, uint16_t height = 48) {
+  auto be = [](uint16_t v) { return std::string{static_cast<char>(v >> 8), static_cast<char>(v & 0xFF)}; };
+  std::string sof = std::string("\xFF\xC0", 2) + be(17) + std::string("\x08", 1) + be(height) + be(width) +
+                    std::string("\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01", 10);
+  std::string sos = std::string("\xFF\xDA", 2) + be(12) + std::string("\x03\x01\x00\x02\x11\x03\x11\x00\x3F\x00", 10);
+  std::string head = std::string("\xFF\xD8", 2) + sof + sos;
+  size_t filler = size > head.size() + 2 ? size - head.size() - 2 : 0;
+  return head + std::string(filler, '\x55') + std::string("\xFF\xD9", 2);
+}
+
 }  // namespace crier::testing

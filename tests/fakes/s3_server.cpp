@@ -14,14 +14,14 @@ namespace crier::testing {
 
 namespace fs = std::filesystem;
 
-S3Server::S3Server() {
+S3Server::S3Server(std::string bucket) : m_bucket(std::move(bucket)) {
   fs::path servers = fs::path(CRIER_TEST_SOURCE_DIR) / "tests/servers";
   if (!fs::exists(servers / "node_modules/s3rver"))
     throw std::runtime_error("s3rver is not installed: run scripts/install-deps.sh (npm ci in tests/servers)");
   fs::path port_file = m_dir.path() / "port";
   fs::create_directories(m_dir.path() / "data");
   m_pid = spawn_detached({"node", (servers / "s3rver.js").string(), "--dir", (m_dir.path() / "data").string(),
-                          "--bucket", k_bucket, "--port-file", port_file.string()});
+                          "--bucket", m_bucket, "--port-file", port_file.string()});
   if (m_pid <= 0) throw std::runtime_error("cannot start node for s3rver");
   for (int i = 0; i < 200 && !fs::exists(port_file); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   std::ifstream in(port_file);
@@ -58,7 +58,7 @@ size_t S3Server::object_count() const {
 }
 
 std::string S3Server::config_toml() const {
-  return std::string("[media]\nstore = \"s3\"\ns3_endpoint = \"") + m_url + "\"\ns3_bucket = \"" + k_bucket +
+  return std::string("[media]\nstore = \"s3\"\ns3_endpoint = \"") + m_url + "\"\ns3_bucket = \"" + m_bucket +
          "\"\ns3_path_style = true\ns3_access_key_id = \"" + k_access_key + "\"\n";
 }
 
