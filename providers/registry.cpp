@@ -8,6 +8,7 @@
 #include "provider/external.hpp"
 #include "provider/provider.hpp"
 #include "providers/bluesky/bluesky_provider.hpp"
+#include "providers/facebook/facebook_provider.hpp"
 #include "providers/instagram/instagram_provider.hpp"
 #include "providers/mastodon/mastodon_provider.hpp"
 #include "providers/reddit/reddit_provider.hpp"
@@ -59,6 +60,10 @@ constexpr std::array k_instagram_keys{
     ConfigKey{"instagram.inbox_days", KeyType::integer, "14", "",
               "comments are read from posts this many days old or newer", 1, 365},
 };
+constexpr std::array k_facebook_keys{
+    ConfigKey{"facebook.inbox_days", KeyType::integer, "14", "",
+              "comments are read from the Page's posts this many days old or newer", 1, 365},
+};
 constexpr std::array k_providers{
     ProviderInfo{"sandbox", "a local, offline network with simulated followers, for trying crier",
                  &make_sandbox_provider, k_sandbox_keys, "crier accounts add sandbox --handle NAME",
@@ -85,6 +90,9 @@ constexpr std::array k_providers{
                  &make_instagram_provider, k_instagram_keys,
                  "crier accounts add instagram --secret-stdin < token (Instagram Login, or a Facebook user token "
                  "with --handle NAME to pick the linked account)"},
+    ProviderInfo{"facebook", "Facebook Pages (Graph API): text, links and photos, comments, Messenger, insights",
+                 &make_facebook_provider, k_facebook_keys,
+                 "crier accounts add facebook --handle PAGE --secret-stdin < user-or-page-token"},
 };
 }  // namespace
 

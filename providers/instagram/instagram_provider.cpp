@@ -39,8 +39,6 @@ constexpr size_t k_max_carousel = 10;
 constexpr auto k_token_life = hours{24 * 60};
 constexpr auto k_refresh_when_left = hours{24 * 45};
 constexpr auto k_warn_when_left = hours{24 * 7};
-constexpr auto k_dm_window = hours{24};
-constexpr auto k_human_agent_window = hours{24 * 7};
 
 const char* k_media_fields = "id,caption,media_type,timestamp,permalink,children{id}";
 
@@ -336,7 +334,9 @@ class InstagramProvider final : public Provider {
 
   PublishedPart reply(Session& s, const RemoteItem& to, const std::string& text, const std::string&) override {
     fresh_token(s);
-    if (to.kind == "dm") return send_dm(s, to, text);
+    if (to.kind == "dm")
+      return meta::send_message(m_graph, api(s, "/" + messaging_node(s) + "/messages"), token(s), to, text,
+                                m_clock.now());
     if (to.kind == "mention")
       throw Error(ErrorKind::unsupported, "Instagram lets an account answer tags only by commenting on that post",
                   "open " + to.url + " and comment there");
@@ -540,39 +540,6 @@ class InstagramProvider final : public Provider {
     item.url = url;
     item.created_at = meta::parse_graph_time(str(c, "timestamp"));
     return item;
-  }
-
-  // A message in its conversation, inside Meta's window: 24 hours after the person's last
-  // message, or 7 days with the HUMAN_AGENT tag when instagram.human_agent says a person answers.
-  PublishedPart send_dm(Session& s, const RemoteItem& to, const std::string& text) {
-    std::string recipient = str(json::parse(to.meta, nullptr, false), "sender_id");
-    if (recipient.empty()) throw Error(ErrorKind::permanent, "instagram: this message has no sender to answer");
-    auto age = m_clock.now() - to.created_at;
-    bool human = at(json::parse(to.meta, nullptr, false), "human_agent") == true;
-    json body = {{"recipient", {{"id", recipient}}}, {"message", {{"text", text}}}};
-    if (age > k_dm_window) {
-      if (!human || age > k_human_agent_window)
-        throw Error(ErrorKind::invalid_input,
-                    "@" + to.author + " wrote " + std::to_string(duration_cast<hours>(age).count()) +
-                        " hours ago: Instagram lets a business answer within 24 hours" +
-                        (human ? " (7 days for a person, with the HUMAN_AGENT tag)" : ""),
-                    human ? "the 7 days are over too: wait for them to write again"
-                          : "a person answering within 7 days: crier inbox reply --human-agent ID TEXT");
-      body["messaging_type"] = "MESSAGE_TAG";
-      body["tag"] = "HUMAN_AGENT";
-    } else {
-      body["messaging_type"] = "RESPONSE";
-    }
-    HttpResponse r = m_graph.send(HttpRequest{"POST",
-                                              api(s, "/" + messaging_node(s) + "/messages"),
-                                              {{"Content-Type", "application/json"}},
-                                              body.dump()},
-                                  token(s), "instagram message");
-    if (r.status < 200 || r.status >= 300) m_graph.fail(r, "instagram message");
-    json sent = RestClient::json_of(r, "instagram message");
-    std::string id = str(sent, "message_id");
-    if (id.empty()) throw Error(ErrorKind::transient, "instagram message: the answer names no message");
-    return {id, to.url};
   }
 
   const Clock& m_clock;

@@ -220,6 +220,37 @@ InboxPage page_after(std::vector<RemoteItem> items, const std::string& cursor) {
   return page;
 }
 
+PublishedPart send_message(Graph& graph, const std::string& url, const std::string& token, const RemoteItem& to,
+                           const std::string& text, Timestamp now) {
+  json meta = json::parse(to.meta, nullptr, false);
+  std::string recipient = str(meta, "sender_id");
+  const std::string& network = graph.network();
+  if (recipient.empty()) throw Error(ErrorKind::permanent, network + ": this message has no sender to answer");
+  auto age = now - to.created_at;
+  bool human = at(meta, "human_agent") == true;
+  json body = {{"recipient", {{"id", recipient}}}, {"message", {{"text", text}}}};
+  if (age > hours{24}) {
+    if (!human || age > hours{24 * 7})
+      throw Error(ErrorKind::invalid_input,
+                  to.author_name + " wrote " + std::to_string(duration_cast<hours>(age).count()) + " hours ago: " +
+                      network + " lets a business answer within 24 hours" +
+                      (human ? " (7 days for a person, with the HUMAN_AGENT tag)" : ""),
+                  human ? "the 7 days are over too: wait for them to write again"
+                        : "a person answering within 7 days: crier inbox reply --human-agent ID TEXT");
+    body["messaging_type"] = "MESSAGE_TAG";
+    body["tag"] = "HUMAN_AGENT";
+  } else {
+    body["messaging_type"] = "RESPONSE";
+  }
+  std::string what = network + " message";
+  HttpResponse r = graph.send(HttpRequest{"POST", url, {{"Content-Type", "application/json"}}, body.dump()}, token, what);
+  if (r.status < 200 || r.status >= 300) graph.fail(r, what);
+  json sent = RestClient::json_of(r, what);
+  std::string id = str(sent, "message_id");
+  if (id.empty()) throw Error(ErrorKind::transient, what + ": the answer names no message");
+  return {id, to.url};
+}
+
 Timestamp parse_graph_time(const std::string& s) {
   // "2024-01-01T18:20:00+0000": ISO 8601 with an offset lacking its colon.
   std::string t = s;

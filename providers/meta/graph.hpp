@@ -98,6 +98,13 @@ PublishedPart publish_container(const ContainerApi& api, ContainerState& st,
 // so an item that comes later in the same second is not lost, and none is given twice.
 InboxPage page_after(std::vector<RemoteItem> items, const std::string& cursor);
 
+// Answers a message through the Messenger platform (Pages and Instagram): POST `url`
+// (".../{page}/messages") to the item's sender (meta "sender_id"), inside Meta's window - 24
+// hours after the person's last message, or 7 days with the HUMAN_AGENT tag when the item's
+// meta says a person answers ("human_agent") - and refused before sending outside it.
+PublishedPart send_message(Graph& graph, const std::string& url, const std::string& token, const RemoteItem& to,
+                           const std::string& text, Timestamp now);
+
 // Graph timestamps: "2024-01-01T18:20:00+0000".
 Timestamp parse_graph_time(const std::string& s);
 
