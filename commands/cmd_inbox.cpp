@@ -21,6 +21,7 @@ struct InboxOptions {
   int64_t id = 0;
   std::string text;
   bool human_agent = false;
+  bool undo = false;
 };
 
 int run_list(const InboxOptions& o, Context& ctx) {
@@ -95,6 +96,16 @@ int run_reply(const InboxOptions& o, Context& ctx) {
   return 0;
 }
 
+int run_hide(const InboxOptions& o, Context& ctx) {
+  InboxItem i = hide_item(ctx.engine(), o.id, !o.undo);
+  if (ctx.global().json)
+    ctx.print_json({{"id", i.id}, {"hidden", !o.undo}, {"status", i.status}});
+  else
+    ctx.info("inbox item " + std::to_string(i.id) + (o.undo ? " is shown again on the network (now read)"
+                                                             : " is hidden on the network (now ignored)"));
+  return 0;
+}
+
 int run_set_status(const InboxOptions& o, Context& ctx, const std::string& status) {
   InboxItem i = find_item(ctx, o.id);
   ctx.store().set_inbox_status(i.id, status);
@@ -135,6 +146,11 @@ void add_inbox(CLI::App& app, const CommandInfo& info, Runner& selected) {
   reply->add_flag("--human-agent", o->human_agent,
                   "a person answers a DM after the 24-hour window (Meta's HUMAN_AGENT tag, up to 7 days)");
   reply->callback([o, &selected] { selected = [o](Context& c) { return run_reply(*o, c); }; });
+
+  auto* hide = cmd->add_subcommand("hide", "hide a comment on our post from others, on its network");
+  hide->add_option("id", o->id, "inbox item id")->required();
+  hide->add_flag("--undo", o->undo, "show it again");
+  hide->callback([o, &selected] { selected = [o](Context& c) { return run_hide(*o, c); }; });
 
   auto* ignore = cmd->add_subcommand("ignore", "mark an item ignored");
   ignore->add_option("id", o->id, "inbox item id")->required();

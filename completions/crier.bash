@@ -46,7 +46,7 @@ _crier() {
     publish) opts="--due --limit --concurrency --watch" ;;
     cron) verbs="show install"; opts="--systemd --poll-every --write" ;;
     poll) opts="--account --kind" ;;
-    inbox) verbs="list show reply ignore done"; opts="--status --kind --account --all --limit --human-agent" ;;
+    inbox) verbs="list show reply hide ignore done"; opts="--status --kind --account --all --limit --human-agent --undo" ;;
     analytics) verbs="summary refresh"; opts="--since" ;;
     providers) verbs="list" ;;
     completion) verbs="bash zsh fish" ;;

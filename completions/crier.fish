@@ -41,7 +41,7 @@ complete -c crier -n "__fish_seen_subcommand_from slots" -a "set list clear"
 complete -c crier -n "__fish_seen_subcommand_from drafts" -a "list show edit rm"
 complete -c crier -n "__fish_seen_subcommand_from templates" -a "list show"
 complete -c crier -n "__fish_seen_subcommand_from cron" -a "show install"
-complete -c crier -n "__fish_seen_subcommand_from inbox" -a "list show reply ignore done"
+complete -c crier -n "__fish_seen_subcommand_from inbox" -a "list show reply hide ignore done"
 complete -c crier -n "__fish_seen_subcommand_from analytics" -a "summary refresh"
 complete -c crier -n "__fish_seen_subcommand_from providers" -a "list"
 complete -c crier -n "__fish_seen_subcommand_from completion" -a "bash zsh fish"
@@ -64,6 +64,7 @@ complete -c crier -n "__fish_seen_subcommand_from inbox poll" -l kind -x -a "rep
 complete -c crier -n "__fish_seen_subcommand_from queue inbox" -l all -d 'include finished items'
 complete -c crier -n "__fish_seen_subcommand_from queue inbox publish" -l limit -x
 complete -c crier -n "__fish_seen_subcommand_from inbox" -l human-agent -d 'a person answers a DM within 7 days'
+complete -c crier -n "__fish_seen_subcommand_from inbox" -l undo -d 'show a hidden comment again'
 
 complete -c crier -n "__fish_seen_subcommand_from publish" -l due -d 'publish what is due'
 complete -c crier -n "__fish_seen_subcommand_from publish" -l concurrency -x -d 'accounts at once'

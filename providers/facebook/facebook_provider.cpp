@@ -57,7 +57,7 @@ class FacebookProvider final : public Provider {
     Capabilities c;
     c.images = true;
     c.inbox_replies = c.inbox_dms = true;  // mentions reach Pages only through webhooks
-    c.reply = c.send_dm = true;
+    c.reply = c.send_dm = c.hide = true;
     c.post_metrics = c.account_metrics = true;
     return c;
   }
@@ -275,6 +275,14 @@ class FacebookProvider final : public Provider {
     std::string id = str(made, "id");
     if (id.empty()) throw Error(ErrorKind::transient, "facebook comment: the answer names no comment");
     return {id, str(made, "permalink_url").empty() ? to.url : str(made, "permalink_url")};
+  }
+
+  void hide(Session& s, const RemoteItem& item, bool hidden) override {
+    remember_secrets_in(s.secret);
+    if (item.kind != "comment" && item.kind != "reply")
+      throw Error(ErrorKind::unsupported, "Facebook hides comments on the Page's posts only, not a " + item.kind);
+    m_graph.post(api(s, "/" + item.remote_id), {{"is_hidden", hidden ? "true" : "false"}}, token(s),
+                 "facebook hide comment");
   }
 
   std::vector<PostStats> post_metrics(Session& s, const std::vector<std::string>& ids) override {

@@ -72,7 +72,7 @@ class InstagramProvider final : public Provider {
     Capabilities c;
     c.images = true;
     c.inbox_replies = c.inbox_mentions = c.inbox_dms = true;
-    c.reply = c.send_dm = true;
+    c.reply = c.send_dm = c.hide = true;
     c.post_metrics = c.account_metrics = true;
     return c;  // no threads, no text-only posts
   }
@@ -348,6 +348,14 @@ class InstagramProvider final : public Provider {
     return {id, to.url};
   }
 
+  void hide(Session& s, const RemoteItem& item, bool hidden) override {
+    fresh_token(s);
+    if (item.kind != "comment" && item.kind != "reply")
+      throw Error(ErrorKind::unsupported, "Instagram hides comments on our posts only, not a " + item.kind);
+    m_graph.post(api(s, "/" + item.remote_id), {{"hide", hidden ? "true" : "false"}}, token(s),
+                 "instagram hide comment");
+  }
+
   std::vector<PostStats> post_metrics(Session& s, const std::vector<std::string>& ids) override {
     fresh_token(s);
     std::vector<PostStats> out;
@@ -479,7 +487,12 @@ class InstagramProvider final : public Provider {
   void check_quota(Session& s) {
     json answer = m_graph.get(api(s, "/" + ig_user(s) + "/content_publishing_limit?fields=quota_usage,config"),
                               token(s), "instagram publishing limit");
-    meta::check_quota(answer, "quota_usage", "config", "instagram publishing quota", m_clock.now());
+    meta::check_quota(answer, "quota_usage", "config", "instagram publishing quota", m_clock.now(), [&](Timestamp start) {
+      return meta::oldest_in(m_graph.get(api(s, "/" + ig_user(s) + "/media?fields=id,timestamp&limit=100&since=" +
+                                                std::to_string(to_unix(start))),
+                                         token(s), "instagram own media"),
+                             "timestamp");
+    });
   }
 
   // Only status_code is reliable (its status text varies).

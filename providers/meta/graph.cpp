@@ -259,8 +259,19 @@ Timestamp parse_graph_time(const std::string& s) {
   return parse_iso8601(t).value_or(Timestamp{});
 }
 
+std::optional<Timestamp> oldest_in(const json& listing, const std::string& key) {
+  std::optional<Timestamp> oldest;
+  for (const auto& p : list(listing, "data")) {
+    Timestamp t = parse_graph_time(str(p, key));
+    if (t == Timestamp{}) continue;
+    if (!oldest || t < *oldest) oldest = t;
+  }
+  return oldest;
+}
+
 void check_quota(const json& answer, const std::string& usage_key, const std::string& config_key,
-                 const std::string& what, Timestamp) {
+                 const std::string& what, Timestamp now,
+                 const std::function<std::optional<Timestamp>(Timestamp start)>& oldest_since) {
   const json& data = list(answer, "data");
   const json& row = data.empty() ? answer : data[0];
   const json& config = at(row, config_key);
@@ -268,11 +279,26 @@ void check_quota(const json& answer, const std::string& usage_key, const std::st
   int64_t used = count(row, usage_key), total = count(config, "quota_total");
   int64_t window = count(config, "quota_duration");
   if (total <= 0 || used < total) return;
+  seconds span{window > 0 ? window : 86400};
+  seconds wait = hours{1};
+  std::string until;
+  if (oldest_since) {
+    std::optional<Timestamp> oldest;
+    try {
+      oldest = oldest_since(now - span);
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::auth) throw;
+    }
+    if (oldest && *oldest + span > now) {
+      wait = std::max<seconds>(seconds{60}, duration_cast<seconds>(*oldest + span - now) + seconds{30});
+      until = "; room again at " + format_utc(now + wait);
+    }
+  }
   throw Error(ErrorKind::rate_limited,
               what + ": " + std::to_string(used) + " of " + std::to_string(total) + " posts in " +
-                  std::to_string(window > 0 ? window / 3600 : 24) + " h are used")
+                  std::to_string(span.count() / 3600) + " h are used" + until)
       .with_code("quota")
-      .with_retry_after(hours{1});
+      .with_retry_after(wait);
 }
 
 }  // namespace crier::meta

@@ -108,9 +108,15 @@ PublishedPart send_message(Graph& graph, const std::string& url, const std::stri
 // Graph timestamps: "2024-01-01T18:20:00+0000".
 Timestamp parse_graph_time(const std::string& s);
 
-// The quota Meta reports (threads_publishing_limit, content_publishing_limit): throws
-// Error(rate_limited) with the time until the oldest post in the window ages out, when used up.
+// The quota Meta reports (threads_publishing_limit, content_publishing_limit): when it is used
+// up, throws Error(rate_limited) with the time until the oldest post in the window ages out
+// (`oldest_since(start)` lists the account's posts since the window's start and returns the
+// oldest one's time; nullopt when it cannot tell: an hour, then).
 void check_quota(const json& answer, const std::string& usage_key, const std::string& config_key,
-                 const std::string& what, Timestamp now);
+                 const std::string& what, Timestamp now,
+                 const std::function<std::optional<Timestamp>(Timestamp start)>& oldest_since = nullptr);
+
+// The oldest time in a listing's "data" under `key` ("timestamp"), for check_quota.
+std::optional<Timestamp> oldest_in(const json& listing, const std::string& key);
 
 }  // namespace crier::meta

@@ -60,7 +60,7 @@ class ThreadsProvider final : public Provider {
     Capabilities c;
     c.images = c.threads = true;
     c.inbox_replies = c.inbox_mentions = true;  // Threads has no DM API
-    c.reply = true;
+    c.reply = c.hide = true;
     c.post_metrics = c.account_metrics = true;
     return c;
   }
@@ -238,6 +238,14 @@ class ThreadsProvider final : public Provider {
     return {id, permalink(s, id)};
   }
 
+  void hide(Session& s, const RemoteItem& item, bool hidden) override {
+    fresh_token(s);
+    if (item.kind != "reply")
+      throw Error(ErrorKind::unsupported, "Threads hides replies to our posts only, not a " + item.kind);
+    m_graph.post(api(s, "/" + item.remote_id + "/manage_reply"), {{"hide", hidden ? "true" : "false"}}, token(s),
+                 "threads hide reply");
+  }
+
   std::vector<PostStats> post_metrics(Session& s, const std::vector<std::string>& ids) override {
     fresh_token(s);
     std::vector<PostStats> out;
@@ -368,8 +376,16 @@ class ThreadsProvider final : public Provider {
   void check_quota(Session& s, bool reply) {
     json answer = m_graph.get(api(s, "/" + user_id(s) + "/threads_publishing_limit?fields=quota_usage,config,reply_quota_usage,reply_config"),
                               token(s), "threads publishing limit");
-    if (reply) meta::check_quota(answer, "reply_quota_usage", "reply_config", "threads reply quota", m_clock.now());
-    else meta::check_quota(answer, "quota_usage", "config", "threads publishing quota", m_clock.now());
+    auto oldest = [&](Timestamp start) {
+      return meta::oldest_in(m_graph.get(api(s, "/" + user_id(s) + (reply ? "/replies" : "/threads") +
+                                                "?fields=id,timestamp&limit=100&since=" + std::to_string(to_unix(start))),
+                                         token(s), "threads own posts"),
+                             "timestamp");
+    };
+    if (reply)
+      meta::check_quota(answer, "reply_quota_usage", "reply_config", "threads reply quota", m_clock.now(), oldest);
+    else
+      meta::check_quota(answer, "quota_usage", "config", "threads publishing quota", m_clock.now(), oldest);
   }
 
   std::pair<std::string, std::string> container_status(Session& s, const std::string& id) {

@@ -90,6 +90,25 @@ std::vector<PollResult> poll_inbox(Engine& engine, const PollOptions& options) {
   return results;
 }
 
+InboxItem hide_item(Engine& engine, int64_t id, bool hidden) {
+  auto item = engine.store.find_inbox_item(id);
+  if (!item) throw Error(ErrorKind::not_found, "no inbox item " + std::to_string(id), "see: crier inbox list");
+  auto account = engine.store.find_account(item->account_id);
+  if (!account) throw Error(ErrorKind::not_found, "the account of inbox item " + std::to_string(id) + " is gone");
+  Provider& provider = engine.providers.get(account->network);
+  if (!provider.capabilities().hide)
+    throw Error(ErrorKind::unsupported, account->network + " has no way to hide a comment through its API",
+                "hide it on " + account->network + " itself: " + item->url);
+  Session session = open_session(engine, *account);
+  RemoteItem it{item->kind, item->remote_id, item->thread_id, item->parent_remote_id, item->author, item->author_name,
+                item->text, item->url,       item->created_at, item->meta};
+  provider.hide(session, it, hidden);
+  std::string status = hidden ? "ignored" : "read";
+  engine.store.set_inbox_status(id, status);
+  item->status = status;
+  return *item;
+}
+
 ReplyOutcome reply_to_item(Engine& engine, int64_t id, const std::string& text, bool human_agent) {
   auto item = engine.store.find_inbox_item(id);
   if (!item)

@@ -36,6 +36,10 @@ struct ReplyOutcome {
 };
 // Sends `text` as an answer to inbox item `id` (a reply in its thread, or a DM). Checks the
 // text against the network's rules first. Throws Error(not_found) for an unknown id.
+// Hides item `id` on its network (a comment or reply on our post), or shows it again, and marks
+// it ignored (shown again: read). Error(unsupported) where the network cannot.
+InboxItem hide_item(Engine& engine, int64_t id, bool hidden);
+
 // `human_agent`: a person answers a DM outside the network's automated window (Meta's
 // HUMAN_AGENT tag, up to 7 days); the provider is told through the item's meta.
 ReplyOutcome reply_to_item(Engine& engine, int64_t id, const std::string& text, bool human_agent = false);

@@ -20,6 +20,7 @@ std::vector<std::string> capability_names(const Capabilities& c) {
   add(c.inbox_dms, "inbox_dms");
   add(c.reply, "reply");
   add(c.send_dm, "send_dm");
+  add(c.hide, "hide");
   add(c.post_metrics, "post_metrics");
   add(c.account_metrics, "account_metrics");
   add(c.native_idempotency, "native_idempotency");
@@ -57,6 +58,7 @@ std::vector<PostStats> Provider::post_metrics(Session&, const std::vector<std::s
   throw unsupported(*this, "post metrics");
 }
 AccountStats Provider::account_metrics(Session&) { throw unsupported(*this, "account metrics"); }
+void Provider::hide(Session&, const RemoteItem&, bool) { throw unsupported(*this, "hiding comments"); }
 
 std::optional<Timestamp> Provider::token_expires_at(const Session&) const { return std::nullopt; }
 

@@ -36,6 +36,7 @@ struct Capabilities {
   bool inbox_dms = false;
   bool reply = false;           // answer an inbox item publicly
   bool send_dm = false;
+  bool hide = false;            // hide a comment or reply on our post from others (moderation)
   bool post_metrics = false;
   bool account_metrics = false;
   bool native_idempotency = false;  // the network itself dedups a repeated publish
@@ -223,6 +224,9 @@ class Provider {
   // Answers `to` (reply in its thread, or a DM in its conversation).
   virtual PublishedPart reply(Session& session, const RemoteItem& to, const std::string& text,
                               const std::string& idempotency_key);
+  // Hides `item` (a comment or reply on one of our posts) from everyone but its author, or
+  // shows it again.
+  virtual void hide(Session& session, const RemoteItem& item, bool hidden);
   virtual std::vector<PostStats> post_metrics(Session& session,
                                               const std::vector<std::string>& remote_ids);
   virtual AccountStats account_metrics(Session& session);

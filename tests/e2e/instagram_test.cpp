@@ -123,6 +123,8 @@ TEST_CASE("instagram: a Page's account, rules before storing, a JPEG through S3,
   REQUIRE(dm > 0);
   CHECK(h.run({"inbox", "reply", std::to_string(comment), "Thank you!"}).exit_code == 0);
   REQUIRE(ig.our_comments().size() == 1);
+  CHECK(h.run({"inbox", "hide", std::to_string(comment)}).exit_code == 0);
+  CHECK(ig.hidden_comments() == 1);
   auto late = h.run({"inbox", "reply", std::to_string(dm), "Yes!"}, std::nullopt,
                     {{"CRIER_NOW", iso_in(std::chrono::hours{48})}});
   CHECK(late.exit_code == 2);

@@ -178,6 +178,18 @@ TEST_CASE("threads: replies to our posts come in and are answered in their conve
   REQUIRE(ours.size() == 2);
   CHECK(ours[1]["text"] == "A CLI for posting.");
   CHECK(ours[1]["replied_to"]["id"] != root);  // to ada's reply, not our post
+  // Ada's reply hidden from others, and shown again; a mention is not ours to hide.
+  std::string ada = reply_item["remote_id"];
+  CHECK(h.run({"inbox", "hide", std::to_string(reply_item["id"].get<int>())}).exit_code == 0);
+  CHECK(threads.hidden().count(ada) == 1);
+  CHECK(h.run({"inbox", "hide", "--undo", std::to_string(reply_item["id"].get<int>())}).exit_code == 0);
+  CHECK(threads.hidden().count(ada) == 0);
+  for (const auto& i : inbox["items"])
+    if (i["kind"] == "mention") {
+      auto refused = h.run({"inbox", "hide", std::to_string(i["id"].get<int>())});
+      CHECK(refused.exit_code != 0);
+      CHECK_THAT(refused.err, Catch::Contains("replies to our posts only"));
+    }
   // Nothing new: a second poll adds nothing.
   REQUIRE(h.run({"poll"}).exit_code == 0);
   CHECK(h.json({"inbox", "list", "--all"})["items"].size() == 2);

@@ -354,6 +354,18 @@ void FacebookFake::routes() {
                                           {"id", id + "/insights/post_impressions/lifetime"}}})}});
   });
 
+  s.Post(v + R"(/(\d+_\d+))", [this, fail](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard l(m_mutex);
+    if (!authorized(req, res)) return;
+    for (auto& c : m_comments)
+      if (c["id"] == req.matches[1]) {
+        c["hidden"] = param(req, "is_hidden") == "true";
+        send(res, json{{"success", true}});
+        return;
+      }
+    fail(res, "Unsupported post request.", 100, 33);
+  });
+
   s.Get(v + R"(/(\d+(_\d+)?))", [this, fail, view_of](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard l(m_mutex);
     if (!authorized(req, res)) return;

@@ -463,6 +463,18 @@ void InstagramFake::routes() {
     send(res, json{{"data", data}});
   });
 
+  s.Post(v + R"(/(\d+))", [this, fail](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard l(m_mutex);
+    if (!authorized(req, res)) return;
+    for (auto& c : m_comments)
+      if (c["id"] == req.matches[1]) {
+        c["hidden"] = param(req, "hide") == "true";
+        send(res, json{{"success", true}});
+        return;
+      }
+    fail(res, "Unsupported post request.", 100, 33);
+  });
+
   s.Get(v + R"(/(\d+))", [this, fail](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard l(m_mutex);
     if (!authorized(req, res)) return;

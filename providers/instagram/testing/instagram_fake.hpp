@@ -69,6 +69,12 @@ class InstagramFake {
   std::vector<nlohmann::json> our_media();       // published, oldest first
   std::vector<nlohmann::json> our_comments();    // our replies to comments
   std::vector<nlohmann::json> our_messages();    // our DMs, with their tag
+  size_t hidden_comments() {
+    std::lock_guard l(m_mutex);
+    size_t n = 0;
+    for (const auto& c : m_comments) n += c.value("hidden", false) ? 1 : 0;
+    return n;
+  }
   size_t containers_made() {
     std::lock_guard l(m_mutex);
     return m_containers.size();

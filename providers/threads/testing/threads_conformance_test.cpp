@@ -225,16 +225,20 @@ TEST_CASE("threads: containers, images by URL, and never a second post", "[confo
     CHECK_FALSE(p.reconcile(s, with_image));
   }
 
-  SECTION("a used-up quota is a wait, before anything is made") {
+  SECTION("a used-up quota is a wait until the oldest post of the window ages out, before anything is made") {
     f.m_fake.set_quota_used(250);
+    f.m_fake.add_own_post("the oldest of the day", 20 * 3600);
+    f.m_fake.add_own_post("a later one", 3600);
     auto q = request("quota", {{"too many", {}}}, progress);
     try {
       p.publish(s, q);
       FAIL("expected a rate limit");
     } catch (const Error& e) {
       CHECK(e.kind() == ErrorKind::rate_limited);
-      CHECK(e.retry_after().has_value());
-      CHECK_THAT(e.what(), Catch::Contains("250 of 250"));
+      REQUIRE(e.retry_after().has_value());
+      CHECK(e.retry_after()->count() > 4 * 3600 - 120);
+      CHECK(e.retry_after()->count() < 4 * 3600 + 120);
+      CHECK_THAT(e.what(), Catch::Contains("250 of 250") && Catch::Contains("room again at"));
     }
     CHECK(f.m_fake.containers_made() == 0);
   }
