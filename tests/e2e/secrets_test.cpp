@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <sqlite3.h>
 
@@ -11,6 +12,11 @@
 #include "fakes/loopback_server.hpp"
 #include "providers/mastodon/testing/mastodon_fake.hpp"
 #include "providers/reddit/testing/reddit_fake.hpp"
+#include "providers/threads/testing/threads_fake.hpp"
+#include "providers/instagram/testing/instagram_fake.hpp"
+#include "providers/facebook/testing/facebook_fake.hpp"
+#include "fakes/images.hpp"
+#include "fakes/s3_server.hpp"
 #include "fakes/temp_home.hpp"
 #include "paths.hpp"
 
@@ -227,5 +233,80 @@ TEST_CASE("secrets: Reddit's client secret, password and tokens, echoed back, ne
     if (!e.is_regular_file() || e.path().filename().string().rfind("crier.db", 0) == 0) continue;
     INFO(e.path().string());
     CHECK(leaked(e.path().string(), read_file(e.path())) == "");
+  }
+}
+
+TEST_CASE("secrets: Meta tokens (user, Page, Instagram, Threads, refreshed) and the S3 key never leave crier",
+          "[e2e][secrets][meta]") {
+  // Every token these fakes hand out or take starts with one of these.
+  const std::vector<std::string> canaries{"THQVJfake-long-lived-token", "IGAAfake-instagram-login-token",
+                                          "EAAfake-fb-user-token", "EAAfake-page-token-", "EAAfake-facebook-user-token",
+                                          "canary-s3-secret-2c9d41"};
+  auto leak = [&](const std::string& where, const std::string& text) -> std::string {
+    for (const auto& c : canaries)
+      if (text.find(c) != std::string::npos) return where + " holds " + c;
+    return "";
+  };
+  S3Server s3;
+  ThreadsFake threads;
+  InstagramFake ig;
+  FacebookFake fb;
+  threads.echo_secrets = ig.echo_secrets = fb.echo_secrets = true;
+  CrierHome h(CRIER_BINARY);
+  h.env["AWS_SECRET_ACCESS_KEY"] = "canary-s3-secret-2c9d41";  // s3rver takes any secret
+  std::vector<std::pair<std::string, ProcessResult>> runs;
+  auto run = [&](std::vector<std::string> args, std::optional<std::string> in = std::nullopt) {
+    for (bool verbose : {false, true}) {
+      std::vector<std::string> a = args;
+      if (verbose) a.insert(a.begin(), "-vv");
+      std::string name;
+      for (const auto& w : a) name += w + " ";
+      runs.emplace_back(name, h.run(a, in));
+      if (args[0] == "accounts" && args.size() > 1 && args[1] == "add") break;
+    }
+  };
+  run({"init"});
+  {
+    std::ofstream cfg(h.config_file(), std::ios::app);
+    cfg << "\n" << s3.config_toml();
+  }
+  run({"config", "set", "publish.backoff_seconds", "0"});
+  run({"accounts", "add", "threads", "--server", threads.url(), "--secret-stdin"}, "THQVJfake-long-lived-token-wrong\n");
+  run({"accounts", "add", "threads", "--server", threads.url(), "--secret-stdin", "--alias", "th"}, threads.token() + "\n");
+  run({"accounts", "add", "instagram", "--server", ig.url(), "--secret-stdin", "--alias", "ig"}, ig.ig_token() + "\n");
+  run({"accounts", "add", "facebook", "--server", fb.url(), "--secret-stdin", "--alias", "fb"},
+      std::string(FacebookFake::k_user_token) + "\n");
+  write_file_atomic(h.home() / "a.jpg", test_jpeg(700, 1080, 1080));
+  run({"post", "canary post", "--to", "th,ig,fb", "--image", (h.home() / "a.jpg").string(), "--alt", "a test"});
+  threads.add_mention("mallory", "is your token " + threads.token() + "?");
+  ig.add_dm("mallory", "is it " + ig.ig_token() + "?");
+  fb.add_message("Mallory", "or " + fb.page_token() + "?");
+  run({"poll"});
+  run({"inbox", "list", "--json"});
+  run({"analytics", "refresh"});
+  run({"accounts", "check"});
+  run({"doctor"});
+  run({"doctor", "--json"});
+  run({"queue", "list", "--all", "--json"});
+  run({"config", "get", "--all"});
+  threads.revoke();  // refused: the fake quotes the token
+  run({"accounts", "check", "th"});
+  run({"post", "after revoking", "--to", "th"});
+  bool posted = false;
+  for (const auto& [name, r] : runs) {
+    INFO(name << "\nstdout: " << r.out << "\nstderr: " << r.err);
+    CHECK(leak("stdout", r.out) == "");
+    CHECK(leak("stderr", r.err) == "");
+    if (name.rfind("post canary post", 0) == 0 && r.exit_code == 0) posted = true;
+  }
+  CHECK(posted);
+  CHECK(threads.our_posts().size() == 2);  // the post ran twice: plain and -vv
+  CHECK(ig.our_media().size() == 2);
+  CHECK(fb.posts().size() == 2);
+  CHECK(leak("the database", non_secret_tables(h.db_file())) == "");
+  for (const auto& e : fs::recursive_directory_iterator(h.home())) {
+    if (!e.is_regular_file() || e.path().filename().string().rfind("crier.db", 0) == 0) continue;
+    INFO(e.path().string());
+    CHECK(leak(e.path().string(), read_file(e.path())) == "");
   }
 }

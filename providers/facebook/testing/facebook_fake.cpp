@@ -60,7 +60,7 @@ bool FacebookFake::authorized(const httplib::Request& req, httplib::Response& re
   std::string token = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : param(req, "access_token");
   if (token == page_token() || (user_ok && token == k_user_token)) return true;
   json e = m_error;
-  e["error"]["message"] = "Invalid OAuth access token - Cannot parse access token";
+  e["error"]["message"] = "Invalid OAuth access token - Cannot parse access token " + (echo_secrets ? token : "");
   e["error"]["code"] = 190;
   send(res, e, 400);
   return false;
@@ -132,6 +132,10 @@ std::vector<json> FacebookFake::our_messages() {
 
 void FacebookFake::routes() {
   auto& s = m_server.server();
+  m_server.set_pre_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (echo_secrets) res.set_header("X-Debug-Authorization", req.get_header_value("Authorization"));
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   const std::string v = R"(/v\d+\.\d+)";
   auto fail = [this](httplib::Response& res, const std::string& message, int code, int sub, int status = 400) {
     json e = m_error;

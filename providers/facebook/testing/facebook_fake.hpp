@@ -24,6 +24,9 @@ class FacebookFake {
   static constexpr const char* k_page_name = "AAAAAAAAA";  // the recorded Page's
   FacebookFake();
   const std::string& url() const { return m_url; }
+  // A server that talks too much: every answer carries the request's token in a header, and a
+  // refused token is quoted in the error's message.
+  bool echo_secrets = false;
   std::string page_token() const { return std::string("EAAfake-page-token-") + k_page_id; }
 
   void lose_next_post() {

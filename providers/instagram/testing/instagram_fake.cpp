@@ -77,7 +77,7 @@ bool InstagramFake::authorized(const httplib::Request& req, httplib::Response& r
   if (!token.empty() && (token == m_ig_token || token == k_page_token || (user_token_ok && token == k_user_token)))
     return true;
   json e = m_error;
-  e["error"]["message"] = "Invalid OAuth access token - Cannot parse access token";
+  e["error"]["message"] = "Invalid OAuth access token - Cannot parse access token " + (echo_secrets ? token : "");
   e["error"]["code"] = 190;
   send(res, e, 400);
   return false;
@@ -183,6 +183,10 @@ std::vector<json> InstagramFake::our_messages() {
 
 void InstagramFake::routes() {
   auto& s = m_server.server();
+  m_server.set_pre_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (echo_secrets) res.set_header("X-Debug-Authorization", req.get_header_value("Authorization"));
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   const std::string v = R"(/v\d+\.\d+)";
   auto fail = [this](httplib::Response& res, const std::string& message, int code, int sub, int status = 400) {
     json e = m_error;

@@ -28,6 +28,9 @@ class InstagramFake {
   static constexpr const char* k_page_token = "EAAfake-page-token-123";
   InstagramFake();
   const std::string& url() const { return m_url; }
+  // A server that talks too much: every answer carries the request's token in a header, and a
+  // refused token is quoted in the error's message.
+  bool echo_secrets = false;
 
   // A second Page with another linked account (@crier_other): connecting must pick one.
   void link_second_account() {

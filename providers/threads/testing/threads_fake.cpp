@@ -70,7 +70,8 @@ bool ThreadsFake::authorized(const httplib::Request& req, httplib::Response& res
   if (token == m_token && !token.empty()) return true;
   send(res,
        json{{"error",
-             {{"message", "Error validating access token: Session has expired or the token is invalid."},
+             {{"message", "Error validating access token " + (echo_secrets ? token : std::string()) +
+                              ": Session has expired or the token is invalid."},
               {"type", "OAuthException"},
               {"code", 190},
               {"fbtrace_id", "AbCdEfFake"}}}},
@@ -177,6 +178,10 @@ std::vector<json> ThreadsFake::our_posts() {
 
 void ThreadsFake::routes() {
   auto& s = m_server.server();
+  m_server.set_pre_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (echo_secrets) res.set_header("X-Debug-Authorization", req.get_header_value("Authorization"));
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   const std::string v = "/v1.0";
 
   s.Get(v + "/me", [this](const httplib::Request& req, httplib::Response& res) {

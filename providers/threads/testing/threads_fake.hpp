@@ -26,6 +26,9 @@ class ThreadsFake {
   static constexpr const char* k_token = "THQVJfake-long-lived-token-1";
   ThreadsFake();
   const std::string& url() const { return m_url; }
+  // A server that talks too much: every answer carries the request's token in a header, and a
+  // refused token is quoted in the error's message.
+  bool echo_secrets = false;
 
   // Tokens: the one it accepts now. refresh_access_token swaps it for a new one (when allowed:
   // a real token must be a day old first); revoke() makes it invalid (code 190).
