@@ -47,6 +47,12 @@ constexpr std::array k_reddit_options{
     PostOption{"spoiler", PostOption::Type::boolean, false, "mark the post a spoiler (true or false)"},
 };
 constexpr std::array k_threads_keys{
+    ConfigKey{"threads.app_id", KeyType::string, "", "CRIER_THREADS_APP_ID",
+              "your Meta app's id, for signing in with the browser (accounts add threads without a token)"},
+    ConfigKey{"threads.app_secret_cmd", KeyType::string, "", "",
+              "command that prints your Meta app's secret (needed with threads.app_id)"},
+    ConfigKey{"threads.redirect_port", KeyType::integer, "65010", "",
+              "loopback port of the redirect URI registered with the app, http://127.0.0.1:PORT/callback", 1024, 65535},
     ConfigKey{"threads.container_wait_seconds", KeyType::integer, "60", "CRIER_THREADS_CONTAINER_WAIT",
               "how long a publish waits for Threads to finish a container before leaving it for the next run", 1,
               3600},
@@ -54,6 +60,12 @@ constexpr std::array k_threads_keys{
               "replies are read from the conversations of posts this many days old or newer", 1, 365},
 };
 constexpr std::array k_instagram_keys{
+    ConfigKey{"instagram.app_id", KeyType::string, "", "CRIER_INSTAGRAM_APP_ID",
+              "your Meta app's id, for signing in with the browser (accounts add instagram without a token)"},
+    ConfigKey{"instagram.app_secret_cmd", KeyType::string, "", "",
+              "command that prints your Meta app's secret (needed with instagram.app_id)"},
+    ConfigKey{"instagram.redirect_port", KeyType::integer, "65010", "",
+              "loopback port of the redirect URI registered with the app, http://127.0.0.1:PORT/callback", 1024, 65535},
     ConfigKey{"instagram.container_wait_seconds", KeyType::integer, "60", "CRIER_INSTAGRAM_CONTAINER_WAIT",
               "how long a publish waits for Instagram to finish a container before leaving it for the next run", 1,
               3600},
@@ -61,6 +73,12 @@ constexpr std::array k_instagram_keys{
               "comments are read from posts this many days old or newer", 1, 365},
 };
 constexpr std::array k_facebook_keys{
+    ConfigKey{"facebook.app_id", KeyType::string, "", "CRIER_FACEBOOK_APP_ID",
+              "your Meta app's id, for signing in with the browser (accounts add facebook without a token)"},
+    ConfigKey{"facebook.app_secret_cmd", KeyType::string, "", "",
+              "command that prints your Meta app's secret (needed with facebook.app_id)"},
+    ConfigKey{"facebook.redirect_port", KeyType::integer, "65010", "",
+              "loopback port of the redirect URI registered with the app, http://127.0.0.1:PORT/callback", 1024, 65535},
     ConfigKey{"facebook.inbox_days", KeyType::integer, "14", "",
               "comments are read from the Page's posts this many days old or newer", 1, 365},
 };

@@ -79,6 +79,13 @@ class FacebookProvider final : public Provider {
     std::string token = trim_whitespace(q.secret);
     json given = json::parse(token, nullptr, false);
     if (given.is_object()) token = str(given, "access_token");
+    if (token.empty() && q.sign_in) {
+      if (auto app = meta::meta_app(m_config, "facebook"))
+        token = meta::facebook_login(m_graph, q.server, *app, *q.sign_in,
+                                     "pages_show_list,pages_manage_posts,pages_read_engagement,pages_manage_engagement,"
+                                     "pages_read_user_content,pages_messaging")
+                    .token;
+    }
     if (token.empty() && q.ask_secret) token = trim_whitespace(q.ask_secret("Facebook access token (not shown): "));
     if (token.empty())
       throw Error(ErrorKind::usage, "Facebook needs an access token",

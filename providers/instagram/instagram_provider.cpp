@@ -106,6 +106,14 @@ class InstagramProvider final : public Provider {
     std::string token = trim_whitespace(q.secret);
     json given = json::parse(token, nullptr, false);
     if (given.is_object()) token = str(given, "access_token");
+    if (token.empty() && q.sign_in) {
+      if (auto app = meta::meta_app(m_config, "instagram"))  // Facebook Login, through a Page
+        token = meta::facebook_login(m_graph, q.server, *app, *q.sign_in,
+                                     "instagram_basic,instagram_content_publish,instagram_manage_comments,"
+                                     "instagram_manage_messages,pages_show_list,pages_read_engagement,"
+                                     "pages_manage_metadata,business_management")
+                    .token;
+    }
     if (token.empty() && q.ask_secret) token = trim_whitespace(q.ask_secret("Instagram access token (not shown): "));
     if (token.empty())
       throw Error(ErrorKind::usage, "Instagram needs an access token",

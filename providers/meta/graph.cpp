@@ -7,7 +7,10 @@
 #include "error.hpp"
 #include "log.hpp"
 #include "provider/json_read.hpp"
+#include "config/config.hpp"
+#include "process.hpp"
 #include "redact.hpp"
+#include "text/text_rules.hpp"
 
 namespace crier::meta {
 
@@ -29,7 +32,7 @@ bool is_permission(int64_t code) { return code == 10 || (code >= 200 && code <= 
 
 HttpResponse Graph::send(HttpRequest q, const std::string& token, std::string_view what) {
   remember_secret(token);
-  q.headers.emplace_back("Authorization", "Bearer " + token);
+  if (!token.empty()) q.headers.emplace_back("Authorization", "Bearer " + token);
   return m_rest.send_any(q, what);
 }
 
@@ -249,6 +252,114 @@ PublishedPart send_message(Graph& graph, const std::string& url, const std::stri
   std::string id = str(sent, "message_id");
   if (id.empty()) throw Error(ErrorKind::transient, what + ": the answer names no message");
   return {id, to.url};
+}
+
+std::optional<MetaApp> meta_app(const Config& config, const std::string& network) {
+  MetaApp app;
+  app.id = config.get(network + ".app_id");
+  if (app.id.empty()) return std::nullopt;
+  std::string cmd = config.get(network + ".app_secret_cmd");
+  if (cmd.empty())
+    throw Error(ErrorKind::config, network + ".app_id is set but " + network + ".app_secret_cmd is not",
+                "crier config set " + network + ".app_secret_cmd 'pass show meta/app-secret' (a command that prints "
+                "your app's secret)");
+  app.secret = secret_from_command(network + ".app_secret_cmd", cmd, seconds{config.get_int("general.command_timeout_seconds")});
+  app.redirect_port = static_cast<int>(config.get_int(network + ".redirect_port"));
+  return app;
+}
+
+namespace {
+
+std::string code_from(const MetaApp& app, BrowserSignIn& b, const std::string& authorize, const std::string& scopes,
+                      std::string& redirect) {
+  b.use_port(app.redirect_port);
+  redirect = b.redirect_uri();
+  if (redirect.rfind("http://127.0.0.1:", 0) != 0 && redirect.rfind("http://localhost:", 0) != 0)
+    throw Error(ErrorKind::usage, "Meta takes only the redirect URI registered with the app",
+                "drop --paste-code: crier listens on it, and you can still paste the address the browser ends on");
+  std::string url = authorize + "?" +
+                    form_encode({{"client_id", app.id},
+                                 {"redirect_uri", redirect},
+                                 {"state", b.state()},
+                                 {"scope", scopes},
+                                 {"response_type", "code"}});
+  std::string code = trim_whitespace(b.code_for(url));
+  if (code.empty()) throw Error(ErrorKind::auth, "no authorization code given");
+  // Meta may add "#_" to the code in the redirect.
+  if (code.size() > 2 && code.compare(code.size() - 2, 2, "#_") == 0) code.resize(code.size() - 2);
+  return code;
+}
+
+json token_answer(Graph& graph, HttpRequest q, const std::string& what) {
+  HttpResponse r = graph.send(std::move(q), "", what);
+  if (r.status < 200 || r.status >= 300) {
+    try {
+      graph.fail(r, what);
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::permanent || e.kind() == ErrorKind::not_found)
+        throw Error(ErrorKind::auth, e.what(), "sign in again: crier accounts add " + graph.network());
+      throw;
+    }
+  }
+  json t = RestClient::json_of(r, what);
+  if (str(t, "access_token").empty()) throw Error(ErrorKind::auth, what + ": the answer holds no token");
+  remember_secret(str(t, "access_token"));
+  return t;
+}
+
+}  // namespace
+
+SignedIn facebook_login(Graph& graph, const std::string& server, const MetaApp& app, BrowserSignIn& b,
+                        const std::string& scopes) {
+  remember_secret(app.secret);
+  std::string dialog = server.empty() ? "https://www.facebook.com/v21.0/dialog/oauth" : server + "/v21.0/dialog/oauth";
+  std::string api = (server.empty() ? std::string("https://graph.facebook.com") : server) + "/v21.0/oauth/access_token";
+  std::string redirect;
+  std::string code = code_from(app, b, dialog, scopes, redirect);
+  json short_lived = token_answer(
+      graph,
+      HttpRequest{"GET",
+                  api + "?" + form_encode({{"client_id", app.id}, {"redirect_uri", redirect},
+                                           {"client_secret", app.secret}, {"code", code}}),
+                  {}, ""},
+      graph.network() + " sign-in");
+  json long_lived = token_answer(
+      graph,
+      HttpRequest{"GET",
+                  api + "?" + form_encode({{"grant_type", "fb_exchange_token"}, {"client_id", app.id},
+                                           {"client_secret", app.secret},
+                                           {"fb_exchange_token", str(short_lived, "access_token")}}),
+                  {}, ""},
+      graph.network() + " long-lived token");
+  return {str(long_lived, "access_token"), count(long_lived, "expires_in")};
+}
+
+SignedIn threads_login(Graph& graph, const std::string& server, const MetaApp& app, BrowserSignIn& b,
+                       const std::string& scopes) {
+  remember_secret(app.secret);
+  std::string authorize = server.empty() ? "https://threads.net/oauth/authorize" : server + "/oauth/authorize";
+  std::string api = server.empty() ? "https://graph.threads.net" : server;
+  std::string redirect;
+  std::string code = code_from(app, b, authorize, scopes, redirect);
+  json short_lived = token_answer(graph,
+                                  HttpRequest{"POST",
+                                              api + "/oauth/access_token",
+                                              {{"Content-Type", "application/x-www-form-urlencoded"}},
+                                              form_encode({{"client_id", app.id},
+                                                           {"client_secret", app.secret},
+                                                           {"grant_type", "authorization_code"},
+                                                           {"redirect_uri", redirect},
+                                                           {"code", code}})},
+                                  "threads sign-in");
+  json long_lived = token_answer(
+      graph,
+      HttpRequest{"GET",
+                  api + "/access_token?" + form_encode({{"grant_type", "th_exchange_token"},
+                                                        {"client_secret", app.secret},
+                                                        {"access_token", str(short_lived, "access_token")}}),
+                  {}, ""},
+      "threads long-lived token");
+  return {str(long_lived, "access_token"), count(long_lived, "expires_in")};
 }
 
 Timestamp parse_graph_time(const std::string& s) {

@@ -16,6 +16,10 @@
 #include "http/transport.hpp"
 #include "provider/provider.hpp"
 
+namespace crier {
+class Config;
+}
+
 namespace crier::meta {
 
 using nlohmann::json;
@@ -104,6 +108,29 @@ InboxPage page_after(std::vector<RemoteItem> items, const std::string& cursor);
 // meta says a person answers ("human_agent") - and refused before sending outside it.
 PublishedPart send_message(Graph& graph, const std::string& url, const std::string& token, const RemoteItem& to,
                            const std::string& text, Timestamp now);
+
+// The user's own Meta app, for signing in with the browser: NETWORK.app_id, the secret printed
+// by NETWORK.app_secret_cmd (run only when needed) and the loopback port of the redirect URI
+// registered with the app (NETWORK.redirect_port). nullopt when NETWORK.app_id is not set.
+struct MetaApp {
+  std::string id;
+  std::string secret;
+  int redirect_port = 0;
+};
+std::optional<MetaApp> meta_app(const Config& config, const std::string& network);
+
+// A long-lived token from signing in with the browser, and how long it lives (0: not said).
+struct SignedIn {
+  std::string token;
+  long long expires_in = 0;
+};
+// Facebook Login (Pages, and Instagram through a Page): the dialog, the code exchanged for a
+// user token, that exchanged for a long-lived one (fb_exchange_token). `server` "" is Meta's.
+SignedIn facebook_login(Graph& graph, const std::string& server, const MetaApp& app, BrowserSignIn& sign_in,
+                        const std::string& scopes);
+// Threads: its own authorization page, token endpoint and th_exchange_token.
+SignedIn threads_login(Graph& graph, const std::string& server, const MetaApp& app, BrowserSignIn& sign_in,
+                       const std::string& scopes);
 
 // Graph timestamps: "2024-01-01T18:20:00+0000".
 Timestamp parse_graph_time(const std::string& s);

@@ -82,6 +82,16 @@ class ThreadsProvider final : public Provider {
     std::string token = trim_whitespace(q.secret);
     json given = json::parse(token, nullptr, false);
     if (given.is_object()) token = str(given, "access_token");
+    long long life = 0;
+    if (token.empty() && q.sign_in) {
+      if (auto app = meta::meta_app(m_config, "threads")) {
+        meta::SignedIn in = meta::threads_login(m_graph, q.server, *app, *q.sign_in,
+                                                "threads_basic,threads_content_publish,threads_manage_replies,"
+                                                "threads_read_replies,threads_manage_insights,threads_manage_mentions");
+        token = in.token;
+        life = in.expires_in > 0 ? in.expires_in : duration_cast<seconds>(k_token_life).count();
+      }
+    }
     if (token.empty() && q.ask_secret) token = trim_whitespace(q.ask_secret("Threads access token (not shown): "));
     if (token.empty())
       throw Error(ErrorKind::usage, "Threads needs an access token",
@@ -97,9 +107,15 @@ class ThreadsProvider final : public Provider {
     Session s;
     s.account.server = server;
     s.secret = json{{"access_token", token}, {"user_id", id}}.dump();
-    // Learn when the token expires: a refresh says (and makes it good for 60 days from now). A
-    // token made less than a day ago cannot be refreshed yet: then it is taken as made now.
-    try {
+    // Learn when the token expires: the sign-in says; else a refresh does (and makes it good for
+    // 60 days from now). A token made less than a day ago cannot be refreshed yet: then it is
+    // taken as made now.
+    if (life > 0) {
+      json sec = json::parse(s.secret);
+      sec["issued_at"] = to_unix(m_clock.now());
+      sec["expires_at"] = to_unix(m_clock.now()) + life;
+      s.secret = sec.dump();
+    } else try {
       refresh(s);
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::rate_limited || e.kind() == ErrorKind::network) throw;

@@ -1,6 +1,10 @@
 // End to end against a loopback Graph API for Pages: connect with a user token (the Page's token
 // is kept), post text and a photo, die between post and record, answer a comment and a message.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
@@ -11,6 +15,7 @@
 #include "fakes/temp_home.hpp"
 #include "paths.hpp"
 #include "providers/facebook/testing/facebook_fake.hpp"
+#include "providers/threads/testing/threads_fake.hpp"
 
 using namespace crier;
 using namespace crier::testing;
@@ -72,4 +77,60 @@ TEST_CASE("facebook: a Page's posts with a photo, killed between post and record
   CHECK(fb.our_messages().empty());
   CHECK(h.run({"inbox", "reply", std::to_string(dm), "Yes, behind the shop."}).exit_code == 0);
   CHECK(fb.our_messages().size() == 1);
+}
+
+namespace {
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+}  // namespace
+
+TEST_CASE("meta: signing in with the browser through the user's own app, for a Page and for Threads",
+          "[e2e][facebook][threads][auth]") {
+  FacebookFake fb;
+  ThreadsFake threads;
+  CrierHome h(CRIER_BINARY);
+  REQUIRE(h.run({"init"}).exit_code == 0);
+  std::map<std::string, std::optional<std::string>> browser = {
+      {"BROWSER", "curl -sfL -o /dev/null"}, {"DISPLAY", std::nullopt}, {"WAYLAND_DISPLAY", std::nullopt}};
+  for (const std::string net : {"facebook", "threads"}) {
+    REQUIRE(h.run({"config", "set", net + ".app_id", FacebookFake::k_app_id}).exit_code == 0);
+    REQUIRE(h.run({"config", "set", net + ".app_secret_cmd", std::string("echo ") + FacebookFake::k_app_secret})
+                .exit_code == 0);
+    REQUIRE(h.run({"config", "set", net + ".redirect_port", std::to_string(free_port())}).exit_code == 0);
+  }
+  auto page = h.run({"accounts", "add", "facebook", "--server", fb.url(), "--alias", "fb"}, std::nullopt, browser);
+  INFO(page.out << page.err);
+  REQUIRE(page.exit_code == 0);
+  CHECK_THAT(page.err, Catch::Contains("dialog/oauth") && Catch::Contains("redirect_uri=http%3A%2F%2F127.0.0.1"));
+  CHECK(h.json({"post", "Signed in with the browser", "--to", "fb"})["deliveries"][0]["result"] == "published");
+  CHECK(fb.posts().size() == 1);
+
+  auto th = h.run({"accounts", "add", "threads", "--server", threads.url(), "--alias", "th"}, std::nullopt, browser);
+  INFO(th.out << th.err);
+  REQUIRE(th.exit_code == 0);
+  CHECK_THAT(h.run({"doctor"}).out, Catch::Matches("(.|\\n)*threads:crier_tester +ok +credentials work; token "
+                                                    "expires [0-9T:-]+Z \\(in (59|60) days\\)(.|\\n)*"));
+  CHECK(h.json({"post", "And on Threads", "--to", "th"})["deliveries"][0]["result"] == "published");
+  CHECK(threads.our_posts().size() == 1);
+  // Neither the app's secret nor a token is left anywhere but the secrets table.
+  for (const auto& f : std::filesystem::recursive_directory_iterator(h.home())) {
+    if (!f.is_regular_file() || f.path().extension() == ".db") continue;
+    std::string text = crier::read_file(f.path());
+    CHECK(text.find("EAAfake") == std::string::npos);
+    CHECK(text.find("THQVJfake") == std::string::npos);
+  }
+  // A secret command that fails: said, before any browser is opened.
+  REQUIRE(h.run({"config", "set", "threads.app_secret_cmd", "false"}).exit_code == 0);
+  auto broken = h.run({"accounts", "add", "threads", "--server", threads.url()}, std::nullopt, browser);
+  CHECK(broken.exit_code == 3);
+  CHECK_THAT(broken.err, Catch::Contains("threads.app_secret_cmd failed"));
 }

@@ -160,6 +160,32 @@ void FacebookFake::routes() {
     return out;
   };
 
+  // Facebook Login with the browser: the dialog sends the browser back with a code, which is
+  // exchanged for a user token, exchanged in turn for a long-lived one (fb_exchange_token).
+  s.Get(v + "/dialog/oauth", [](const httplib::Request& req, httplib::Response& res) {
+    if (param(req, "client_id") != k_app_id) {
+      res.status = 400;
+      return;
+    }
+    res.status = 302;
+    res.set_header("Location", param(req, "redirect_uri") + "?code=fake-fb-code&state=" + param(req, "state"));
+  });
+  s.Get(v + "/oauth/access_token", [this, fail](const httplib::Request& req, httplib::Response& res) {
+    if (param(req, "client_id") != k_app_id || param(req, "client_secret") != k_app_secret)
+      return fail(res, "Error validating client secret.", 1, 0);
+    if (param(req, "code") == "fake-fb-code") {
+      send(res, json{{"access_token", "EAAfake-short-user-token"}, {"token_type", "bearer"}, {"expires_in", 5183}});
+      return;
+    }
+    if (param(req, "grant_type") == "fb_exchange_token" && param(req, "fb_exchange_token") == "EAAfake-short-user-token") {
+      json t = recorded("base/long_term_token.json");
+      t["access_token"] = k_user_token;
+      send(res, t);
+      return;
+    }
+    fail(res, "Invalid verification code format.", 100, 0);
+  });
+
   s.Get(v + "/me/accounts", [this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard l(m_mutex);
     std::string auth = req.get_header_value("Authorization");

@@ -27,6 +27,9 @@ class FacebookFake {
   // A server that talks too much: every answer carries the request's token in a header, and a
   // refused token is quoted in the error's message.
   bool echo_secrets = false;
+  // The user's Meta app, for the browser sign-in.
+  static constexpr const char* k_app_id = "1234567890";
+  static constexpr const char* k_app_secret = "fake-meta-app-secret";
   std::string page_token() const { return std::string("EAAfake-page-token-") + k_page_id; }
 
   void lose_next_post() {

@@ -31,6 +31,9 @@ class InstagramFake {
   // A server that talks too much: every answer carries the request's token in a header, and a
   // refused token is quoted in the error's message.
   bool echo_secrets = false;
+  // The user's Meta app, for the browser sign-in.
+  static constexpr const char* k_app_id = "1234567890";
+  static constexpr const char* k_app_secret = "fake-meta-app-secret";
 
   // A second Page with another linked account (@crier_other): connecting must pick one.
   void link_second_account() {

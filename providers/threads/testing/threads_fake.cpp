@@ -184,6 +184,37 @@ void ThreadsFake::routes() {
   });
   const std::string v = "/v1.0";
 
+  // Signing in with the browser: the authorization page sends the browser back with a code,
+  // which is exchanged for a short-lived token, exchanged in turn for a long-lived one.
+  s.Get("/oauth/authorize", [](const httplib::Request& req, httplib::Response& res) {
+    if (param(req, "client_id") != k_app_id || param(req, "response_type") != "code") {
+      res.status = 400;
+      return;
+    }
+    res.status = 302;
+    res.set_header("Location", param(req, "redirect_uri") + "?code=fake-threads-code&state=" + param(req, "state"));
+  });
+  s.Post("/oauth/access_token", [this](const httplib::Request& req, httplib::Response& res) {
+    if (param(req, "client_secret") != k_app_secret || param(req, "code") != "fake-threads-code" ||
+        param(req, "grant_type") != "authorization_code") {
+      send(res, json{{"error", {{"message", "Invalid verification code format."}, {"type", "OAuthException"}, {"code", 100}}}},
+           400);
+      return;
+    }
+    send(res, json{{"access_token", "THQVJfake-short-lived-token"}, {"user_id", k_user_id}});
+  });
+  s.Get("/access_token", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard l(m_mutex);
+    if (param(req, "grant_type") != "th_exchange_token" || param(req, "client_secret") != k_app_secret ||
+        param(req, "access_token") != "THQVJfake-short-lived-token") {
+      send(res, json{{"error", {{"message", "Invalid token exchange"}, {"type", "OAuthException"}, {"code", 190}}}}, 400);
+      return;
+    }
+    json t = recorded("python-facebook/testdata/base/threads_user_long_lived_token.json");
+    t["access_token"] = m_token;
+    send(res, t);
+  });
+
   s.Get(v + "/me", [this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard l(m_mutex);
     if (!authorized(req, res)) return;

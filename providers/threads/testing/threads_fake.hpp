@@ -29,6 +29,9 @@ class ThreadsFake {
   // A server that talks too much: every answer carries the request's token in a header, and a
   // refused token is quoted in the error's message.
   bool echo_secrets = false;
+  // The user's Meta app, for the browser sign-in.
+  static constexpr const char* k_app_id = "1234567890";
+  static constexpr const char* k_app_secret = "fake-meta-app-secret";
 
   // Tokens: the one it accepts now. refresh_access_token swaps it for a new one (when allowed:
   // a real token must be a day old first); revoke() makes it invalid (code 190).
