@@ -77,9 +77,21 @@ def main():
             write(out, "providers", provider_input(op, [body]))
         n += 1
     for folder in ("python-facebook", "restfb", "go-reddit"):
-        for path in sorted((recorded / folder).rglob("*.json"))[:200]:
-            # Reddit's bodies go to the Reddit provider (op bit 0x20), for every operation.
-            ops = [0x20 | k for k in range(8)] if folder == "go-reddit" else [len(path.name) % 8]
+        for path in sorted((recorded / folder).rglob("*.json"))[:400]:
+            # Each network's bodies go to its provider (op bits 5-7), for every operation:
+            # Reddit 0x20, Threads 0x40, Instagram 0x60, Facebook 0xA0.
+            p = str(path)
+            if folder == "go-reddit":
+                net = 0x20
+            elif "/threads/" in p or "threads_" in path.name:
+                net = 0x40
+            elif "/instagram" in p:
+                net = 0x60
+            elif folder == "python-facebook" or "/webhooks/" in p:
+                net = 0xA0
+            else:
+                net = None
+            ops = [net | k for k in range(8)] if net is not None else [len(path.name) % 8]
             for op in ops:
                 write(out, "providers", provider_input(op, [path.read_bytes()]))
             n += 1

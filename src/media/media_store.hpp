@@ -44,6 +44,9 @@ class MediaStores {
  public:
   MediaStores(const Config& config, Transport& http, const Clock& clock)
       : m_config(config), m_http(http), m_clock(clock) {}
+  // A store given outright (tests and fuzzing), whatever the config says.
+  MediaStores(const Config& config, Transport& http, const Clock& clock, std::unique_ptr<MediaStore> store)
+      : m_config(config), m_http(http), m_clock(clock), m_made(true), m_store(std::move(store)) {}
   // The configured store; Error(config) saying how to set one up when none is, naming `network`.
   MediaStore& get(std::string_view network);
 
