@@ -1,7 +1,6 @@
 #include "providers/facebook/facebook_provider.hpp"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "config/config.hpp"
@@ -81,31 +80,35 @@ class FacebookProvider final : public Provider {
     if (given.is_object()) token = str(given, "access_token");
     if (token.empty() && q.sign_in) {
       if (auto app = meta::meta_app(m_config, "facebook"))
-        token = meta::facebook_login(m_graph, q.server, *app, *q.sign_in,
-                                     "pages_show_list,pages_manage_posts,pages_read_engagement,pages_manage_engagement,"
-                                     "pages_read_user_content,pages_messaging")
+        token = meta::facebook_login(
+                    m_graph, q.server, *app, *q.sign_in,
+                    "pages_show_list,pages_manage_posts,pages_read_engagement,pages_manage_engagement,"
+                    "pages_read_user_content,pages_messaging")
                     .token;
     }
-    if (token.empty() && q.ask_secret) token = trim_whitespace(q.ask_secret("Facebook access token (not shown): "));
+    if (token.empty() && q.ask_secret)
+      token = trim_whitespace(q.ask_secret("Facebook access token (not shown): "));
     if (token.empty())
-      throw Error(ErrorKind::usage, "Facebook needs an access token",
-                  "a long-lived user token of your Meta app with pages_manage_posts, pages_read_engagement, "
-                  "pages_manage_engagement and pages_messaging (or a Page token); then: crier accounts add facebook "
-                  "--secret-stdin < token (--handle PAGE picks one of several Pages)");
+      throw Error(
+          ErrorKind::usage, "Facebook needs an access token",
+          "a long-lived user token of your Meta app with pages_manage_posts, pages_read_engagement, "
+          "pages_manage_engagement and pages_messaging (or a Page token); then: crier accounts add facebook "
+          "--secret-stdin < token (--handle PAGE picks one of several Pages)");
     remember_secret(token);
     std::string server = q.server.empty() ? k_server : q.server;
     while (!server.empty() && server.back() == '/') server.pop_back();
     std::string wanted = q.handle;
     json page;
     try {
-      json pages = m_graph.get(server + k_version + "/me/accounts?fields=id,name,username,access_token", token,
-                               "facebook pages");
+      json pages = m_graph.get(server + k_version + "/me/accounts?fields=id,name,username,access_token",
+                               token, "facebook pages");
       std::string names;
       const json* chosen = nullptr;
       const json& data = list(pages, "data");
       for (const auto& p : data) {
         names += (names.empty() ? "" : ", ") + str(p, "name") + " (" + str(p, "id") + ")";
-        if (!wanted.empty() && (str(p, "id") == wanted || str(p, "username") == wanted || str(p, "name") == wanted))
+        if (!wanted.empty() &&
+            (str(p, "id") == wanted || str(p, "username") == wanted || str(p, "name") == wanted))
           chosen = &p;
       }
       if (data.empty())
@@ -114,7 +117,8 @@ class FacebookProvider final : public Provider {
       if (chosen == nullptr && wanted.empty() && data.size() == 1) chosen = &data[0];
       if (chosen == nullptr)
         throw Error(ErrorKind::usage,
-                    wanted.empty() ? "this user manages several Pages: which one?" : "no Page " + wanted + " among this user's",
+                    wanted.empty() ? "this user manages several Pages: which one?"
+                                   : "no Page " + wanted + " among this user's",
                     "crier accounts add facebook --handle PAGE, one of: " + names);
       page = *chosen;
     } catch (const Error& e) {
@@ -166,7 +170,8 @@ class FacebookProvider final : public Provider {
         auto& ids = progress[0].children;
         for (size_t k = ids.size(); k < part.media.size(); ++k) {
           json photo = upload_photo(s, part.media[k], "", false);
-          if (str(photo, "id").empty()) throw Error(ErrorKind::transient, "facebook photo upload: no id in the answer");
+          if (str(photo, "id").empty())
+            throw Error(ErrorKind::transient, "facebook photo upload: no id in the answer");
           ids.push_back(str(photo, "id"));
           q.save_progress(meta::write_progress(progress));
         }
@@ -176,7 +181,9 @@ class FacebookProvider final : public Provider {
       made = m_graph.post(api(s, "/" + page(s) + "/feed"), form, token(s), what);
     }
     std::string id = str(made, "post_id").empty() ? str(made, "id") : str(made, "post_id");
-    if (id.empty()) throw Error(ErrorKind::transient, "facebook post: the answer names no post; whether it was made is unknown");
+    if (id.empty())
+      throw Error(ErrorKind::transient,
+                  "facebook post: the answer names no post; whether it was made is unknown");
     return PublishResult{{{id, permalink(s, id)}}};
   }
 
@@ -186,8 +193,8 @@ class FacebookProvider final : public Provider {
     if (q.parts.size() != 1) return std::nullopt;
     remember_secrets_in(s.secret);
     const OutgoingPart& part = q.parts[0];
-    json feed = m_graph.get(api(s, "/" + page(s) + "/feed?fields=" + k_post_fields + "&limit=50&since=" +
-                                       std::to_string(to_unix(q.not_before))),
+    json feed = m_graph.get(api(s, "/" + page(s) + "/feed?fields=" + k_post_fields +
+                                       "&limit=50&since=" + std::to_string(to_unix(q.not_before))),
                             token(s), "facebook feed");
     const json& data = list(feed, "data");
     const json* found = nullptr;
@@ -218,15 +225,18 @@ class FacebookProvider final : public Provider {
     std::vector<RemoteItem> items;
     if (stream == InboxStream::replies) {
       auto since = m_clock.now() - hours{24 * m_config.get_int("facebook.inbox_days")};
-      json feed = m_graph.get(api(s, "/" + page(s) + "/feed?fields=id,created_time,permalink_url&limit=50&since=" +
-                                         std::to_string(to_unix(since))),
-                              token(s), "facebook feed");
+      json feed =
+          m_graph.get(api(s, "/" + page(s) + "/feed?fields=id,created_time,permalink_url&limit=50&since=" +
+                                 std::to_string(to_unix(since))),
+                      token(s), "facebook feed");
       for (const auto& p : list(feed, "data")) {
         std::string post = str(p, "id");
         if (post.empty()) continue;
-        json comments = m_graph.get(
-            api(s, "/" + post + "/comments?fields=id,message,created_time,from{id,name},parent{id},permalink_url&filter=stream&order=chronological&limit=100"),
-            token(s), "facebook comments");
+        json comments =
+            m_graph.get(api(s, "/" + post +
+                                   "/comments?fields=id,message,created_time,from{id,name},parent{id},"
+                                   "permalink_url&filter=stream&order=chronological&limit=100"),
+                        token(s), "facebook comments");
         for (const auto& c : list(comments, "data")) {
           const json& from = at(c, "from");
           if (str(from, "id") == page(s)) continue;  // the Page's own
@@ -238,7 +248,8 @@ class FacebookProvider final : public Provider {
           item.parent_remote_id = parent.empty() ? post : parent;
           item.author = str(from, "id");
           item.author_name = str(from, "name");
-          if (item.author.empty()) item.author = "someone";  // Graph hides people who have not allowed the app
+          if (item.author.empty())
+            item.author = "someone";  // Graph hides people who have not allowed the app
           item.text = str(c, "message");
           item.url = str(c, "permalink_url").empty() ? str(p, "permalink_url") : str(c, "permalink_url");
           item.created_at = meta::parse_graph_time(str(c, "created_time"));
@@ -246,10 +257,10 @@ class FacebookProvider final : public Provider {
         }
       }
     } else {
-      json conv = m_graph.get(
-          api(s, "/" + page(s) +
-                     "/conversations?platform=messenger&fields=id,updated_time,link,messages.limit(20){id,created_time,from,to,message}"),
-          token(s), "facebook conversations");
+      json conv = m_graph.get(api(s, "/" + page(s) +
+                                         "/conversations?platform=messenger&fields=id,updated_time,link,"
+                                         "messages.limit(20){id,created_time,from,to,message}"),
+                              token(s), "facebook conversations");
       for (const auto& c : list(conv, "data")) {
         for (const auto& m : list(at(c, "messages"), "data")) {
           const json& from = at(m, "from");
@@ -272,13 +283,17 @@ class FacebookProvider final : public Provider {
     return meta::page_after(std::move(items), cursor);
   }
 
-  PublishedPart reply(Session& s, const RemoteItem& to, const std::string& text, const std::string&) override {
+  PublishedPart reply(Session& s, const RemoteItem& to, const std::string& text,
+                      const std::string&) override {
     remember_secrets_in(s.secret);
     if (to.kind == "dm")
-      return meta::send_message(m_graph, api(s, "/" + page(s) + "/messages"), token(s), to, text, m_clock.now());
+      return meta::send_message(m_graph, api(s, "/" + page(s) + "/messages"), token(s), to, text,
+                                m_clock.now());
     // Comments nest one level: an answer to a reply goes under its top-level comment.
-    std::string target = to.kind == "reply" && !to.parent_remote_id.empty() ? to.parent_remote_id : to.remote_id;
-    json made = m_graph.post(api(s, "/" + target + "/comments"), {{"message", text}}, token(s), "facebook comment");
+    std::string target =
+        to.kind == "reply" && !to.parent_remote_id.empty() ? to.parent_remote_id : to.remote_id;
+    json made =
+        m_graph.post(api(s, "/" + target + "/comments"), {{"message", text}}, token(s), "facebook comment");
     std::string id = str(made, "id");
     if (id.empty()) throw Error(ErrorKind::transient, "facebook comment: the answer names no comment");
     return {id, str(made, "permalink_url").empty() ? to.url : str(made, "permalink_url")};
@@ -287,7 +302,8 @@ class FacebookProvider final : public Provider {
   void hide(Session& s, const RemoteItem& item, bool hidden) override {
     remember_secrets_in(s.secret);
     if (item.kind != "comment" && item.kind != "reply")
-      throw Error(ErrorKind::unsupported, "Facebook hides comments on the Page's posts only, not a " + item.kind);
+      throw Error(ErrorKind::unsupported,
+                  "Facebook hides comments on the Page's posts only, not a " + item.kind);
     m_graph.post(api(s, "/" + item.remote_id), {{"is_hidden", hidden ? "true" : "false"}}, token(s),
                  "facebook hide comment");
   }
@@ -298,7 +314,9 @@ class FacebookProvider final : public Provider {
     for (const auto& id : ids) {
       json p;
       try {
-        p = m_graph.get(api(s, "/" + id + "?fields=id,reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares"),
+        p = m_graph.get(api(s, "/" + id +
+                                   "?fields=id,reactions.summary(total_count).limit(0),comments.summary("
+                                   "total_count).limit(0),shares"),
                         token(s), "facebook post");
       } catch (const Error& e) {
         if (e.kind() == ErrorKind::not_found) continue;
@@ -310,7 +328,8 @@ class FacebookProvider final : public Provider {
       st.replies = count(at(at(p, "comments"), "summary"), "total_count");
       st.reposts = count(at(p, "shares"), "count");
       try {
-        json ins = m_graph.get(api(s, "/" + id + "/insights?metric=post_impressions"), token(s), "facebook insights");
+        json ins = m_graph.get(api(s, "/" + id + "/insights?metric=post_impressions"), token(s),
+                               "facebook insights");
         for (const auto& m : list(ins, "data"))
           if (str(m, "name") == "post_impressions" && !list(m, "values").empty())
             st.views = count(list(m, "values").back(), "value");
@@ -324,7 +343,8 @@ class FacebookProvider final : public Provider {
 
   AccountStats account_metrics(Session& s) override {
     remember_secrets_in(s.secret);
-    json p = m_graph.get(api(s, "/" + page(s) + "?fields=followers_count,fan_count"), token(s), "facebook page");
+    json p =
+        m_graph.get(api(s, "/" + page(s) + "?fields=followers_count,fan_count"), token(s), "facebook page");
     AccountStats a;
     a.followers = at(p, "followers_count").is_number() ? count(p, "followers_count") : count(p, "fan_count");
     return a;
@@ -335,7 +355,9 @@ class FacebookProvider final : public Provider {
     std::string server = s.account.server.empty() ? k_server : s.account.server;
     return server + k_version + path;
   }
-  static std::string token(const Session& s) { return str(json::parse(s.secret, nullptr, false), "access_token"); }
+  static std::string token(const Session& s) {
+    return str(json::parse(s.secret, nullptr, false), "access_token");
+  }
   static std::string page(const Session& s) {
     std::string id = str(json::parse(s.account.settings, nullptr, false), "page_id");
     if (id.empty()) id = str(json::parse(s.secret, nullptr, false), "page_id");
@@ -344,7 +366,8 @@ class FacebookProvider final : public Provider {
 
   std::string permalink(Session& s, const std::string& id) {
     try {
-      return str(m_graph.get(api(s, "/" + id + "?fields=permalink_url"), token(s), "facebook post"), "permalink_url");
+      return str(m_graph.get(api(s, "/" + id + "?fields=permalink_url"), token(s), "facebook post"),
+                 "permalink_url");
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::auth || e.kind() == ErrorKind::rate_limited) throw;
       return "";
@@ -360,7 +383,8 @@ class FacebookProvider final : public Provider {
     if (!m.alt.empty()) fields.emplace_back("alt_text_custom", m.alt);
     std::string file_name = m.path.substr(m.path.find_last_of('/') + 1);
     MultipartBody body = multipart_form(fields, "source", file_name, m.mime, read_file(m.path));
-    HttpRequest q{"POST", api(s, "/" + page(s) + "/photos"), {{"Content-Type", body.content_type}}, body.body};
+    HttpRequest q{
+        "POST", api(s, "/" + page(s) + "/photos"), {{"Content-Type", body.content_type}}, body.body};
     q.timeout = seconds{120};
     HttpResponse r = m_graph.send(q, token(s), "facebook photo upload");
     if (r.status < 200 || r.status >= 300) m_graph.fail(r, "facebook photo upload");
@@ -376,6 +400,8 @@ class FacebookProvider final : public Provider {
 
 }  // namespace
 
-std::unique_ptr<Provider> make_facebook_provider(ProviderEnv& env) { return std::make_unique<FacebookProvider>(env); }
+std::unique_ptr<Provider> make_facebook_provider(ProviderEnv& env) {
+  return std::make_unique<FacebookProvider>(env);
+}
 
 }  // namespace crier

@@ -79,8 +79,7 @@ void Graph::fail(const HttpResponse& r, std::string_view what) const {
         .with_code(tag);
   // Not ready yet (Instagram: "Media ID is not available", 9007 / 2207027).
   if (code == 9007 || sub == 2207027) throw Error(ErrorKind::transient, text).with_code(tag);
-  if (code == 1 || code == 2 || r.status >= 500 || str(e, "is_transient") == "true" ||
-      (at(e, "is_transient").is_boolean() && at(e, "is_transient").get<bool>()))
+  if (code == 1 || code == 2 || r.status >= 500 || at(e, "is_transient") == true)
     throw Error(ErrorKind::transient, text).with_code(tag);
   if (code == 100 && sub == 33) throw Error(ErrorKind::not_found, text).with_code(tag);
   if (r.status == 404) throw Error(ErrorKind::not_found, text).with_code(tag);

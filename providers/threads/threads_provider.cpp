@@ -241,17 +241,11 @@ class ThreadsProvider final : public Provider {
   PublishedPart reply(Session& s, const RemoteItem& to, const std::string& text, const std::string&) override {
     fresh_token(s);
     check_quota(s, true);
-    json made = m_graph.post(api(s, "/" + user_id(s) + "/threads"),
-                             {{"media_type", "TEXT"}, {"text", text}, {"reply_to_id", to.remote_id}}, token(s),
-                             "threads reply container");
-    std::string container = str(made, "id");
-    if (container.empty()) throw Error(ErrorKind::transient, "threads: the reply's container has no id");
-    wait_ready(s, container);
-    json published = m_graph.post(api(s, "/" + user_id(s) + "/threads_publish"), {{"creation_id", container}},
-                                  token(s), "threads publish reply");
-    std::string id = str(published, "id");
-    if (id.empty()) throw Error(ErrorKind::transient, "threads: the published reply has no id");
-    return {id, permalink(s, id)};
+    meta::ContainerState st;
+    auto plan = [&] {
+      return meta::ContainerPlan{{{"media_type", "TEXT"}, {"text", text}, {"reply_to_id", to.remote_id}}, {}};
+    };
+    return meta::publish_container(containers(s, [] { return std::optional<PublishedPart>(); }), st, plan, [] {});
   }
 
   void hide(Session& s, const RemoteItem& item, bool hidden) override {
@@ -409,9 +403,23 @@ class ThreadsProvider final : public Provider {
     return {str(c, "status"), str(c, "error_message")};
   }
 
-  std::string wait_ready(Session& s, const std::string& container) {
-    auto wait = milliseconds{1000 * m_config.get_int("threads.container_wait_seconds")};
-    return meta::wait_until_ready([&] { return container_status(s, container); }, wait, "threads");
+  // How Threads makes, checks and publishes containers, for publish and reply alike.
+  meta::ContainerApi containers(Session& s, std::function<std::optional<PublishedPart>()> find_published) {
+    meta::ContainerApi c;
+    c.network = "threads";
+    c.max_wait = milliseconds{1000 * m_config.get_int("threads.container_wait_seconds")};
+    c.create = [this, &s](const FormFields& fields, std::string_view what) {
+      return str(m_graph.post(api(s, "/" + user_id(s) + "/threads"), fields, token(s), what), "id");
+    };
+    c.status = [this, &s](const std::string& id) { return container_status(s, id); };
+    c.publish = [this, &s](const std::string& id) {
+      return str(m_graph.post(api(s, "/" + user_id(s) + "/threads_publish"), {{"creation_id", id}}, token(s),
+                              "threads publish"),
+                 "id");
+    };
+    c.permalink = [this, &s](const std::string& id) { return permalink(s, id); };
+    c.find_published = std::move(find_published);
+    return c;
   }
 
   std::string permalink(Session& s, const std::string& media_id) {
@@ -430,20 +438,7 @@ class ThreadsProvider final : public Provider {
   PublishedPart publish_part(Session& s, const PublishRequest& q, size_t i,
                              std::vector<meta::ContainerState>& progress, const std::string& reply_to) {
     const OutgoingPart& part = q.parts[i];
-    meta::ContainerApi c;
-    c.network = "threads";
-    c.max_wait = milliseconds{1000 * m_config.get_int("threads.container_wait_seconds")};
-    c.create = [&](const FormFields& fields, std::string_view what) {
-      return str(m_graph.post(api(s, "/" + user_id(s) + "/threads"), fields, token(s), what), "id");
-    };
-    c.status = [&](const std::string& id) { return container_status(s, id); };
-    c.publish = [&](const std::string& id) {
-      return str(m_graph.post(api(s, "/" + user_id(s) + "/threads_publish"), {{"creation_id", id}}, token(s),
-                              "threads publish"),
-                 "id");
-    };
-    c.permalink = [&](const std::string& id) { return permalink(s, id); };
-    c.find_published = [&] { return find_own(s, q, i, reply_to); };
+    meta::ContainerApi c = containers(s, [&] { return find_own(s, q, i, reply_to); });
     auto plan = [&] {
       meta::ContainerPlan p;
       if (part.media.size() > 1) {

@@ -114,15 +114,18 @@ TEST_CASE("facebook: the Page and its token, photos, reconcile by the feed, mess
     CHECK(one.parts[0].remote_id == f.m_fake.posts()[0]["id"]);
     std::string more;
     auto three = p.publish(
-        s, request("three", {{"three photos", {photo(f, "1.png", 300), photo(f, "2.png", 310), photo(f, "3.png", 320)}}},
-                   more));
+        s,
+        request("three",
+                {{"three photos", {photo(f, "1.png", 300), photo(f, "2.png", 310), photo(f, "3.png", 320)}}},
+                more));
     REQUIRE(f.m_fake.posts().size() == 2);
     CHECK(f.m_fake.posts()[1]["photos"].size() == 3);
     CHECK(json::parse(more)["parts"][0]["children"].size() == 3);
     // Reconcile tells them apart by the photos, not only the text.
     std::string none;
-    auto q = request("three", {{"three photos", {photo(f, "1.png", 300), photo(f, "2.png", 310), photo(f, "3.png", 320)}}},
-                     none);
+    auto q = request(
+        "three", {{"three photos", {photo(f, "1.png", 300), photo(f, "2.png", 310), photo(f, "3.png", 320)}}},
+        none);
     auto found = p.reconcile(s, q);
     REQUIRE(found);
     CHECK(found->parts[0].remote_id == three.parts[0].remote_id);
@@ -136,7 +139,8 @@ TEST_CASE("facebook: the Page and its token, photos, reconcile by the feed, mess
     CHECK_THROWS(p.publish(s, q));
     size_t uploads = f.m_fake.photos().size();
     CHECK(uploads == 2);
-    REQUIRE(p.reconcile(s, request("album", {{"album", {photo(f, "1.png", 300), photo(f, "2.png", 310)}}}, kept)));
+    REQUIRE(p.reconcile(
+        s, request("album", {{"album", {photo(f, "1.png", 300), photo(f, "2.png", 310)}}}, kept)));
     CHECK(f.m_fake.posts().size() == 1);
   }
 

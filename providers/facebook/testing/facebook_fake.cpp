@@ -5,39 +5,16 @@
 
 #include "fakes/cassette.hpp"
 #include "paths.hpp"
+#include "providers/meta/testing/graph_fake.hpp"
 
 namespace crier::testing {
 namespace {
 
 using nlohmann::json;
+using namespace graph_fake;
 
 json recorded(const std::string& file) {
   return json::parse(read_file(recorded_fixtures_dir() / ("python-facebook/testdata/" + file)));
-}
-
-void send(httplib::Response& res, const json& body, int status = 200) {
-  res.status = status;
-  res.set_content(body.dump(), "application/json; charset=UTF-8");
-}
-
-long long unix_now() {
-  using namespace std::chrono;
-  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-}
-
-std::string graph_time(long long t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+0000", &tm);
-  return buf;
-}
-
-std::string param(const httplib::Request& req, const std::string& name) {
-  if (req.has_param(name)) return req.get_param_value(name);
-  if (req.is_multipart_form_data() && req.has_file(name)) return req.get_file_value(name).content;
-  return "";
 }
 
 }  // namespace
@@ -53,20 +30,24 @@ FacebookFake::FacebookFake() {
   m_url = m_server.start();
 }
 
-std::string FacebookFake::next_id() { return std::to_string(++m_next); }
+std::string FacebookFake::next_id() {
+  return std::to_string(++m_next);
+}
 
 bool FacebookFake::authorized(const httplib::Request& req, httplib::Response& res, bool user_ok) {
   std::string auth = req.get_header_value("Authorization");
   std::string token = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : param(req, "access_token");
   if (token == page_token() || (user_ok && token == k_user_token)) return true;
   json e = m_error;
-  e["error"]["message"] = "Invalid OAuth access token - Cannot parse access token " + (echo_secrets ? token : "");
+  e["error"]["message"] =
+      "Invalid OAuth access token - Cannot parse access token " + (echo_secrets ? token : "");
   e["error"]["code"] = 190;
   send(res, e, 400);
   return false;
 }
 
-std::string FacebookFake::add_comment(const std::string& on, const std::string& name, const std::string& text) {
+std::string FacebookFake::add_comment(const std::string& on, const std::string& name,
+                                      const std::string& text) {
   std::lock_guard l(m_mutex);
   std::string id = next_id();
   std::string post = on, parent;
@@ -87,24 +68,28 @@ std::string FacebookFake::add_comment(const std::string& on, const std::string& 
 std::string FacebookFake::add_message(const std::string& name, const std::string& text, int age_seconds) {
   std::lock_guard l(m_mutex);
   std::string id = "m_" + next_id();
-  m_messages.push_back({{"id", id},
-                        {"from", {{"id", "PSID-" + name}, {"name", name}, {"email", "PSID-" + name + "@facebook.com"}}},
-                        {"message", text},
-                        {"ts", unix_now() - age_seconds},
-                        {"ours", false}});
+  m_messages.push_back(
+      {{"id", id},
+       {"from", {{"id", "PSID-" + name}, {"name", name}, {"email", "PSID-" + name + "@facebook.com"}}},
+       {"message", text},
+       {"ts", unix_now() - age_seconds},
+       {"ours", false}});
   return id;
 }
 
 std::string FacebookFake::add_own_post(const std::string& message, int age_seconds) {
   std::lock_guard l(m_mutex);
   std::string id = std::string(k_page_id) + "_" + next_id();
-  m_posts.push_back({{"id", id}, {"message", message}, {"ts", unix_now() - age_seconds}, {"photos", json::array()}});
+  m_posts.push_back(
+      {{"id", id}, {"message", message}, {"ts", unix_now() - age_seconds}, {"photos", json::array()}});
   return id;
 }
 
-void FacebookFake::set_counts(const std::string& post, int reactions, int comments, int shares, int impressions) {
+void FacebookFake::set_counts(const std::string& post, int reactions, int comments, int shares,
+                              int impressions) {
   std::lock_guard l(m_mutex);
-  m_counts[post] = {{"reactions", reactions}, {"comments", comments}, {"shares", shares}, {"impressions", impressions}};
+  m_counts[post] = {
+      {"reactions", reactions}, {"comments", comments}, {"shares", shares}, {"impressions", impressions}};
 }
 
 std::vector<json> FacebookFake::posts() {
@@ -137,7 +122,8 @@ void FacebookFake::routes() {
     return httplib::Server::HandlerResponse::Unhandled;
   });
   const std::string v = R"(/v\d+\.\d+)";
-  auto fail = [this](httplib::Response& res, const std::string& message, int code, int sub, int status = 400) {
+  auto fail = [this](httplib::Response& res, const std::string& message, int code, int sub,
+                     int status = 400) {
     json e = m_error;
     e["error"]["message"] = message;
     e["error"]["code"] = code;
@@ -145,17 +131,19 @@ void FacebookFake::routes() {
     send(res, e, status);
   };
   auto view_of = [this](const json& p) {
-    json out = {{"id", p["id"]},
-                {"created_time", graph_time(p["ts"])},
-                {"permalink_url", "https://www.facebook.com/" + std::string(k_page_id) + "/posts/" +
-                                      p["id"].get<std::string>().substr(p["id"].get<std::string>().find('_') + 1)}};
+    json out = {
+        {"id", p["id"]},
+        {"created_time", graph_time(p["ts"])},
+        {"permalink_url", "https://www.facebook.com/" + std::string(k_page_id) + "/posts/" +
+                              p["id"].get<std::string>().substr(p["id"].get<std::string>().find('_') + 1)}};
     if (!p["message"].get<std::string>().empty()) out["message"] = p["message"];
     const json& photos = p["photos"];
     if (photos.size() == 1) out["attachments"] = {{"data", json::array({{{"media_type", "photo"}}})}};
     if (photos.size() > 1) {
       json subs = json::array();
       for (const auto& ph : photos) subs.push_back({{"media_type", "photo"}, {"target", {{"id", ph}}}});
-      out["attachments"] = {{"data", json::array({{{"media_type", "album"}, {"subattachments", {{"data", subs}}}}})}};
+      out["attachments"] = {
+          {"data", json::array({{{"media_type", "album"}, {"subattachments", {{"data", subs}}}}})}};
     }
     return out;
   };
@@ -168,16 +156,20 @@ void FacebookFake::routes() {
       return;
     }
     res.status = 302;
-    res.set_header("Location", param(req, "redirect_uri") + "?code=fake-fb-code&state=" + param(req, "state"));
+    res.set_header("Location",
+                   param(req, "redirect_uri") + "?code=fake-fb-code&state=" + param(req, "state"));
   });
   s.Get(v + "/oauth/access_token", [this, fail](const httplib::Request& req, httplib::Response& res) {
     if (param(req, "client_id") != k_app_id || param(req, "client_secret") != k_app_secret)
       return fail(res, "Error validating client secret.", 1, 0);
     if (param(req, "code") == "fake-fb-code") {
-      send(res, json{{"access_token", "EAAfake-short-user-token"}, {"token_type", "bearer"}, {"expires_in", 5183}});
+      send(
+          res,
+          json{{"access_token", "EAAfake-short-user-token"}, {"token_type", "bearer"}, {"expires_in", 5183}});
       return;
     }
-    if (param(req, "grant_type") == "fb_exchange_token" && param(req, "fb_exchange_token") == "EAAfake-short-user-token") {
+    if (param(req, "grant_type") == "fb_exchange_token" &&
+        param(req, "fb_exchange_token") == "EAAfake-short-user-token") {
       json t = recorded("base/long_term_token.json");
       t["access_token"] = k_user_token;
       send(res, t);
@@ -248,7 +240,8 @@ void FacebookFake::routes() {
   s.Post(v + R"(/(\d+)/photos)", [this, fail](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard l(m_mutex);
     if (!authorized(req, res)) return;
-    if (!req.is_multipart_form_data() || !req.has_file("source")) return fail(res, "(#324) Requires upload file", 324, 0);
+    if (!req.is_multipart_form_data() || !req.has_file("source"))
+      return fail(res, "(#324) Requires upload file", 324, 0);
     const auto& file = req.get_file_value("source");
     bool image = file.content.size() > 4 && (file.content.compare(0, 4, "\x89PNG") == 0 ||
                                              static_cast<unsigned char>(file.content[0]) == 0xFF);
@@ -264,7 +257,10 @@ void FacebookFake::routes() {
     json out = {{"id", id}};
     if (published) {
       std::string post = std::string(k_page_id) + "_" + next_id();
-      m_posts.push_back({{"id", post}, {"message", param(req, "message")}, {"ts", unix_now()}, {"photos", json::array({id})}});
+      m_posts.push_back({{"id", post},
+                         {"message", param(req, "message")},
+                         {"ts", unix_now()},
+                         {"photos", json::array({id})}});
       out["post_id"] = post;
       if (m_lose) {
         m_lose = false;
@@ -296,7 +292,8 @@ void FacebookFake::routes() {
       view["message"] = c["message"];
       view["created_time"] = graph_time(c["ts"]);
       view["from"] = c["from"];
-      view["permalink_url"] = "https://www.facebook.com/" + post + "?comment_id=" + c["id"].get<std::string>();
+      view["permalink_url"] =
+          "https://www.facebook.com/" + post + "?comment_id=" + c["id"].get<std::string>();
       if (!c["parent"].get<std::string>().empty()) view["parent"] = {{"id", c["parent"]}};
       data.push_back(view);
     }
@@ -310,7 +307,8 @@ void FacebookFake::routes() {
     std::string post, parent;
     for (const auto& c : m_comments)
       if (c["id"] == on) {
-        if (!c["parent"].get<std::string>().empty()) return fail(res, "(#100) Comments nest one level deep", 100, 0);
+        if (!c["parent"].get<std::string>().empty())
+          return fail(res, "(#100) Comments nest one level deep", 100, 0);
         post = c["post"];
         parent = on;
       }
@@ -401,7 +399,8 @@ void FacebookFake::routes() {
     if (!authorized(req, res)) return;
     std::string id = req.matches[1];
     if (id == k_page_id) {
-      send(res, json{{"id", k_page_id}, {"name", k_page_name}, {"followers_count", 1200}, {"fan_count", 1100}});
+      send(res,
+           json{{"id", k_page_id}, {"name", k_page_name}, {"followers_count", 1200}, {"fan_count", 1100}});
       return;
     }
     for (const auto& p : m_posts)

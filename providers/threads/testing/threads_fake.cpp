@@ -6,47 +6,19 @@
 #include "fakes/cassette.hpp"
 #include "http/transport.hpp"
 #include "paths.hpp"
+#include "providers/meta/testing/graph_fake.hpp"
 
 namespace crier::testing {
 namespace {
 
 using nlohmann::json;
+using namespace graph_fake;
 
 json recorded(const std::string& file) {
   return json::parse(read_file(recorded_fixtures_dir() / file));
 }
 
-void send(httplib::Response& res, const json& body, int status = 200) {
-  res.status = status;
-  res.set_content(body.dump(), "application/json; charset=UTF-8");
-}
-
-long long unix_now() {
-  using namespace std::chrono;
-  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-}
-
 // "2024-01-01T18:20:00+0000", as Graph writes times.
-std::string graph_time(long long t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+0000", &tm);
-  return buf;
-}
-
-std::string param(const httplib::Request& req, const std::string& name) {
-  return req.has_param(name) ? req.get_param_value(name) : "";
-}
-
-size_t codepoints(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
-}
-
 }  // namespace
 
 ThreadsFake::ThreadsFake() {
