@@ -23,6 +23,8 @@ struct AccountsOptions {
   std::string handle;
   std::string server;
   std::string alias;
+  std::string page;
+  std::string ig_user;
   bool secret_stdin = false;
   bool paste_code = false;
   bool no_browser = false;
@@ -33,6 +35,20 @@ struct AccountsOptions {
 
 int run_add(const AccountsOptions& o, Context& ctx) {
   ConnectRequest q{o.handle, o.server, ""};
+  q.page = o.page;
+  q.ig_user = o.ig_user;
+  // Flags only some networks take: refused before anything is asked or sent.
+  if (!o.page.empty() || !o.ig_user.empty()) {
+    const ProviderInfo* info = find_provider(o.network);
+    for (auto [flag, value] : {std::pair<std::string_view, const std::string*>{"--page", &o.page}, {"--ig-user", &o.ig_user}})
+      if (info && !value->empty() && info->connect_flags.find(flag) == std::string_view::npos) {
+        std::string takers;
+        for (const auto& p : provider_table())
+          if (p.connect_flags.find(flag) != std::string_view::npos) takers += (takers.empty() ? "" : ", ") + std::string(p.name);
+        throw Error(ErrorKind::usage, std::string(flag) + " is not an option for " + o.network,
+                    std::string(flag) + " picks an account for " + takers);
+      }
+  }
   // A secret from a command in the config ([accounts."NETWORK:HANDLE"] password_cmd), e.g. a
   // password manager, so it never sits in a file or the shell history.
   if (!o.secret_stdin && !o.handle.empty()) {
@@ -209,6 +225,8 @@ void add_accounts(CLI::App& app, const CommandInfo& info, Runner& selected) {
   add->add_option("--handle", o->handle, "your handle on the network");
   add->add_option("--server", o->server, "server / instance URL, where the network has several");
   add->add_option("--alias", o->alias, "a short name to use in --to");
+  add->add_option("--page", o->page, "the Facebook Page (name, username or id), where one token reaches several");
+  add->add_option("--ig-user", o->ig_user, "the Instagram account linked to a Page (username or id), where there are several");
   add->add_flag("--secret-stdin", o->secret_stdin, "read the password or token from the first line of stdin");
   add->add_flag("--paste-code", o->paste_code, "OAuth: paste the code the network shows instead of a loopback redirect");
   add->add_flag("--no-browser", o->no_browser, "OAuth: print the sign-in address, do not open a browser");

@@ -100,18 +100,12 @@ std::vector<Check> check_accounts(Context& ctx) {
       Provider& p = ctx.providers().get(a.network);
       p.verify(s);
       // Tokens that run out (Meta's last 60 days): when, and a warning from a week before.
-      auto expires = p.token_expires_at(s);
-      if (!expires) {
-        out.push_back({"account " + a.name(), "ok", "credentials work"});
-        continue;
-      }
-      auto left = std::chrono::duration_cast<std::chrono::hours>(*expires - ctx.clock().now());
-      std::string when = "token expires " + format_utc(*expires) + " (in " + std::to_string(left.count() / 24) + " days)";
-      if (left < std::chrono::hours{24 * 7})
-        out.push_back({"account " + a.name(), "warning",
-                       "credentials work; " + when + " and could not be refreshed: " + reconnect_hint(a)});
+      std::string expiry;
+      std::string warning = token_expiry_warning(p, s, ctx.clock().now(), &expiry);
+      if (!warning.empty())
+        out.push_back({"account " + a.name(), "warning", "credentials work; " + warning});
       else
-        out.push_back({"account " + a.name(), "ok", "credentials work; " + when});
+        out.push_back({"account " + a.name(), "ok", "credentials work" + (expiry.empty() ? "" : "; " + expiry)});
     } catch (const Error& e) {
       out.push_back({"account " + a.name(), "error", std::string(e.what()) + (e.hint().empty() ? "" : "; " + e.hint())});
     }

@@ -158,22 +158,74 @@ int print_dry_run(const PostPlan& p, Context& ctx, const DryRunWhen& when = {}) 
   return 0;
 }
 
+bool asked_native(const Post& post) {
+  auto options = nlohmann::json::parse(post.options, nullptr, false);
+  if (!options.is_object() || !options.contains("opts") || !options["opts"].is_object()) return false;
+  return options["opts"].value(std::string(k_native_schedule_option), "") == "true";
+}
+
 int run_schedule_at(Context& ctx, Timestamp due, PostPlan& p) {
   auto* tz = ctx.time_zone();
   auto deliveries = enqueue_post(ctx.engine(), p, std::vector<Timestamp>(p.targets.size(), due), std::string(tz->name()));
-  if (ctx.global().json) {
-    nlohmann::json list = nlohmann::json::array();
-    for (size_t i = 0; i < deliveries.size(); ++i)
-      list.push_back(delivery_json(deliveries[i], p.targets[i].account.name()));
-    ctx.print_json({{"post_id", p.post.id}, {"due_at", format_utc(due)}, {"deliveries", list}});
-    return 0;
+  Timestamp now = ctx.clock().now();
+  // Deliveries for a network's own scheduling (--opt native_schedule=true) are handed over now
+  // when their time is within its window; the rest wait in crier's queue.
+  PublishReport handed;
+  bool hand_now = std::any_of(deliveries.begin(), deliveries.end(), [&](const Delivery& d) {
+    return d.native_lead && d.due_at - std::chrono::seconds{*d.native_lead} <= now;
+  });
+  if (hand_now) {
+    PublishOptions po;
+    po.post_id = p.post.id;
+    ctx.progress("handing the post to the network's own scheduling…");
+    handed = publish_due_now(ctx.engine(), po);
+    ctx.progress("");
   }
-  std::string who;
-  for (const auto& t : p.targets) who += (who.empty() ? "" : ", ") + short_label(ctx.store(), t.account);
+  auto outcome_of = [&](const Delivery& d) -> const DeliveryOutcome* {
+    for (const auto& o : handed.outcomes)
+      if (o.delivery.id == d.id) return &o;
+    return nullptr;
+  };
+  warn_token_expiry(handed);
   std::string id = std::to_string(p.post.id);
-  ctx.info("scheduled post " + id + " for " + who + " at " + format_local(due, tz) + " (" +
-           format_relative(due, ctx.clock().now()) + "); see: crier queue show " + id);
-  return 0;
+  nlohmann::json list = nlohmann::json::array();
+  std::string who;
+  for (size_t i = 0; i < deliveries.size(); ++i) {
+    const Delivery& d = deliveries[i];
+    const DeliveryOutcome* out = outcome_of(d);
+    auto j = delivery_json(out ? out->delivery : d, p.targets[i].account.name());
+    if (out) {
+      j["result"] = out->result;
+      j["native_schedule"] = out->native_schedule;
+      if (!out->warning.empty()) j["warning"] = out->warning;
+    }
+    list.push_back(j);
+    if (ctx.global().json) continue;
+    std::string label = short_label(ctx.store(), p.targets[i].account);
+    if (out && out->native_schedule) {
+      ctx.info("handed post " + ref_for(ctx.store(), out->delivery) + " to " + label + "'s own scheduling: it goes out at " +
+               format_local(due, tz) + " (" + format_relative(due, now) + ") " + out->delivery.remote_url);
+    } else if (out) {
+      report_not_published(ctx, *out);
+    } else if (d.native_lead) {
+      ctx.info("scheduled post " + ref_for(ctx.store(), d) + " for " + label + " at " + format_local(due, tz) + " (" +
+               format_relative(due, now) + "); handed to its own scheduling from " +
+               format_local(d.due_at - std::chrono::seconds{*d.native_lead}, tz) + " by crier publish --due");
+    } else {
+      who += (who.empty() ? "" : ", ") + label;
+      if (asked_native(p.post) && ctx.providers().get(p.targets[i].account.network).native_scheduling())
+        ctx.info(label + ": too soon for its own scheduling (it takes posts " +
+                 std::to_string(ctx.providers().get(p.targets[i].account.network).native_scheduling()->min_lead.count() / 60) +
+                 " minutes ahead at least); crier's queue publishes it at its time");
+    }
+  }
+  if (ctx.global().json) {
+    ctx.print_json({{"post_id", p.post.id}, {"due_at", format_utc(due)}, {"deliveries", list}});
+  } else if (!who.empty()) {
+    ctx.info("scheduled post " + id + " for " + who + " at " + format_local(due, tz) + " (" + format_relative(due, now) +
+             "); see: crier queue show " + id);
+  }
+  return handed.exit_code();
 }
 
 int run_next_slot(Context& ctx, PostPlan& p) {
@@ -217,9 +269,11 @@ int run_post(const PostOptions& o, Context& ctx) {
   nlohmann::json list = nlohmann::json::array();
   int ok = 0;
   std::optional<ErrorKind> first_error;
+  warn_token_expiry(report);
   for (const auto& out : report.outcomes) {
     auto j = delivery_json(out.delivery, out.account);
     j["result"] = out.result;
+    if (!out.warning.empty()) j["warning"] = out.warning;
     j["ref"] = ref_for(ctx.store(), out.delivery);
     list.push_back(j);
     if (out.result == "published") {

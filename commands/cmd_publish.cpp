@@ -70,16 +70,24 @@ int run_publish(const PublishCmdOptions& o, Context& ctx) {
 int report_run(const PublishReport& report, Context& ctx) {
   int counts[4] = {0, 0, 0, 0};  // published, retry, paused, failed
   nlohmann::json list = nlohmann::json::array();
+  warn_token_expiry(report);
   for (const auto& out : report.outcomes) {
     auto j = delivery_json(out.delivery, out.account);
     j["result"] = out.result;
     j["reconciled"] = out.reconciled;
+    j["native_schedule"] = out.native_schedule;
+    if (!out.warning.empty()) j["warning"] = out.warning;
     list.push_back(j);
     j["ref"] = ref_for(ctx.store(), out.delivery);
     list.back() = j;
     if (out.result == "published") {
       ++counts[0];
-      if (!ctx.global().json)
+      if (ctx.global().json) continue;
+      if (out.native_schedule)
+        ctx.info("handed post " + j["ref"].get<std::string>() + " to " + out.account + "'s own scheduling: it goes out at " +
+                 show_time(ctx, out.delivery.published_at) + " " + out.delivery.remote_url +
+                 (out.reconciled ? " (found on the network after an interrupted attempt)" : ""));
+      else
         ctx.info("published post " + j["ref"].get<std::string>() + " on " + out.account + " " +
                  out.delivery.remote_url + (out.reconciled ? " (found on the network after an interrupted attempt)" : ""));
       continue;

@@ -2,6 +2,9 @@
 
 #include <iostream>
 #include <iterator>
+#include <set>
+
+#include <spdlog/spdlog.h>
 
 #include "engine/queue_refs.hpp"
 #include "error.hpp"
@@ -98,6 +101,12 @@ void report_not_published(Context& ctx, const DeliveryOutcome& out) {
   ctx.err << "crier: error: " << out.account << ": " << out.error << " (" << out.result << ")\n";
   ctx.err << "hint: " << (out.hint.empty() ? "see: crier queue show " + ref : out.hint)
           << (out.result == "dead" ? "; crier queue retry " + ref + " tries it again" : "") << '\n';
+}
+
+void warn_token_expiry(const PublishReport& report) {
+  std::set<std::string> said;
+  for (const auto& out : report.outcomes)
+    if (!out.warning.empty() && said.insert(out.account).second) spdlog::warn("{}", out.warning);
 }
 
 std::string label_of_account(Context& ctx, int64_t id) {

@@ -30,6 +30,9 @@ nlohmann::json time_json(std::optional<Timestamp> t);
 // What happened to a delivery that was not published in this run, and what happens next, on
 // stderr - never "run the post again", which would post twice to the targets that went out.
 void report_not_published(Context& ctx, const DeliveryOutcome& out);
+// Warns (stderr, once per account) of tokens that run out within a week and could not be
+// refreshed, as publish and post found them.
+void warn_token_expiry(const PublishReport& report);
 
 
 // The short name of an account id (alias, or handle when unique), "?" when gone.

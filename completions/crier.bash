@@ -35,7 +35,7 @@ _crier() {
     doctor) opts="" ;;
     version) opts="" ;;
     config) verbs="get set path edit"; opts="--all" ;;
-    accounts) verbs="add list remove check"; opts="--handle --server --alias --secret-stdin --paste-code --no-browser --force --yes" ;;
+    accounts) verbs="add list remove check"; opts="--handle --server --alias --page --ig-user --secret-stdin --paste-code --no-browser --force --yes" ;;
     draft) opts="--from --url --for --to --tone --audience --lang --hashtags --variants --template --var --thread --model --rounds --edit" ;;
     drafts) verbs="list show edit rm"; opts="--limit" ;;
     templates) verbs="list show" ;;

@@ -85,6 +85,8 @@ complete -c crier -n "__fish_seen_subcommand_from cron" -l write -d 'really inst
 complete -c crier -n "__fish_seen_subcommand_from analytics" -l since -x -d 'window, e.g. 30d'
 complete -c crier -n "__fish_seen_subcommand_from accounts" -l handle -x
 complete -c crier -n "__fish_seen_subcommand_from accounts" -l server -x
+complete -c crier -n "__fish_seen_subcommand_from accounts" -l page -x -d 'Facebook Page'
+complete -c crier -n "__fish_seen_subcommand_from accounts" -l ig-user -x -d 'Instagram account'
 complete -c crier -n "__fish_seen_subcommand_from accounts" -l alias -x
 complete -c crier -n "__fish_seen_subcommand_from accounts" -l secret-stdin
 complete -c crier -n "__fish_seen_subcommand_from accounts" -l paste-code

@@ -46,6 +46,11 @@ constexpr std::array k_reddit_options{
     PostOption{"nsfw", PostOption::Type::boolean, false, "mark the post NSFW (true or false)"},
     PostOption{"spoiler", PostOption::Type::boolean, false, "mark the post a spoiler (true or false)"},
 };
+constexpr std::array k_facebook_options{
+    PostOption{"native_schedule", PostOption::Type::boolean, false,
+               "with --at: hand the post to Facebook's own scheduling (10 minutes to 28 days ahead), so it goes "
+               "out at its time even if crier's machine is off"},
+};
 constexpr std::array k_threads_keys{
     ConfigKey{"threads.app_id", KeyType::string, "", "CRIER_THREADS_APP_ID",
               "your Meta app's id, for signing in with the browser (accounts add threads without a token)"},
@@ -107,10 +112,12 @@ constexpr std::array k_providers{
                  "insights",
                  &make_instagram_provider, k_instagram_keys,
                  "crier accounts add instagram --secret-stdin < token (Instagram Login, or a Facebook user token "
-                 "with --handle NAME to pick the linked account)"},
+                 "with --ig-user NAME to pick the linked account)",
+                 {}, "--page --ig-user"},
     ProviderInfo{"facebook", "Facebook Pages (Graph API): text, links and photos, comments, Messenger, insights",
                  &make_facebook_provider, k_facebook_keys,
-                 "crier accounts add facebook --handle PAGE --secret-stdin < user-or-page-token"},
+                 "crier accounts add facebook --page NAME --secret-stdin < user-or-page-token", k_facebook_options,
+                 "--page"},
 };
 }  // namespace
 

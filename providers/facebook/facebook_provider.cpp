@@ -93,11 +93,15 @@ class FacebookProvider final : public Provider {
           ErrorKind::usage, "Facebook needs an access token",
           "a long-lived user token of your Meta app with pages_manage_posts, pages_read_engagement, "
           "pages_manage_engagement and pages_messaging (or a Page token); then: crier accounts add facebook "
-          "--secret-stdin < token (--handle PAGE picks one of several Pages)");
+          "--secret-stdin < token (--page NAME picks one of several Pages)");
     remember_secret(token);
     std::string server = q.server.empty() ? k_server : q.server;
     while (!server.empty() && server.back() == '/') server.pop_back();
-    std::string wanted = q.handle;
+    // --page, or (as before it existed) --handle: the Page's id, username or name.
+    std::string wanted = q.page.empty() ? q.handle : q.page;
+    auto is_wanted = [&wanted](const json& p) {
+      return str(p, "id") == wanted || str(p, "username") == wanted || str(p, "name") == wanted;
+    };
     json page;
     try {
       json pages = m_graph.get(server + k_version + "/me/accounts?fields=id,name,username,access_token",
@@ -107,9 +111,7 @@ class FacebookProvider final : public Provider {
       const json& data = list(pages, "data");
       for (const auto& p : data) {
         names += (names.empty() ? "" : ", ") + str(p, "name") + " (" + str(p, "id") + ")";
-        if (!wanted.empty() &&
-            (str(p, "id") == wanted || str(p, "username") == wanted || str(p, "name") == wanted))
-          chosen = &p;
+        if (!wanted.empty() && is_wanted(p)) chosen = &p;
       }
       if (data.empty())
         throw Error(ErrorKind::invalid_input, "this Facebook user manages no Pages",
@@ -119,13 +121,16 @@ class FacebookProvider final : public Provider {
         throw Error(ErrorKind::usage,
                     wanted.empty() ? "this user manages several Pages: which one?"
                                    : "no Page " + wanted + " among this user's",
-                    "crier accounts add facebook --handle PAGE, one of: " + names);
+                    "crier accounts add facebook --page PAGE, one of: " + names);
       page = *chosen;
     } catch (const Error& e) {
       // A Page token: /me is the Page itself, and has no Pages of its own.
       if (e.kind() != ErrorKind::permanent) throw;
       page = m_graph.get(server + k_version + "/me?fields=id,name,username", token, "facebook page");
       page["access_token"] = token;
+      if (!q.page.empty() && !is_wanted(page))
+        throw Error(ErrorKind::usage, "this is the token of the Page " + str(page, "name") + ", not of " + q.page,
+                    "give that Page's token, or a user token that manages " + q.page);
     }
     std::string id = str(page, "id");
     if (id.empty()) throw Error(ErrorKind::permanent, "facebook: the answer is not a Page");
@@ -144,6 +149,12 @@ class FacebookProvider final : public Provider {
     return json{{"access_token", trim_whitespace(token)}}.dump();
   }
 
+  // Meta takes a Page post to publish from 10 minutes to 6 months (some say 30 days) ahead:
+  // crier hands it over 28 days ahead at most, 15 minutes at least (room for clocks that differ).
+  std::optional<NativeScheduling> native_scheduling() const override {
+    return NativeScheduling{hours{24 * 28}, minutes{15}};
+  }
+
   void verify(Session& s) override {
     remember_secrets_in(s.secret);
     m_graph.get(api(s, "/" + page(s) + "?fields=id,name"), token(s), "facebook page");
@@ -156,11 +167,17 @@ class FacebookProvider final : public Provider {
     const OutgoingPart& part = q.parts[0];
     std::string what = "facebook post";
     json made;
+    // Facebook's own scheduling: not published now, but at this time (published=false).
+    FormFields scheduled;
+    if (q.schedule_at) {
+      scheduled.emplace_back("published", "false");
+      scheduled.emplace_back("scheduled_publish_time", std::to_string(to_unix(*q.schedule_at)));
+    }
     if (part.media.size() == 1) {
       // One photo: uploaded with its caption, which makes the post.
-      made = upload_photo(s, part.media[0], part.text, true);
+      made = upload_photo(s, part.media[0], part.text, true, scheduled);
     } else {
-      FormFields form;
+      FormFields form = scheduled;
       if (!part.text.empty()) form.emplace_back("message", part.text);
       if (part.media.size() > 1) {
         // Several: each uploaded unpublished (kept in progress, so a retry does not upload it
@@ -169,7 +186,7 @@ class FacebookProvider final : public Provider {
         progress.resize(1);
         auto& ids = progress[0].children;
         for (size_t k = ids.size(); k < part.media.size(); ++k) {
-          json photo = upload_photo(s, part.media[k], "", false);
+          json photo = upload_photo(s, part.media[k], "", false, {});
           if (str(photo, "id").empty())
             throw Error(ErrorKind::transient, "facebook photo upload: no id in the answer");
           ids.push_back(str(photo, "id"));
@@ -196,7 +213,23 @@ class FacebookProvider final : public Provider {
     json feed = m_graph.get(api(s, "/" + page(s) + "/feed?fields=" + k_post_fields +
                                        "&limit=50&since=" + std::to_string(to_unix(q.not_before))),
                             token(s), "facebook feed");
-    const json& data = list(feed, "data");
+    json data = list(feed, "data");
+    // Handed to Facebook's scheduling: not in the feed before its time, but among the Page's
+    // scheduled posts, with the time this delivery asked for.
+    bool native = q.schedule_at || (q.options.count(std::string(k_native_schedule_option)) &&
+                                    q.options.at(std::string(k_native_schedule_option)) == "true");
+    if (native) {
+      json later = m_graph.get(api(s, "/" + page(s) + "/scheduled_posts?fields=" + k_post_fields +
+                                          ",scheduled_publish_time&limit=100"),
+                               token(s), "facebook scheduled posts");
+      for (const auto& p : list(later, "data")) {
+        const json& when = at(p, "scheduled_publish_time");
+        long long t = when.is_number() ? when.get<long long>()
+                                       : to_unix(meta::parse_graph_time(when.is_string() ? when.get<std::string>() : ""));
+        if (q.schedule_at && t != to_unix(*q.schedule_at)) continue;
+        data.push_back(p);
+      }
+    }
     const json* found = nullptr;
     const json* in_margin = nullptr;
     for (auto it = data.rbegin(); it != data.rend(); ++it) {  // newest first
@@ -376,8 +409,10 @@ class FacebookProvider final : public Provider {
 
   // POST /{page}/photos with the file itself (multipart): published with its caption, or not
   // (published=false) to attach to a post.
-  json upload_photo(Session& s, const MediaItem& m, const std::string& caption, bool published) {
-    FormFields fields;
+  // `scheduled`: published=false and the time, for Facebook's own scheduling.
+  json upload_photo(Session& s, const MediaItem& m, const std::string& caption, bool published,
+                    const FormFields& scheduled) {
+    FormFields fields = scheduled;
     if (!caption.empty()) fields.emplace_back("message", caption);
     if (!published) fields.emplace_back("published", "false");
     if (!m.alt.empty()) fields.emplace_back("alt_text_custom", m.alt);

@@ -129,23 +129,37 @@ class InstagramProvider final : public Provider {
     s.account.server = server;
     json sec;
     std::string user, name;
+    if (ig_login && !q.page.empty())
+      throw Error(ErrorKind::usage, "--page picks a Facebook Page, and this is an Instagram Login token",
+                  "leave --page out, or give a Facebook user token whose Page has the account linked");
     if (ig_login) {
       json me = m_graph.get(server + k_version + "/me?fields=user_id,username,name", token, "instagram me");
       std::string id = str(me, "user_id").empty() ? str(me, "id") : str(me, "user_id");
       user = str(me, "username");
       name = str(me, "name");
       if (id.empty() || user.empty()) throw Error(ErrorKind::permanent, "instagram me: the answer is not an account");
+      std::string wanted = q.ig_user;
+      while (!wanted.empty() && wanted.front() == '@') wanted.erase(0, 1);
+      if (!wanted.empty() && wanted != user && wanted != id)
+        throw Error(ErrorKind::usage, "this token is @" + user + "'s, not @" + wanted + "'s",
+                    "sign in to Instagram as @" + wanted + " for its token");
       sec = {{"access_token", token}, {"login", "instagram"}, {"ig_user_id", id}};
     } else {
       // The Pages this user manages, each with its linked Instagram account and its own token.
       json pages = m_graph.get(
           server + k_version + "/me/accounts?fields=id,name,access_token,instagram_business_account{id,username,name}",
           token, "instagram pages");
-      std::string wanted = q.handle;
+      // --ig-user (or --handle) names the Instagram account; --page the Page it is linked to.
+      std::string wanted = q.ig_user.empty() ? q.handle : q.ig_user;
       while (!wanted.empty() && wanted.front() == '@') wanted.erase(0, 1);
       std::vector<const json*> linked;
       for (const auto& p : list(pages, "data"))
-        if (at(p, "instagram_business_account").is_object()) linked.push_back(&p);
+        if (at(p, "instagram_business_account").is_object() &&
+            (q.page.empty() || str(p, "id") == q.page || str(p, "name") == q.page))
+          linked.push_back(&p);
+      if (linked.empty() && !q.page.empty())
+        throw Error(ErrorKind::invalid_input, "no Page " + q.page + " with a linked Instagram account among this user's",
+                    "leave --page out to see the Pages that have one");
       if (linked.empty())
         throw Error(ErrorKind::invalid_input, "none of this user's Facebook Pages has a linked Instagram account",
                     "link a business or creator account to a Page (Page settings, Linked accounts), or use "
@@ -162,7 +176,7 @@ class InstagramProvider final : public Provider {
         throw Error(ErrorKind::usage,
                     wanted.empty() ? "this user's Pages have several Instagram accounts: which one?"
                                    : "no Instagram account @" + wanted + " is linked to this user's Pages",
-                    "crier accounts add instagram --handle NAME, one of: " + names);
+                    "crier accounts add instagram --ig-user NAME, one of: " + names);
       const json& ig = at(*chosen, "instagram_business_account");
       user = str(ig, "username");
       name = str(ig, "name");

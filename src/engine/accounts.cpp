@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "clock.hpp"
 #include "config/config.hpp"
 #include "error.hpp"
 #include "process.hpp"
@@ -107,6 +108,18 @@ std::string reconnect_hint(const Account& a) {
                                     {"INSTANCE", server}})
     for (size_t pos; (pos = hint.find(word)) != std::string::npos;) hint.replace(pos, word.size(), value);
   return "reconnect: " + hint;
+}
+
+std::string token_expiry_warning(Provider& provider, const Session& session, Timestamp now, std::string* expiry) {
+  auto expires = provider.token_expires_at(session);
+  if (!expires) return "";
+  auto days = std::chrono::duration_cast<std::chrono::hours>(*expires - now).count() / 24;
+  std::string when = "token expires " + format_utc(*expires) + " (in " + std::to_string(days) +
+                     (days == 1 ? " day)" : " days)");
+  if (expiry) *expiry = when;
+  if (*expires - now >= std::chrono::hours{24 * 7}) return "";
+  return "the " + session.account.name() + " " + when + " and could not be refreshed; " +
+         reconnect_hint(session.account);
 }
 
 Session open_session(Engine& engine, const Account& account) {

@@ -34,4 +34,11 @@ std::string reconnect_hint(const Account& account);
 
 Session open_session(Engine& engine, const Account& account);
 
+// A token that runs out (Meta's last about 60 days) and is less than a week from its end, which
+// the provider could not refresh away: "the token of threads:me expires ... (in 3 days) and
+// could not be refreshed; reconnect: ...". Empty when it does not run out or has time left.
+// `expiry` gets "token expires ... (in N days)" whenever the token runs out at all.
+std::string token_expiry_warning(Provider& provider, const Session& session, Timestamp now,
+                                 std::string* expiry = nullptr);
+
 }  // namespace crier

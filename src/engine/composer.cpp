@@ -166,7 +166,11 @@ PostPlan plan_post(Engine& engine, const ComposeRequest& q) {
 std::vector<Delivery> enqueue_post(Engine& engine, PostPlan& plan, const std::vector<Timestamp>& due,
                                    const std::string& tz) {
   for (auto& m : plan.post.media) m = keep_media_copy(m, engine.data_dir / "media");
+  auto options = nlohmann::json::parse(plan.post.options, nullptr, false);
+  const nlohmann::json* opts = options.is_object() && options.contains("opts") ? &options["opts"] : nullptr;
+  bool native = opts && opts->is_object() && opts->value(std::string(k_native_schedule_option), "") == "true";
   std::vector<Delivery> deliveries;
+  Timestamp now = engine.clock.now();
   for (size_t i = 0; i < plan.targets.size(); ++i) {
     const auto& t = plan.targets[i];
     Delivery d;
@@ -174,7 +178,12 @@ std::vector<Delivery> enqueue_post(Engine& engine, PostPlan& plan, const std::ve
     d.due_at = due.at(i);
     d.tz = tz;
     d.idempotency_key = new_idempotency_key();
-    d.created_at = engine.clock.now();
+    d.created_at = now;
+    // The network's own scheduling, asked for and far enough ahead: handed over early.
+    if (native)
+      if (auto window = engine.providers.get(t.account.network).native_scheduling();
+          window && d.due_at - now >= window->min_lead)
+        d.native_lead = window->max_lead.count();
     deliveries.push_back(d);
   }
   engine.store.add_post(plan.post, deliveries);

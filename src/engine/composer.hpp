@@ -57,7 +57,9 @@ std::vector<std::string> parts_for(const Post& post, const TextRules& rules);
 PostPlan plan_post(Engine& engine, const ComposeRequest& request);
 
 // Stores the post (media copied into the data dir) and one queued delivery per target, the
-// i-th due at due[i], in one transaction. Returns the deliveries.
+// i-th due at due[i], in one transaction. Returns the deliveries. With --opt
+// native_schedule=true, a delivery to a network that schedules posts itself, due at least its
+// minimum lead ahead, gets native_lead: it is handed to the network from then on.
 std::vector<Delivery> enqueue_post(Engine& engine, PostPlan& plan, const std::vector<Timestamp>& due,
                                    const std::string& tz);
 

@@ -137,8 +137,10 @@ std::optional<PublishResult> look_and_finish(AttemptState& st, bool finish) {
 }
 
 DeliveryOutcome record_published(Engine& engine, DeliveryOutcome out, const PublishResult& result,
-                                 const std::string& owner) {
-  Timestamp now = engine.clock.now();
+                                 const std::string& owner, std::optional<Timestamp> scheduled = std::nullopt) {
+  // Handed to the network's own scheduling: it is published when the network says it will be.
+  Timestamp now = scheduled.value_or(engine.clock.now());
+  out.native_schedule = scheduled.has_value();
   if (!engine.store.mark_published(out.delivery.id, owner, remote_parts(result), now)) {
     out.result = "lost_lease";
     out.error = "the lease expired before the outcome was recorded; the next run reconciles";
@@ -214,7 +216,7 @@ DeliveryOutcome record_failure(Engine& engine, AttemptState& st, DeliveryOutcome
         out.error_kind.reset();
         out.error.clear();
         out.hint.clear();
-        return record_published(engine, std::move(out), *found, owner);
+        return record_published(engine, std::move(out), *found, owner, st.request->schedule_at);
       }
     }
     f.status = DeliveryStatus::dead;
@@ -253,8 +255,36 @@ DeliveryOutcome attempt(Engine& engine, const Lease& lease, const std::string& o
   try {
     if (!st.account) throw Error(ErrorKind::permanent, "the account was removed");
     st.provider = &engine.providers.get(st.account->network);
+    // Claimed before its time to be handed to the network's own scheduling: only while it is
+    // still far enough ahead for the network to take it. Closer, it waits for its time (not an
+    // attempt) and goes out through crier's queue like any other.
+    std::optional<Timestamp> schedule_at;
+    Timestamp now = engine.clock.now();
+    if (d.native_lead && d.due_at > now) {
+      auto window = st.provider->native_scheduling();
+      if (!window || d.due_at - now < window->min_lead) {
+        AttemptFailure f;
+        f.status = DeliveryStatus::queued;
+        f.counted = false;
+        f.outcome_unknown = st.unknown;
+        f.next_attempt_at = d.due_at;
+        f.error_kind = std::string(to_string(ErrorKind::temporary));
+        f.error = "too close to its time for " + st.account->network +
+                  "'s own scheduling; crier publishes it at its time";
+        engine.store.mark_unsuccessful(d.id, owner, f);
+        out.result = "retry";
+        out.error_kind = ErrorKind::temporary;
+        out.error = f.error;
+        out.delivery.status = f.status;
+        out.delivery.next_attempt_at = f.next_attempt_at;
+        out.delivery.attempts = std::max(0, out.delivery.attempts - 1);
+        return out;
+      }
+      schedule_at = d.due_at;
+    }
     st.session = open_session(engine, *st.account);
     st.request = request_for(engine, d, *st.account, *st.provider);
+    st.request->schedule_at = schedule_at;
     // Written through at once (before the provider's next request), and into the request, so
     // a reconcile later in this attempt sees what publish made.
     PublishRequest* q = &*st.request;
@@ -270,12 +300,13 @@ DeliveryOutcome attempt(Engine& engine, const Lease& lease, const std::string& o
     }
     if (!result) result = st.provider->publish(*st.session, *st.request);
     check_result(*result, *st.request, st.account->network, out.reconciled ? "reconcile" : "publish");
+    out.warning = token_expiry_warning(*st.provider, *st.session, engine.clock.now());
   } catch (const Error& e) {
     return record_failure(engine, st, std::move(out), e, owner);
   }
   // Outside the try: a store that cannot record the outcome is not a failed publish. The error
   // ends the run, the lease runs out, and the next run reconciles.
-  return record_published(engine, std::move(out), *result, owner);
+  return record_published(engine, std::move(out), *result, owner, st.request->schedule_at);
 }
 
 }  // namespace

@@ -46,9 +46,14 @@ struct DeliveryOutcome {
   // or its rate limit) or paused (the account needs reconnecting).
   std::string result;
   bool reconciled = false;  // found on the network after an interrupted attempt
+  // Handed to the network's own scheduling: it publishes the post at delivery.published_at.
+  bool native_schedule = false;
   std::optional<ErrorKind> error_kind;
   std::string error;
   std::string hint;
+  // Said beside the outcome: the account's token runs out within a week and could not be
+  // refreshed (token_expiry_warning).
+  std::string warning;
 };
 
 struct PublishReport {

@@ -61,6 +61,7 @@ AccountStats Provider::account_metrics(Session&) { throw unsupported(*this, "acc
 void Provider::hide(Session&, const RemoteItem&, bool) { throw unsupported(*this, "hiding comments"); }
 
 std::optional<Timestamp> Provider::token_expires_at(const Session&) const { return std::nullopt; }
+std::optional<NativeScheduling> Provider::native_scheduling() const { return std::nullopt; }
 
 ProviderSet::ProviderSet(ProviderEnv env) : m_env(env) {
   if (m_env.media == nullptr) {

@@ -77,6 +77,10 @@ struct ConnectRequest {
   std::string handle;
   std::string server;
   std::string secret;  // app password / token read from stdin or a command; may be empty
+  // Which of several the user picked, where one sign-in reaches several (ProviderInfo::
+  // connect_flags): a Facebook Page, an Instagram account linked to one. "" when not given.
+  std::string page = "";
+  std::string ig_user = "";
   // Browser sign-in; null when there is no one to sign in (no terminal, no browser).
   BrowserSignIn* sign_in = nullptr;
   // The same for a password: nothing is echoed.
@@ -143,8 +147,20 @@ struct PublishRequest {
   // the next request - so a retry after a crash goes on from there instead of starting again.
   std::string progress;
   std::function<void(const std::string&)> save_progress = [](const std::string&) {};
+
+  // Set when the network is to publish the post itself at this time (native_scheduling): the
+  // provider hands it over scheduled, and its reconcile looks among the scheduled posts too.
+  std::optional<Timestamp> schedule_at;
 };
 
+
+// The window in which a network takes a post to publish later (Provider::native_scheduling).
+struct NativeScheduling {
+  std::chrono::seconds max_lead{0};  // handed over at most this long before its time...
+  std::chrono::seconds min_lead{0};  // ...and at least this long; closer, crier's queue sends it
+};
+// The --opt that asks for it, declared by each network that has it.
+inline constexpr std::string_view k_native_schedule_option = "native_schedule";
 
 struct PublishResult {
   std::vector<PublishedPart> parts;  // parts[0] is the root
@@ -206,6 +222,11 @@ class Provider {
   // When the stored token stops working (Meta's long-lived tokens last 60 days), for doctor and
   // warnings; nullopt when it does not expire or the network does not say.
   virtual std::optional<Timestamp> token_expires_at(const Session& session) const;
+  // Where the network schedules posts itself and the user asked for it (--opt
+  // native_schedule=true with --at): how long before its time a post may be handed over, at
+  // most and at least. The engine then claims the delivery early and sets
+  // PublishRequest::schedule_at. nullopt: the network has no scheduling of its own.
+  virtual std::optional<NativeScheduling> native_scheduling() const;
 
   // Every part of the result has a remote id: a 2xx answer without one (not the documented
   // object) is Error(transient), since the post may exist - the engine then reconciles.
@@ -262,6 +283,8 @@ struct ProviderInfo {
   std::string_view connect_hint = "";
   // The options its posts take with --opt.
   std::span<const PostOption> post_options = {};
+  // The `accounts add` flags it takes beyond --handle and --server: "--page --ig-user".
+  std::string_view connect_flags = "";
   // An external provider (crier-provider(7)) has no `make`: this is its executable.
   std::string_view path = "";
   std::string_view version = "";  // what it says of itself

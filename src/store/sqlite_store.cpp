@@ -155,7 +155,8 @@ void transaction(sqlite3* db, const std::function<void()>& body) {
 constexpr const char* k_delivery_cols =
     "id, post_id, account_id, status, due_at, tz, attempts, next_attempt_at, lease_owner, "
     "lease_until, idempotency_key, remote_id, remote_url, last_error, last_error_kind, "
-    "published_at, created_at, schedule_id, first_attempt_at, last_attempt_at, outcome_unknown, remote_parts, progress";
+    "published_at, created_at, schedule_id, first_attempt_at, last_attempt_at, outcome_unknown, remote_parts, progress, "
+    "native_lead";
 
 Delivery read_delivery(const Stmt& s) {
   Delivery d;
@@ -184,6 +185,7 @@ Delivery read_delivery(const Stmt& s) {
   if (parts.is_array())
     for (const auto& p : parts) d.remote_parts.push_back({p.value("id", ""), p.value("url", "")});
   d.progress = s.text(22);
+  d.native_lead = s.opt_i64(23);
   return d;
 }
 
@@ -382,9 +384,10 @@ class SqliteStore final : public Store {
       d.post_id = post_id;
       Stmt ins(m_db,
                "INSERT INTO deliveries (post_id, account_id, status, due_at, tz, idempotency_key, "
-               "created_at, schedule_id) VALUES (?,?,?,?,?,?,?,?)");
+               "created_at, schedule_id, native_lead) VALUES (?,?,?,?,?,?,?,?,?)");
       ins.bind(1, d.post_id).bind(2, d.account_id).bind(3, to_string(d.status));
-      ins.bind(4, d.due_at).bind(5, d.tz).bind(6, d.idempotency_key).bind(7, d.created_at).bind(8, d.schedule_id).run();
+      ins.bind(4, d.due_at).bind(5, d.tz).bind(6, d.idempotency_key).bind(7, d.created_at).bind(8, d.schedule_id);
+      ins.bind(9, d.native_lead).run();
       d.id = sqlite3_last_insert_rowid(m_db);
     }
   }
@@ -622,8 +625,11 @@ class SqliteStore final : public Store {
       Stmt expired(m_db, select + "status = 'publishing' AND lease_until < ?1" + common);
       Stmt queued(m_db, select + "status = 'queued' AND due_at <= ?1 AND "
                                  "(next_attempt_at IS NULL OR next_attempt_at <= ?1)" + common);
+      // Handed to the network's own scheduling before they are due (a partial index: few rows).
+      Stmt native(m_db, select + "status = 'queued' AND native_lead IS NOT NULL AND due_at - native_lead <= ?1 AND "
+                                 "(next_attempt_at IS NULL OR next_attempt_at <= ?1)" + common);
       Stmt* found = nullptr;
-      for (Stmt* q : {&expired, &queued}) {
+      for (Stmt* q : {&expired, &queued, &native}) {
         q->bind(1, now);
         if (post_id) q->bind(2, *post_id);
         if (q->step()) {
@@ -711,7 +717,8 @@ class SqliteStore final : public Store {
   std::optional<Timestamp> next_due_time() override {
     Stmt s(m_db,
            "SELECT MIN(t) FROM ("
-           " SELECT MAX(d.due_at, COALESCE(d.next_attempt_at, 0), COALESCE(a.rate_limited_until, 0)) AS t"
+           " SELECT MAX(d.due_at - COALESCE(d.native_lead, 0), COALESCE(d.next_attempt_at, 0),"
+           " COALESCE(a.rate_limited_until, 0)) AS t"
            " FROM deliveries d JOIN accounts a ON a.id = d.account_id"
            " WHERE d.status = 'queued' AND a.status = 'active'"
            " UNION ALL SELECT lease_until FROM deliveries WHERE status = 'publishing'"

@@ -81,6 +81,9 @@ struct Delivery {
   bool outcome_unknown = false;
   std::vector<RemotePart> remote_parts;  // every part of what was published, root first
   std::string progress;  // the provider's own record of what it made on the way (containers); "" none
+  // Handed to the network's own scheduling up to this many seconds before due_at (claimed from
+  // then on); nullopt: crier's queue publishes it at due_at.
+  std::optional<int64_t> native_lead;
 };
 
 // A recurring post: the content (a template post), its accounts and its rule.

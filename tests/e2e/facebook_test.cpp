@@ -28,7 +28,21 @@ TEST_CASE("facebook: a Page's posts with a photo, killed between post and record
   REQUIRE(h.run({"init"}).exit_code == 0);
   REQUIRE(h.run({"config", "set", "publish.backoff_seconds", "0"}).exit_code == 0);
   REQUIRE(h.run({"config", "set", "publish.lease_seconds", "2"}).exit_code == 0);
-  auto add = h.run({"accounts", "add", "facebook", "--server", fb.url(), "--secret-stdin", "--alias", "fb"},
+  // A user with four Pages: which one is asked, naming them; a Page not among them is refused;
+  // --page picks by name.
+  fb.manage_all_pages();
+  auto which = h.run({"accounts", "add", "facebook", "--server", fb.url(), "--secret-stdin"},
+                     std::string(FacebookFake::k_user_token) + "\n");
+  CHECK(which.exit_code == 2);
+  CHECK_THAT(which.err, Catch::Contains("several Pages") && Catch::Contains("BBBBBBBB (1234)") &&
+                            Catch::Contains("--page"));
+  auto wrong = h.run({"accounts", "add", "facebook", "--server", fb.url(), "--secret-stdin", "--page", "ZZZ"},
+                     std::string(FacebookFake::k_user_token) + "\n");
+  CHECK(wrong.exit_code == 2);
+  CHECK_THAT(wrong.err, Catch::Contains("no Page ZZZ"));
+  CHECK(h.json({"accounts", "list"})["accounts"].empty());
+  auto add = h.run({"accounts", "add", "facebook", "--server", fb.url(), "--secret-stdin", "--alias", "fb", "--page",
+                    FacebookFake::k_page_name},
                    std::string(FacebookFake::k_user_token) + "\n");
   INFO(add.out << add.err);
   REQUIRE(add.exit_code == 0);
@@ -77,6 +91,94 @@ TEST_CASE("facebook: a Page's posts with a photo, killed between post and record
   CHECK(fb.our_messages().empty());
   CHECK(h.run({"inbox", "reply", std::to_string(dm), "Yes, behind the shop."}).exit_code == 0);
   CHECK(fb.our_messages().size() == 1);
+}
+
+namespace {
+std::string iso_in(std::chrono::seconds from_now) {
+  return format_utc(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) + from_now);
+}
+long long unix_in(std::chrono::seconds from_now) {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch() +
+                                                          from_now)
+      .count();
+}
+}  // namespace
+
+TEST_CASE("facebook: Facebook's own scheduling when asked, handed early, once, and never too late",
+          "[e2e][facebook]") {
+  using std::chrono::hours;
+  using std::chrono::minutes;
+  FacebookFake fb;
+  CrierHome h(CRIER_BINARY);
+  REQUIRE(h.run({"init"}).exit_code == 0);
+  REQUIRE(h.run({"config", "set", "publish.backoff_seconds", "0"}).exit_code == 0);
+  REQUIRE(h.run({"accounts", "add", "facebook", "--server", fb.url(), "--secret-stdin", "--alias", "fb"},
+                std::string(FacebookFake::k_user_token) + "\n")
+              .exit_code == 0);
+
+  // Two days ahead: handed to Facebook at once, scheduled for its time, not in the feed yet.
+  std::string in_2_days = iso_in(hours{48});
+  auto handed = h.run({"post", "Opening on Monday", "--to", "fb", "--at", in_2_days, "--opt", "native_schedule=true"});
+  INFO(handed.out << handed.err);
+  REQUIRE(handed.exit_code == 0);
+  CHECK_THAT(handed.out + handed.err, Catch::Contains("own scheduling") && Catch::Contains("goes out at"));
+  REQUIRE(fb.posts().size() == 1);
+  CHECK(std::llabs(fb.posts()[0]["scheduled"].get<long long>() - unix_in(hours{48})) <= 2);
+  // Nothing left to do for it: a cron run now sends nothing more.
+  auto idle = h.json({"publish", "--due"});
+  CHECK(idle.value("deliveries", json::array()).empty());
+  CHECK(fb.posts().size() == 1);
+
+  // Without the option a post --at waits in crier's queue, as always.
+  REQUIRE(h.run({"post", "Plain scheduled", "--to", "fb", "--at", iso_in(hours{24 * 60})}).exit_code == 0);
+  CHECK(fb.posts().size() == 1);
+
+  // 40 days ahead: beyond the 28 crier hands over, so it waits, and a publish --due 13 days on
+  // (27 before it) hands it over.
+  auto far = h.run({"post", "Summer sale", "--to", "fb", "--at", iso_in(hours{24 * 40}), "--opt",
+                    "native_schedule=true"});
+  INFO(far.out << far.err);
+  REQUIRE(far.exit_code == 0);
+  CHECK_THAT(far.out + far.err, Catch::Contains("handed to its own scheduling from"));
+  CHECK(fb.posts().size() == 1);
+  CHECK(h.json({"publish", "--due"}, {{"CRIER_NOW", iso_in(hours{24 * 11})}}).value("deliveries", json::array()).empty());
+  auto later = h.json({"publish", "--due"}, {{"CRIER_NOW", iso_in(hours{24 * 13})}});
+  INFO(later.dump());
+  REQUIRE(later["deliveries"].size() == 1);
+  CHECK(later["deliveries"][0]["result"] == "published");
+  CHECK(later["deliveries"][0]["native_schedule"] == true);
+  REQUIRE(fb.posts().size() == 2);
+  CHECK(fb.posts()[1]["message"] == "Summer sale");
+  CHECK(fb.posts()[1]["scheduled"].get<long long>() > unix_in(hours{24 * 39}));
+
+  // The answer lost after Facebook took it: the retry (at once, backoff 0) finds it among the
+  // scheduled posts instead of handing it over twice.
+  fb.lose_next_post();
+  auto lost = h.json({"post", "Lost answer", "--to", "fb", "--at", iso_in(hours{72}), "--opt", "native_schedule=true"});
+  INFO(lost.dump());
+  REQUIRE(lost["deliveries"].size() == 1);
+  CHECK(lost["deliveries"][0]["result"] == "published");
+  CHECK(lost["deliveries"][0]["native_schedule"] == true);
+  REQUIRE(fb.posts().size() == 3);
+  CHECK(lost["deliveries"][0]["remote_id"] == fb.posts()[2]["id"]);
+  CHECK(h.json({"publish", "--due"}).value("deliveries", json::array()).empty());
+  CHECK(fb.posts().size() == 3);
+
+  // Five minutes ahead is too soon for Facebook: crier's queue publishes it at its time.
+  auto soon = h.run({"post", "Very soon", "--to", "fb", "--at", iso_in(minutes{5}), "--opt", "native_schedule=true"});
+  INFO(soon.out << soon.err);
+  CHECK(soon.exit_code == 0);
+  CHECK_THAT(soon.out + soon.err, Catch::Contains("too soon for its own scheduling"));
+  CHECK(fb.posts().size() == 3);
+  auto at_time = h.json({"publish", "--due"}, {{"CRIER_NOW", iso_in(minutes{6})}});
+  INFO(at_time.dump());
+  bool sent = false;
+  for (const auto& d : at_time["deliveries"])
+    if (d["result"] == "published" && d["native_schedule"] == false) sent = true;
+  CHECK(sent);
+  REQUIRE(fb.posts().size() >= 4);
+  CHECK(fb.posts()[3]["message"] == "Very soon");
+  CHECK(fb.posts()[3]["scheduled"] == 0);
 }
 
 namespace {

@@ -40,12 +40,22 @@ TEST_CASE("instagram: a Page's account, rules before storing, a JPEG through S3,
   REQUIRE(h.run({"config", "set", "publish.backoff_seconds", "0"}).exit_code == 0);
   REQUIRE(h.run({"config", "set", "publish.lease_seconds", "2"}).exit_code == 0);
 
-  // Two Pages with linked accounts: which one is asked, naming both; then --handle picks.
+  // Two Pages with linked accounts: which one is asked, naming both; then --ig-user picks (and
+  // a --page without a linked account is refused). --page is not a flag for Threads.
   auto which = h.run({"accounts", "add", "instagram", "--server", ig.url(), "--secret-stdin"},
                      std::string(InstagramFake::k_user_token) + "\n");
   CHECK(which.exit_code == 2);
-  CHECK_THAT(which.err, Catch::Contains("@crier_tester") && Catch::Contains("@crier_other"));
-  auto add = h.run({"accounts", "add", "instagram", "--server", ig.url(), "--secret-stdin", "--handle",
+  CHECK_THAT(which.err, Catch::Contains("@crier_tester") && Catch::Contains("@crier_other") &&
+                            Catch::Contains("--ig-user"));
+  auto no_link = h.run({"accounts", "add", "instagram", "--server", ig.url(), "--secret-stdin", "--page", "EEEEEEEE"},
+                       std::string(InstagramFake::k_user_token) + "\n");
+  CHECK(no_link.exit_code == 2);
+  CHECK_THAT(no_link.err, Catch::Contains("no Page EEEEEEEE with a linked Instagram account"));
+  auto not_threads = h.run({"accounts", "add", "threads", "--page", "x", "--secret-stdin"}, "token\n");
+  CHECK(not_threads.exit_code == 2);
+  CHECK_THAT(not_threads.err, Catch::Contains("--page is not an option for threads") &&
+                                  Catch::Contains("facebook") && Catch::Contains("instagram"));
+  auto add = h.run({"accounts", "add", "instagram", "--server", ig.url(), "--secret-stdin", "--ig-user",
                     "crier_tester", "--alias", "ig"},
                    std::string(InstagramFake::k_user_token) + "\n");
   INFO(add.out << add.err);

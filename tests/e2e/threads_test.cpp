@@ -141,6 +141,15 @@ TEST_CASE("threads: text and an image through S3, crashes on both sides of publi
   threads.allow_refresh(false);
   auto warned = h.run({"doctor"}, std::nullopt, {{"CRIER_NOW", iso_in(std::chrono::hours{24 * 105})}});
   CHECK_THAT(warned.out, Catch::Contains("could not be refreshed"));
+  // ... and so does publishing, once per account, beside a post that went out.
+  auto late = h.run({"post", "Nearly out of time", "--to", "th"}, std::nullopt,
+                    {{"CRIER_NOW", iso_in(std::chrono::hours{24 * 105})}});
+  INFO(late.out << late.err);
+  CHECK(late.exit_code == 0);
+  CHECK_THAT(late.err, Catch::Contains("could not be refreshed") && Catch::Contains("accounts add threads"));
+  auto late_json = h.json({"post", "Still nearly out of time", "--to", "th"},
+                          {{"CRIER_NOW", iso_in(std::chrono::hours{24 * 105})}});
+  CHECK_THAT(late_json["deliveries"][0].value("warning", ""), Catch::Contains("expires"));
   // Past it: the account pauses with a reconnect hint (exit 4), nothing is sent.
   size_t before = threads.our_posts().size();
   auto expired = h.run({"post", "Too late", "--to", "th"}, std::nullopt,

@@ -156,6 +156,42 @@ TEST_CASE("accounts: unique names and aliases, secrets kept apart, cascade on re
   CHECK(s->list_deliveries({}).empty());
 }
 
+TEST_CASE("a delivery for a network's own scheduling is claimable its lead before it is due", "[store]") {
+  using std::chrono::hours;
+  TempDir dir;
+  auto s = open_sqlite_store(dir.path() / "crier.db");
+  int64_t a = s->add_account(make_account("a"), "{}");
+  int64_t b = s->add_account(make_account("b"), "{}");
+  Timestamp due = t0() + hours{24 * 40};
+  Post p;
+  p.text = "later";
+  p.created_at = t0();
+  std::vector<Delivery> ds(2);
+  for (int i = 0; i < 2; ++i) {
+    ds[i].account_id = i == 0 ? a : b;
+    ds[i].due_at = due;
+    ds[i].idempotency_key = "native-" + std::to_string(i);
+    ds[i].created_at = t0();
+  }
+  ds[0].native_lead = 28 * 24 * 3600;  // a's network schedules it; b's does not
+  s->add_post(p, ds);
+  CHECK(s->find_delivery(ds[0].id)->native_lead == std::optional<int64_t>(28 * 24 * 3600));
+  CHECK_FALSE(s->find_delivery(ds[1].id)->native_lead);
+  CHECK(s->next_due_time() == std::optional<Timestamp>(due - hours{24 * 28}));
+  auto lease_until = due + hours{1};
+  CHECK_FALSE(s->claim_due(due - hours{24 * 28} - std::chrono::seconds{1}, "w", lease_until));
+  auto l = s->claim_due(due - hours{24 * 28}, "w", lease_until);
+  REQUIRE(l);
+  CHECK(l->delivery.id == ds[0].id);
+  CHECK_FALSE(s->claim_due(due - hours{24}, "w", lease_until));  // b's waits for its time
+  // Put back to wait for its time (too close for the network): next_attempt_at holds it.
+  AttemptFailure f{DeliveryStatus::queued, "temporary", "too close", due};
+  f.counted = false;
+  CHECK(s->mark_unsuccessful(ds[0].id, "w", f));
+  CHECK_FALSE(s->claim_due(due - hours{1}, "w", lease_until));
+  CHECK(s->claim_due(due, "w", due + hours{1}));
+}
+
 TEST_CASE("leases: one owner per delivery, outcomes only from the owner", "[store]") {
   TempDir dir;
   auto s = open_sqlite_store(dir.path() / "crier.db");

@@ -144,6 +144,42 @@ TEST_CASE("facebook: the Page and its token, photos, reconcile by the feed, mess
     CHECK(f.m_fake.posts().size() == 1);
   }
 
+  SECTION("handed to Facebook's own scheduling: scheduled for its time, found among the scheduled posts") {
+    REQUIRE(p.native_scheduling());
+    CHECK(p.native_scheduling()->min_lead >= std::chrono::minutes{10});
+    Timestamp at = real_now() + std::chrono::hours{50};
+    auto q = request("later", {{"Later on", {}}}, progress);
+    q.schedule_at = at;
+    auto made = p.publish(s, q);
+    REQUIRE(f.m_fake.posts().size() == 1);
+    CHECK(f.m_fake.posts()[0]["scheduled"] == to_unix(at));
+    auto found = p.reconcile(s, q);
+    REQUIRE(found);
+    CHECK(found->parts[0].remote_id == made.parts[0].remote_id);
+    // Another time, or taken by another delivery: not this one's.
+    auto other = q;
+    other.schedule_at = at + std::chrono::hours{1};
+    CHECK_FALSE(p.reconcile(s, other));
+    auto taken = q;
+    taken.taken = [&](const std::string& id) { return id == made.parts[0].remote_id; };
+    CHECK_FALSE(p.reconcile(s, taken));
+    // A photo scheduled the same way.
+    auto pq = request("photo later", {{"A photo later", {photo(f, "later.png", 300)}}}, progress);
+    pq.schedule_at = at;
+    p.publish(s, pq);
+    REQUIRE(f.m_fake.posts().size() == 2);
+    CHECK(f.m_fake.posts()[1]["scheduled"] == to_unix(at));
+    // Too soon for Facebook: its refusal is the post's, not a reason to retry.
+    auto soon = request("soon", {{"Soon", {}}}, progress);
+    soon.schedule_at = real_now() + std::chrono::minutes{2};
+    try {
+      p.publish(s, soon);
+      FAIL("a time 2 minutes ahead was taken");
+    } catch (const Error& e) {
+      CHECK_FALSE(is_retryable(e.kind()));
+    }
+  }
+
   SECTION("a recurring text: last week's post is not this one's") {
     f.m_fake.add_own_post("Weekly update", 7 * 86400);
     CHECK_FALSE(p.reconcile(s, request("w", {{"Weekly update", {}}}, progress)));

@@ -130,6 +130,22 @@ void FacebookFake::routes() {
     if (sub) e["error"]["error_subcode"] = sub;
     send(res, e, status);
   };
+  // published=false with scheduled_publish_time: Facebook publishes the post at that time,
+  // which must be 10 minutes to 6 months ahead. 0: now; -1: refused (the answer is sent).
+  auto scheduled_time = [fail](const httplib::Request& req, httplib::Response& res) -> long long {
+    if (param(req, "scheduled_publish_time").empty()) return 0;  // a form field, or a multipart part
+    long long t = std::atoll(param(req, "scheduled_publish_time").c_str());
+    long long now = unix_now();
+    if (param(req, "published") != "false") {
+      fail(res, "(#100) You cannot specify a scheduled publish time on a published post", 100, 0);
+      return -1;
+    }
+    if (t < now + 600 || t > now + 183LL * 24 * 3600) {
+      fail(res, "(#100) The specified scheduled publish time is invalid.", 100, 0);
+      return -1;
+    }
+    return t;
+  };
   auto view_of = [this](const json& p) {
     json out = {
         {"id", p["id"]},
@@ -190,11 +206,13 @@ void FacebookFake::routes() {
     }
     if (!authorized(req, res, true)) return;
     json data = json::array();
-    json p = m_pages["data"][0];
-    p.erase("category_list");
-    p.erase("tasks");
-    p["access_token"] = page_token();
-    data.push_back(p);
+    for (size_t i = 0; i < m_pages["data"].size() && (i == 0 || m_all_pages); ++i) {
+      json p = m_pages["data"][i];
+      p.erase("category_list");
+      p.erase("tasks");
+      p["access_token"] = std::string("EAAfake-page-token-") + p["id"].get<std::string>();
+      data.push_back(p);
+    }
     send(res, json{{"data", data}});
   });
 
@@ -204,7 +222,7 @@ void FacebookFake::routes() {
     send(res, json{{"id", k_page_id}, {"name", k_page_name}});
   });
 
-  s.Post(v + R"(/(\d+)/feed)", [this, fail, view_of](const httplib::Request& req, httplib::Response& res) {
+  s.Post(v + R"(/(\d+)/feed)", [this, fail, scheduled_time](const httplib::Request& req, httplib::Response& res) {
     int hold = 0;
     {
       std::lock_guard l(m_mutex);
@@ -224,8 +242,11 @@ void FacebookFake::routes() {
       if (message.empty() && photos.empty() && param(req, "link").empty())
         return fail(res, "(#100) Missing message or attachment", 100, 0);
       if (message.size() > 63206 * 4) return fail(res, "(#100) The message is too long", 100, 0);
+      long long at = scheduled_time(req, res);
+      if (at < 0) return;
       std::string id = std::string(k_page_id) + "_" + next_id();
-      m_posts.push_back({{"id", id}, {"message", message}, {"ts", unix_now()}, {"photos", photos}});
+      m_posts.push_back(
+          {{"id", id}, {"message", message}, {"ts", unix_now()}, {"photos", photos}, {"scheduled", at}});
       if (m_lose) {
         m_lose = false;
         return fail(res, "An unexpected error has occurred. Please retry your request later.", 2, 0, 500);
@@ -237,7 +258,7 @@ void FacebookFake::routes() {
     if (hold > 0) std::this_thread::sleep_for(std::chrono::milliseconds(hold));
   });
 
-  s.Post(v + R"(/(\d+)/photos)", [this, fail](const httplib::Request& req, httplib::Response& res) {
+  s.Post(v + R"(/(\d+)/photos)", [this, fail, scheduled_time](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard l(m_mutex);
     if (!authorized(req, res)) return;
     if (!req.is_multipart_form_data() || !req.has_file("source"))
@@ -246,9 +267,11 @@ void FacebookFake::routes() {
     bool image = file.content.size() > 4 && (file.content.compare(0, 4, "\x89PNG") == 0 ||
                                              static_cast<unsigned char>(file.content[0]) == 0xFF);
     if (!image) return fail(res, "(#324) Missing or invalid image file", 324, 2069019);
+    long long at = scheduled_time(req, res);
+    if (at < 0) return;
     json photo = m_photo_tpl;
     std::string id = next_id();
-    bool published = param(req, "published") != "false";
+    bool published = param(req, "published") != "false" || at > 0;  // a scheduled one makes a post
     photo["id"] = id;
     photo["published"] = published;
     photo["alt_text_custom"] = param(req, "alt_text_custom");
@@ -260,7 +283,8 @@ void FacebookFake::routes() {
       m_posts.push_back({{"id", post},
                          {"message", param(req, "message")},
                          {"ts", unix_now()},
-                         {"photos", json::array({id})}});
+                         {"photos", json::array({id})},
+                         {"scheduled", at}});
       out["post_id"] = post;
       if (m_lose) {
         m_lose = false;
@@ -276,8 +300,24 @@ void FacebookFake::routes() {
     long long since = req.has_param("since") ? std::atoll(param(req, "since").c_str()) : 0;
     json data = json::array();
     for (auto it = m_posts.rbegin(); it != m_posts.rend(); ++it)
-      if ((*it)["ts"].get<long long>() >= since) data.push_back(view_of(*it));
+      if ((*it)["ts"].get<long long>() >= since && (*it).value("scheduled", 0LL) <= unix_now())
+        data.push_back(view_of(*it));
     send(res, json{{"data", data}, {"paging", {{"cursors", {{"before", "B"}, {"after", "A"}}}}}});
+  });
+
+  // Posts Facebook is to publish later: not in the feed before their time.
+  s.Get(v + R"(/(\d+)/scheduled_posts)", [this, view_of](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard l(m_mutex);
+    if (!authorized(req, res)) return;
+    json data = json::array();
+    for (auto it = m_posts.rbegin(); it != m_posts.rend(); ++it)
+      if ((*it).value("scheduled", 0LL) > unix_now()) {
+        json p = view_of(*it);
+        p["scheduled_publish_time"] = (*it)["scheduled"];
+        p["is_published"] = false;
+        data.push_back(p);
+      }
+    send(res, json{{"data", data}});
   });
 
   s.Get(v + R"(/(\d+_\d+)/comments)", [this](const httplib::Request& req, httplib::Response& res) {

@@ -32,6 +32,12 @@ class FacebookFake {
   static constexpr const char* k_app_secret = "fake-meta-app-secret";
   std::string page_token() const { return std::string("EAAfake-page-token-") + k_page_id; }
 
+  // The user manages every Page of the recorded list, not only the first (whose token is the
+  // one this fake accepts).
+  void manage_all_pages() {
+    std::lock_guard l(m_mutex);
+    m_all_pages = true;
+  }
   void lose_next_post() {
     std::lock_guard l(m_mutex);
     m_lose = true;
@@ -62,6 +68,7 @@ class FacebookFake {
   std::mutex m_mutex;
   nlohmann::json m_pages, m_post_tpl, m_comment_tpl, m_created_comment, m_photo_tpl, m_error;
   bool m_lose = false;
+  bool m_all_pages = false;
   int m_hold_ms = 0;
   long long m_next = 424924701699721;
   std::vector<nlohmann::json> m_posts, m_photos, m_comments, m_messages;
