@@ -79,6 +79,11 @@ constexpr std::array k_commands{
                 "crier inbox show 1\n"
                 "crier inbox reply 1 \"Thanks!\"",
                 &add_inbox},
+    CommandInfo{"kb", "the knowledge base replies cite (add, list, show, rm, refresh, search)", k_store | need_network,
+                "crier kb add ~/notes/faq.md ~/site/docs/\n"
+                "crier kb search \"refund policy\"\n"
+                "crier kb refresh",
+                &add_kb},
     CommandInfo{"analytics", "take and show post and account metrics (refresh, summary)", k_store,
                 "crier analytics refresh\n"
                 "crier analytics --since 7d",

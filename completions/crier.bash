@@ -4,7 +4,7 @@
 
 _crier() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-  local commands="init doctor version config accounts draft drafts templates post schedule queue slots publish cron poll inbox analytics providers completion demo"
+  local commands="init doctor version config accounts draft drafts templates post schedule queue slots publish cron poll inbox kb analytics providers completion demo"
   local globals="--config --db --json -q --quiet -v --verbose --no-color --help --version"
   local cmd="" verb="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
@@ -47,6 +47,7 @@ _crier() {
     cron) verbs="show install"; opts="--systemd --poll-every --write" ;;
     poll) opts="--account --kind" ;;
     inbox) verbs="list show reply hide ignore done"; opts="--status --kind --account --all --limit --human-agent --undo" ;;
+    kb) verbs="add list show rm refresh search"; opts="--full --limit" ;;
     analytics) verbs="summary refresh"; opts="--since" ;;
     providers) verbs="list" ;;
     completion) verbs="bash zsh fish" ;;

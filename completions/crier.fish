@@ -1,7 +1,7 @@
 # fish completion for crier. Install: crier completion fish > ~/.config/fish/completions/crier.fish
 # Kept in step with the CLI by tests/unit/docs_test.cpp.
 
-set -l crier_commands init doctor version config accounts draft drafts templates post schedule queue slots publish cron poll inbox analytics providers completion demo
+set -l crier_commands init doctor version config accounts draft drafts templates post schedule queue slots publish cron poll inbox kb analytics providers completion demo
 
 complete -c crier -f
 complete -c crier -l config -r -F -d 'config file'
@@ -42,6 +42,10 @@ complete -c crier -n "__fish_seen_subcommand_from drafts" -a "list show edit rm"
 complete -c crier -n "__fish_seen_subcommand_from templates" -a "list show"
 complete -c crier -n "__fish_seen_subcommand_from cron" -a "show install"
 complete -c crier -n "__fish_seen_subcommand_from inbox" -a "list show reply hide ignore done"
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a kb -d 'the knowledge base replies cite'
+complete -c crier -n "__fish_seen_subcommand_from kb" -a "add list show rm refresh search"
+complete -c crier -n "__fish_seen_subcommand_from kb" -l full -d 'whole chunks'
+complete -c crier -n "__fish_seen_subcommand_from kb" -l limit -x
 complete -c crier -n "__fish_seen_subcommand_from analytics" -a "summary refresh"
 complete -c crier -n "__fish_seen_subcommand_from providers" -a "list"
 complete -c crier -n "__fish_seen_subcommand_from completion" -a "bash zsh fish"

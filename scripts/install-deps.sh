@@ -6,7 +6,7 @@ packages=(
   g++ cmake ninja-build pkg-config git ca-certificates tzdata
   libcli11-dev nlohmann-json3-dev libsqlite3-dev libcurl4-openssl-dev libtomlplusplus-dev
   libspdlog-dev libfmt-dev catch2 libutf8proc-dev libhowardhinnant-date-dev
-  libcpp-httplib-dev libkainjow-mustache-dev scdoc nettle-dev
+  libcpp-httplib-dev libkainjow-mustache-dev scdoc nettle-dev libpoppler-cpp-dev
   python3 sqlite3 time curl
   clang-14 libclang-rt-14-dev
 )

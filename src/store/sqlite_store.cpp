@@ -78,6 +78,11 @@ class Stmt {
     while (step()) {
     }
   }
+  // Ready to run again with new bindings.
+  void reset() {
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);
+  }
 
   int64_t i64(int col) const { return sqlite3_column_int64(m_stmt, col); }
   bool is_null(int col) const { return sqlite3_column_type(m_stmt, col) == SQLITE_NULL; }
@@ -796,6 +801,155 @@ class SqliteStore final : public Store {
     std::lock_guard lock(process_write_mutex());
     Stmt(m_db, "DELETE FROM drafts WHERE id = ?").bind(1, id).run();
     return sqlite3_changes(m_db) == 1;
+  }
+
+  // --- knowledge base ---
+  static constexpr const char* k_kb_source_cols =
+      "s.id, s.location, s.kind, s.title, s.content_hash, s.bytes, s.source_mtime, s.added_at, s.indexed_at, "
+      "(SELECT COUNT(*) FROM kb_chunks c WHERE c.source_id = s.id)";
+  static KbSource read_kb_source(const Stmt& s) {
+    KbSource k;
+    k.id = s.i64(0);
+    k.location = s.text(1);
+    k.kind = s.text(2);
+    k.title = s.text(3);
+    k.content_hash = s.text(4);
+    k.bytes = s.i64(5);
+    k.source_mtime = s.opt_time(6);
+    k.added_at = s.time(7);
+    k.indexed_at = s.time(8);
+    k.chunks = s.i64(9);
+    return k;
+  }
+  static constexpr const char* k_kb_chunk_cols = "c.id, c.source_id, c.seq, c.heading, c.start_offset, c.end_offset, c.text, c.hash";
+  static KbChunk read_kb_chunk(const Stmt& s) {
+    KbChunk c;
+    c.id = s.i64(0);
+    c.source_id = s.i64(1);
+    c.seq = static_cast<int>(s.i64(2));
+    c.heading = s.text(3);
+    c.start_offset = s.i64(4);
+    c.end_offset = s.i64(5);
+    c.text = s.text(6);
+    c.hash = s.text(7);
+    return c;
+  }
+
+  void put_kb_source(KbSource& k, std::vector<KbChunk>& chunks) override {
+    transaction(m_db, [&] {
+      Stmt find(m_db, "SELECT id, added_at FROM kb_sources WHERE location = ?");
+      find.bind(1, k.location);
+      if (find.step()) {
+        k.id = find.i64(0);
+        k.added_at = find.time(1);
+        Stmt(m_db, "DELETE FROM kb_chunks WHERE source_id = ?").bind(1, k.id).run();
+        Stmt(m_db,
+             "UPDATE kb_sources SET kind = ?, title = ?, content_hash = ?, bytes = ?, source_mtime = ?, "
+             "indexed_at = ? WHERE id = ?")
+            .bind(1, k.kind)
+            .bind(2, k.title)
+            .bind(3, k.content_hash)
+            .bind(4, k.bytes)
+            .bind(5, k.source_mtime)
+            .bind(6, k.indexed_at)
+            .bind(7, k.id)
+            .run();
+      } else {
+        Stmt ins(m_db,
+                 "INSERT INTO kb_sources (location, kind, title, content_hash, bytes, source_mtime, added_at, "
+                 "indexed_at) VALUES (?,?,?,?,?,?,?,?)");
+        ins.bind(1, k.location).bind(2, k.kind).bind(3, k.title).bind(4, k.content_hash).bind(5, k.bytes);
+        ins.bind(6, k.source_mtime).bind(7, k.added_at).bind(8, k.indexed_at).run();
+        k.id = sqlite3_last_insert_rowid(m_db);
+      }
+      for (auto& c : chunks) {
+        c.source_id = k.id;
+        Stmt ins(m_db,
+                 "INSERT INTO kb_chunks (source_id, seq, heading, start_offset, end_offset, text, hash) "
+                 "VALUES (?,?,?,?,?,?,?)");
+        ins.bind(1, c.source_id).bind(2, c.seq).bind(3, c.heading).bind(4, c.start_offset).bind(5, c.end_offset);
+        ins.bind(6, c.text).bind(7, c.hash).run();
+        c.id = sqlite3_last_insert_rowid(m_db);
+      }
+      k.chunks = static_cast<int64_t>(chunks.size());
+    });
+  }
+
+  std::vector<KbSource> list_kb_sources() override {
+    Stmt s(m_db, std::string("SELECT ") + k_kb_source_cols + " FROM kb_sources s ORDER BY s.id");
+    std::vector<KbSource> out;
+    while (s.step()) out.push_back(read_kb_source(s));
+    return out;
+  }
+
+  std::optional<KbSource> find_kb_source(int64_t id) override {
+    Stmt s(m_db, std::string("SELECT ") + k_kb_source_cols + " FROM kb_sources s WHERE s.id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return read_kb_source(s);
+  }
+
+  std::optional<KbSource> find_kb_source(const std::string& location) override {
+    Stmt s(m_db, std::string("SELECT ") + k_kb_source_cols + " FROM kb_sources s WHERE s.location = ?");
+    s.bind(1, location);
+    if (!s.step()) return std::nullopt;
+    return read_kb_source(s);
+  }
+
+  std::vector<KbChunk> kb_chunks(int64_t source_id) override {
+    Stmt s(m_db, std::string("SELECT ") + k_kb_chunk_cols + " FROM kb_chunks c WHERE c.source_id = ? ORDER BY c.seq");
+    s.bind(1, source_id);
+    std::vector<KbChunk> out;
+    while (s.step()) out.push_back(read_kb_chunk(s));
+    return out;
+  }
+
+  std::optional<KbChunk> find_kb_chunk(int64_t id) override {
+    Stmt s(m_db, std::string("SELECT ") + k_kb_chunk_cols + " FROM kb_chunks c WHERE c.id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return read_kb_chunk(s);
+  }
+
+  bool remove_kb_source(int64_t id) override {
+    bool removed = false;
+    transaction(m_db, [&] {
+      Stmt(m_db, "DELETE FROM kb_chunks WHERE source_id = ?").bind(1, id).run();  // through the FTS trigger
+      Stmt(m_db, "DELETE FROM kb_sources WHERE id = ?").bind(1, id).run();
+      removed = sqlite3_changes(m_db) == 1;
+    });
+    return removed;
+  }
+
+  std::vector<KbHit> search_kb(const std::string& match, int limit) override {
+    // The best ids first, by bm25() alone (lower is better; headings weigh double): sorting
+    // only numbers keeps a query over 10,000 matching chunks fast. Then each hit's chunk,
+    // source and snippet by its id.
+    Stmt best(m_db,
+              "SELECT rowid, bm25(kb_fts, 1.0, 2.0) AS r FROM kb_fts WHERE kb_fts MATCH ? ORDER BY r, rowid LIMIT ?");
+    best.bind(1, match).bind(2, limit);
+    std::vector<std::pair<int64_t, double>> ids;
+    while (best.step()) ids.emplace_back(best.i64(0), best.opt_double(1).value_or(0));
+    std::vector<KbHit> out;
+    Stmt chunk(m_db, std::string("SELECT ") + k_kb_chunk_cols +
+                         ", s.location, s.title FROM kb_chunks c JOIN kb_sources s ON s.id = c.source_id WHERE c.id = ?");
+    Stmt snippet(m_db,
+                 "SELECT snippet(kb_fts, 0, char(2), char(3), '…', 16) FROM kb_fts WHERE kb_fts MATCH ? AND rowid = ?");
+    for (const auto& [id, rank] : ids) {
+      chunk.reset();
+      chunk.bind(1, id);
+      if (!chunk.step()) continue;
+      KbHit h;
+      h.chunk = read_kb_chunk(chunk);
+      h.location = chunk.text(8);
+      h.title = chunk.text(9);
+      h.score = -rank;
+      snippet.reset();
+      snippet.bind(1, match).bind(2, id);
+      if (snippet.step()) h.snippet = snippet.text(0);
+      out.push_back(std::move(h));
+    }
+    return out;
   }
 
   int64_t add_llm_call(const LlmCall& c) override {

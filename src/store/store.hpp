@@ -129,6 +129,19 @@ class Store {
   virtual std::optional<int64_t> delivery_by_remote_id(int64_t account_id,
                                                        const std::string& remote_id) = 0;
 
+  // --- knowledge base ---
+  // Stores the source (a new one, or the one at its location, replaced) with its chunks, in one
+  // transaction; fills in the ids. The old chunks of a replaced source are gone.
+  virtual void put_kb_source(KbSource& source, std::vector<KbChunk>& chunks) = 0;
+  virtual std::vector<KbSource> list_kb_sources() = 0;  // with their chunk counts, by id
+  virtual std::optional<KbSource> find_kb_source(int64_t id) = 0;
+  virtual std::optional<KbSource> find_kb_source(const std::string& location) = 0;
+  virtual std::vector<KbChunk> kb_chunks(int64_t source_id) = 0;
+  virtual std::optional<KbChunk> find_kb_chunk(int64_t id) = 0;
+  virtual bool remove_kb_source(int64_t id) = 0;
+  // Full-text search (FTS5 MATCH syntax in `match`), best first, at most `limit`.
+  virtual std::vector<KbHit> search_kb(const std::string& match, int limit) = 0;
+
   // --- metrics ---
   virtual void add_metrics(const std::vector<MetricSnapshot>& snapshots) = 0;
   virtual void add_account_metric(const AccountMetric& metric) = 0;

@@ -201,6 +201,41 @@ struct MetricSnapshot {
   std::optional<double> upvote_ratio;  // share of votes that are up, 0..1 (Reddit)
 };
 
+// A document of the knowledge base: a file or a URL, as last read.
+struct KbSource {
+  int64_t id = 0;
+  std::string location;  // absolute path or URL
+  std::string kind;      // markdown | text | html | pdf
+  std::string title;
+  std::string content_hash;
+  int64_t bytes = 0;
+  std::optional<Timestamp> source_mtime;
+  Timestamp added_at{};
+  Timestamp indexed_at{};
+  int64_t chunks = 0;  // filled in by listings
+};
+
+// A piece of a source, cut at paragraph and sentence boundaries, with where it came from.
+struct KbChunk {
+  int64_t id = 0;
+  int64_t source_id = 0;
+  int seq = 0;
+  std::string heading;  // "Guide > Refunds", "page 3", or ""
+  int64_t start_offset = 0;
+  int64_t end_offset = 0;
+  std::string text;
+  std::string hash;
+};
+
+// A chunk found by a search, best first.
+struct KbHit {
+  KbChunk chunk;
+  std::string location;
+  std::string title;
+  double score = 0;      // higher is better (BM25, negated)
+  std::string snippet;   // the text around the match, matches between \x02 and \x03
+};
+
 struct AccountMetric {
   int64_t account_id = 0;
   Timestamp taken_at{};

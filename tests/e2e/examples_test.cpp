@@ -13,6 +13,7 @@
 #include "clock.hpp"
 #include "fakes/images.hpp"
 #include "fakes/loopback_server.hpp"
+#include "fakes/pdf.hpp"
 #include "fakes/s3_server.hpp"
 #include "fakes/temp_home.hpp"
 #include "paths.hpp"
@@ -117,6 +118,15 @@ TEST_CASE("every command line in the README, crier(1) and --help runs as shown",
   write_file_atomic(h.home() / "app-password.txt", "not-a-real-password\n");
   write_file_atomic(h.home() / "cat.png", test_png(400));
   write_file_atomic(h.home() / "print.jpg", test_jpeg(600, 1080, 1350));
+  // The knowledge base's documents.
+  fs::create_directories(h.home() / "shop" / "site");
+  fs::create_directories(h.home() / "notes");
+  fs::create_directories(h.home() / "site" / "docs");
+  write_file_atomic(h.home() / "shop" / "faq.md", "# FAQ\n\n## Refunds\n\nRefunds take 5 to 10 days to arrive.\n");
+  write_file_atomic(h.home() / "shop" / "site" / "index.html", "<h1>Shop</h1><p>Prints and cards.</p>");
+  write_file_atomic(h.home() / "manual.pdf", test_pdf({"The studio manual.", "Refund policy: 30 days."}));
+  write_file_atomic(h.home() / "notes" / "faq.md", "# Notes\n\nOur refund policy is simple.\n");
+  write_file_atomic(h.home() / "site" / "docs" / "about.md", "# About\n\nA small print shop.\n");
   h.env["PATH"] = bin.string() + ":/usr/bin:/bin";
   h.env["CRIER_LLM_BACKEND"] = "openai";
   h.env["CRIER_LLM_ENDPOINT"] = llm_url + "/v1";

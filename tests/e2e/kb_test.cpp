@@ -1,0 +1,125 @@
+// End to end: crier kb of the real binary in a temp HOME, with Markdown, HTML and a PDF in a
+// folder, a page served on loopback, a file that is not a document, changes and removals.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "fakes/loopback_server.hpp"
+#include "fakes/pdf.hpp"
+#include "fakes/temp_home.hpp"
+#include "paths.hpp"
+
+using namespace crier;
+using namespace crier::testing;
+using nlohmann::json;
+
+TEST_CASE("kb: a folder of Markdown, HTML and PDF and a URL, searched, shown, refreshed and removed", "[e2e][kb]") {
+  CrierHome h(CRIER_BINARY);
+  REQUIRE(h.run({"init"}).exit_code == 0);
+  auto docs = h.home() / "docs";
+  std::filesystem::create_directories(docs / "guides");
+  std::filesystem::create_directories(docs / ".git");
+  write_file_atomic(docs / "faq.md",
+                    "# Shop FAQ\n\nWe sell linocut prints.\n\n## Refunds\n\nAny print can be returned within 30 days "
+                    "for a full refund.\n\n## Shipping\n\nOrders leave Lisbon on Tuesdays.\n");
+  write_file_atomic(docs / "guides" / "care.html",
+                    "<html><head><title>Caring for prints</title><script>refund()</script></head><body>"
+                    "<h1>Care</h1><p>Keep prints out of direct sunlight.</p><h2>Framing</h2>"
+                    "<p>Use acid-free mounts when framing.</p></body></html>");
+  write_file_atomic(docs / "manual.pdf",
+                    test_pdf({"Welcome to the studio manual.", "Gift cards never expire and can be used online."},
+                             "Studio manual"));
+  write_file_atomic(docs / ".git" / "notes.md", "# secret\n\nnot for the index\n");
+  write_file_atomic(docs / "photo.jpg", "\xff\xd8\xff not a document");
+
+  LoopbackServer site;
+  site.server().Get("/pricing", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("<html><body><h1>Pricing</h1><p>A large print costs 90 euros.</p></body></html>",
+                    "text/html; charset=utf-8");
+  });
+  site.server().Get("/gone", [](const httplib::Request&, httplib::Response& res) { res.status = 404; });
+  std::string base = site.start();
+
+  auto add = h.json({"kb", "add", docs.string(), base + "/pricing"});
+  INFO(add.dump());
+  REQUIRE(add["sources"].size() == 4);  // faq, care, manual, the page; not .git, not the photo
+  for (const auto& s : add["sources"]) CHECK(s["result"] == "added");
+
+  // Each kind found by a word from the middle of it, cited by file and heading (or page).
+  auto refund = h.json({"kb", "search", "how do refunds work"});
+  REQUIRE_FALSE(refund["results"].empty());
+  CHECK(refund["results"][0]["citation"] == "faq.md § Shop FAQ > Refunds");
+  auto frame = h.json({"kb", "search", "framing mounts"});
+  REQUIRE_FALSE(frame["results"].empty());
+  CHECK(frame["results"][0]["citation"] == "care.html § Care > Framing");
+  auto gift = h.json({"kb", "search", "gift cards expire"});
+  REQUIRE_FALSE(gift["results"].empty());
+  CHECK(gift["results"][0]["citation"] == "manual.pdf § page 2");
+  auto price = h.json({"kb", "search", "large print cost"});
+  REQUIRE_FALSE(price["results"].empty());
+  CHECK(price["results"][0]["location"] == base + "/pricing");
+  CHECK(h.json({"kb", "search", "secret"})["results"].empty());  // hidden folders are skipped
+  CHECK(h.json({"kb", "search", "refund"})["results"].size() == 1);  // the script's word is not text
+  // Query syntax is not taken from the user: quotes and operators are just separators.
+  auto odd = h.run({"kb", "search", "\"refund* NEAR("});
+  CHECK(odd.exit_code == 0);
+  auto none = h.run({"kb", "search", "\"()"});
+  CHECK(none.exit_code == 2);
+  CHECK(h.run({"kb", "search", "zebra"}).exit_code == 1);
+
+  // The human listing and a source with its chunks.
+  auto list = h.run({"kb", "list"});
+  CHECK(list.exit_code == 0);
+  CHECK_THAT(list.out, Catch::Contains("faq.md") && Catch::Contains("unchanged") && Catch::Contains("kb refresh"));
+  json sources = h.json({"kb", "list"})["sources"];
+  int faq = 0, care = 0;
+  for (const auto& s : sources) {
+    if (s["location"].get<std::string>().ends_with("faq.md")) faq = s["id"];
+    if (s["location"].get<std::string>().ends_with("care.html")) care = s["id"];
+  }
+  REQUIRE(faq > 0);
+  REQUIRE(care > 0);
+  auto show = h.run({"kb", "show", std::to_string(faq)});
+  CHECK_THAT(show.out, Catch::Contains("faq.md § Shop FAQ > Shipping") && Catch::Contains("Tuesdays"));
+
+  // Adding again reads again: unchanged stays; a changed file is re-indexed (old text gone).
+  auto again = h.json({"kb", "add", (docs / "faq.md").string()});
+  CHECK(again["sources"][0]["result"] == "unchanged");
+  std::this_thread::sleep_for(std::chrono::milliseconds{1100});
+  write_file_atomic(docs / "faq.md", "# Shop FAQ\n\n## Refunds\n\nReturns within 14 days only.\n");
+  CHECK(h.json({"kb", "list"})["sources"][0]["state"] == "changed");
+  auto refreshed = h.json({"kb", "refresh"});
+  INFO(refreshed.dump());
+  int updated = 0;
+  for (const auto& s : refreshed["sources"]) updated += s["result"] == "updated" ? 1 : 0;
+  CHECK(updated == 1);
+  CHECK(h.json({"kb", "search", "Tuesdays"})["results"].empty());
+  CHECK_FALSE(h.json({"kb", "search", "14 days"})["results"].empty());
+
+  // A file gone: kept, with a warning and exit 6; rm forgets it and its chunks.
+  std::filesystem::remove(docs / "guides" / "care.html");
+  auto missing = h.run({"kb", "refresh"});
+  CHECK(missing.exit_code == 6);
+  CHECK_THAT(missing.err, Catch::Contains("care.html") && Catch::Contains("not there any more"));
+  CHECK(h.run({"kb", "rm", std::to_string(care), "999"}).exit_code != 0);  // all or nothing
+  CHECK_FALSE(h.json({"kb", "search", "framing"})["results"].empty());
+  CHECK(h.run({"kb", "rm", std::to_string(care)}).exit_code == 0);
+  CHECK(h.json({"kb", "search", "framing"})["results"].empty());
+
+  // Bad input: a path that is not there (nothing read), a broken PDF beside a good file (the
+  // good one is indexed, exit 6), a URL that answers 404.
+  auto nothing = h.run({"kb", "add", (docs / "nope.md").string()});
+  CHECK(nothing.exit_code == 2);
+  CHECK_THAT(nothing.err, Catch::Contains("no such file"));
+  write_file_atomic(docs / "broken.pdf", "%PDF-1.4\nthis is not a pdf at all");
+  write_file_atomic(docs / "notes.txt", "Studio hours are 10 to 6.\n");
+  auto mixed = h.run({"kb", "add", (docs / "broken.pdf").string(), (docs / "notes.txt").string()});
+  CHECK(mixed.exit_code == 6);
+  CHECK_THAT(mixed.err, Catch::Contains("broken.pdf"));
+  CHECK_FALSE(h.json({"kb", "search", "studio hours"})["results"].empty());
+  auto gone = h.run({"kb", "add", base + "/gone"});
+  CHECK(gone.exit_code == 2);
+  CHECK_THAT(gone.err, Catch::Contains("404"));
+}
