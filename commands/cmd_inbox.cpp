@@ -1,12 +1,18 @@
-// crier inbox [list|show|reply|ignore|done]
+// crier inbox [list|search|show|reply|hide|ignore|done]
 #include <CLI/CLI.hpp>
+
+#include <algorithm>
 
 #include "commands.hpp"
 #include "common.hpp"
 #include "engine/accounts.hpp"
 #include "engine/inbox.hpp"
 #include "error.hpp"
+#include "kb/knowledge_base.hpp"
+#include "output/safe_text.hpp"
+#include "output/style.hpp"
 #include "output/table.hpp"
+#include "store/store.hpp"
 #include "time/when.hpp"
 
 namespace crier {
@@ -22,6 +28,7 @@ struct InboxOptions {
   std::string text;
   bool human_agent = false;
   bool undo = false;
+  std::string since;
 };
 
 int run_list(const InboxOptions& o, Context& ctx) {
@@ -52,6 +59,61 @@ int run_list(const InboxOptions& o, Context& ctx) {
     t.add({std::to_string(i.id), label_of_account(ctx, i.account_id), i.kind, ctx.style().status(i.status),
            i.author, format_relative(i.created_at, now), i.text});
   ctx.print_table(t);
+  return 0;
+}
+
+int run_search(const InboxOptions& o, Context& ctx) {
+  std::string match = fts_all_words(o.text);
+  if (match.empty())
+    throw Error(ErrorKind::invalid_input, "the query has no words to search for", "crier inbox search \"refund\"");
+  std::vector<InboxHit> hits;
+  if (Store* store = ctx.existing_store()) {
+    InboxFilter f;
+    for (auto& k : split_commas(o.kinds)) f.kinds.push_back(k == "comments" ? "comment" : k == "replies" ? "reply"
+                                              : k == "mentions" ? "mention" : k == "dms" ? "dm" : k);
+    f.statuses = split_commas(o.statuses);
+    if (!o.account.empty()) f.account_id = resolve_account(*store, o.account).id;
+    if (!o.since.empty()) f.since = ctx.clock().now() - parse_duration(o.since);
+    f.limit = o.limit;
+    hits = store->search_inbox(match, f);
+  }
+  auto plain = [](std::string s) {
+    s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == '\x02' || c == '\x03'; }), s.end());
+    return s;
+  };
+  if (ctx.global().json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& h : hits) {
+      auto j = inbox_json(h.item, account_name(ctx, h.item.account_id));
+      j["reply_text"] = h.reply_text.empty() ? nlohmann::json(nullptr) : nlohmann::json(h.reply_text);
+      j["score"] = h.score;
+      j["snippet"] = plain(h.snippet);
+      list.push_back(j);
+    }
+    ctx.print_json({{"query", o.text}, {"items", list}});
+    return 0;
+  }
+  if (hits.empty()) {
+    ctx.info("nothing in the inbox matches");
+    return exit_code::failure;
+  }
+  const Style& st = ctx.style();
+  Timestamp now = ctx.clock().now();
+  for (const auto& h : hits) {
+    std::string snippet, piece;
+    for (char c : h.snippet) {
+      if (c == '\x02' || c == '\x03') {
+        snippet += c == '\x03' ? st.bold(terminal_safe(piece)) : terminal_safe(piece);
+        piece.clear();
+      } else {
+        piece += c == '\n' ? ' ' : c;
+      }
+    }
+    snippet += terminal_safe(piece);
+    ctx.out << st.bold(std::to_string(h.item.id)) << " " << label_of_account(ctx, h.item.account_id) << " "
+            << h.item.kind << " " << st.status(h.item.status) << " " << terminal_safe(h.item.author) << " "
+            << st.dim(format_relative(h.item.created_at, now)) << "\n    " << snippet << "\n";
+  }
   return 0;
 }
 
@@ -135,6 +197,15 @@ void add_inbox(CLI::App& app, const CommandInfo& info, Runner& selected) {
   auto* list = cmd->add_subcommand("list", "list inbox items, newest first (default: open ones)");
   add_filters(list);
   list->callback([o, &selected] { selected = [o](Context& c) { return run_list(*o, c); }; });
+
+  auto* search = cmd->add_subcommand("search", "find items (and our answers) by their words, best first");
+  search->add_option("query", o->text, "words that must all be there")->required();
+  search->add_option("--account", o->account, "only this account");
+  search->add_option("--kind", o->kinds, "only these: reply, comment, mention, quote, dm");
+  search->add_option("--status", o->statuses, "only these statuses");
+  search->add_option("--since", o->since, "only items of this window, e.g. 7d, 12h, 2w");
+  search->add_option("--limit", o->limit, "at most N (default 50; 0: all)")->check(CLI::NonNegativeNumber);
+  search->callback([o, &selected] { selected = [o](Context& c) { return run_search(*o, c); }; });
 
   auto* show = cmd->add_subcommand("show", "show one item in full and mark it read");
   show->add_option("id", o->id, "inbox item id")->required();

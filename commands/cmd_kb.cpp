@@ -178,7 +178,7 @@ int run_rm(const KbOptions& o, Context& ctx) {
 
 int run_search(const KbOptions& o, Context& ctx) {
   Store* store = ctx.existing_store();
-  if (kb_match_query(o.query).empty())
+  if (fts_any_words(o.query).empty())
     throw Error(ErrorKind::invalid_input, "the query has no words to search for", "crier kb search \"refund policy\"");
   std::vector<KbHit> hits;
   if (store) hits = kb_search(ctx.engine(), o.query, o.limit);

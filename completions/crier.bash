@@ -46,7 +46,7 @@ _crier() {
     publish) opts="--due --limit --concurrency --watch" ;;
     cron) verbs="show install"; opts="--systemd --poll-every --write" ;;
     poll) opts="--account --kind" ;;
-    inbox) verbs="list show reply hide ignore done"; opts="--status --kind --account --all --limit --human-agent --undo" ;;
+    inbox) verbs="list search show reply hide ignore done"; opts="--status --kind --account --all --limit --since --human-agent --undo" ;;
     kb) verbs="add list show rm refresh search"; opts="--full --limit" ;;
     analytics) verbs="summary refresh"; opts="--since" ;;
     providers) verbs="list" ;;

@@ -41,7 +41,8 @@ complete -c crier -n "__fish_seen_subcommand_from slots" -a "set list clear"
 complete -c crier -n "__fish_seen_subcommand_from drafts" -a "list show edit rm"
 complete -c crier -n "__fish_seen_subcommand_from templates" -a "list show"
 complete -c crier -n "__fish_seen_subcommand_from cron" -a "show install"
-complete -c crier -n "__fish_seen_subcommand_from inbox" -a "list show reply hide ignore done"
+complete -c crier -n "__fish_seen_subcommand_from inbox" -a "list search show reply hide ignore done"
+complete -c crier -n "__fish_seen_subcommand_from inbox" -l since -x -d 'window, e.g. 7d'
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a kb -d 'the knowledge base replies cite'
 complete -c crier -n "__fish_seen_subcommand_from kb" -a "add list show rm refresh search"
 complete -c crier -n "__fish_seen_subcommand_from kb" -l full -d 'whole chunks'

@@ -143,7 +143,7 @@ ReplyOutcome reply_to_item(Engine& engine, int64_t id, const std::string& text, 
   if (out.sent.remote_id.empty())
     throw Error(ErrorKind::transient, account->network + " answered the reply without its id; whether it was sent is unknown",
                 "send the same reply again: it carries the same idempotency key, so the network keeps one");
-  engine.store.set_inbox_status(id, "replied", out.sent.remote_id);
+  engine.store.set_inbox_status(id, "replied", out.sent.remote_id, body);
   out.item.status = "replied";
   out.item.reply_remote_id = out.sent.remote_id;
   return out;

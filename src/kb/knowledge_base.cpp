@@ -339,11 +339,12 @@ std::string kb_file_state(const KbSource& s) {
   }
 }
 
-std::string kb_match_query(std::string_view query) {
+namespace {
+std::string fts_words(std::string_view query, const char* joint) {
   std::string out, word;
   auto flush = [&] {
     if (word.empty()) return;
-    out += (out.empty() ? "" : " OR ") + ("\"" + word + "\"");
+    out += (out.empty() ? "" : joint) + ("\"" + word + "\"");
     word.clear();
   };
   for (size_t i = 0; i < query.size(); ++i) {
@@ -356,9 +357,13 @@ std::string kb_match_query(std::string_view query) {
   flush();
   return out;
 }
+}  // namespace
+
+std::string fts_any_words(std::string_view query) { return fts_words(query, " OR "); }
+std::string fts_all_words(std::string_view query) { return fts_words(query, " AND "); }
 
 std::vector<KbHit> kb_search(Engine& engine, std::string_view query, int limit) {
-  std::string match = kb_match_query(query);
+  std::string match = fts_any_words(query);
   if (match.empty()) throw Error(ErrorKind::invalid_input, "the query has no words to search for");
   return engine.store.search_kb(match, std::max(1, limit));
 }

@@ -52,9 +52,11 @@ std::vector<KbChange> kb_refresh(Engine& engine, Transport& http, const std::vec
 // that moved: "same", "changed", "missing", or "" for a URL (kb refresh fetches it).
 std::string kb_file_state(const KbSource& source);
 
-// The FTS5 query for what a user typed: its words, each quoted (no operator can be injected),
-// any of them matching; "" when it has no words.
-std::string kb_match_query(std::string_view query);
+// The FTS5 query for what a user typed (the knowledge base, the inbox): its words, each quoted
+// (no operator can be injected), any of them matching; "" when it has no words.
+std::string fts_any_words(std::string_view query);
+// The same, every word matching (a search of the inbox, like grep).
+std::string fts_all_words(std::string_view query);
 // Best chunks first. Throws Error(invalid_input) for a query without words.
 std::vector<KbHit> kb_search(Engine& engine, std::string_view query, int limit);
 // "faq.md § Refunds": how an answer cites a chunk.

@@ -236,6 +236,7 @@ constexpr const char* k_inbox_cols =
     "id, account_id, kind, remote_id, COALESCE(thread_id,''), COALESCE(parent_remote_id,''), "
     "delivery_id, author, COALESCE(author_name,''), text, COALESCE(url,''), created_at, "
     "fetched_at, status, COALESCE(triage,''), COALESCE(reply_remote_id,''), meta";
+constexpr int k_inbox_col_count = 17;
 
 InboxItem read_inbox(const Stmt& s) {
   InboxItem i;
@@ -983,6 +984,7 @@ class SqliteStore final : public Store {
     if (!f.statuses.empty()) sql += " AND status IN (" + placeholders(f.statuses.size()) + ")";
     if (!f.kinds.empty()) sql += " AND kind IN (" + placeholders(f.kinds.size()) + ")";
     if (f.account_id) sql += " AND account_id = ?";
+    if (f.since) sql += " AND created_at >= ?";
     sql += " ORDER BY created_at DESC, id DESC";
     if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
     Stmt s(m_db, sql);
@@ -990,6 +992,7 @@ class SqliteStore final : public Store {
     for (const auto& st : f.statuses) s.bind(n++, st);
     for (const auto& k : f.kinds) s.bind(n++, k);
     if (f.account_id) s.bind(n++, *f.account_id);
+    if (f.since) s.bind(n++, *f.since);
     std::vector<InboxItem> out;
     while (s.step()) out.push_back(read_inbox(s));
     return out;
@@ -1002,15 +1005,57 @@ class SqliteStore final : public Store {
     return read_inbox(s);
   }
 
-  void set_inbox_status(int64_t id, const std::string& status,
-                        const std::string& reply_remote_id) override {
+  void set_inbox_status(int64_t id, const std::string& status, const std::string& reply_remote_id,
+                        const std::string& reply_text) override {
     Stmt(m_db,
-         "UPDATE inbox_items SET status = ?, reply_remote_id = COALESCE(?, reply_remote_id) "
-         "WHERE id = ?")
+         "UPDATE inbox_items SET status = ?, reply_remote_id = COALESCE(?, reply_remote_id), "
+         "reply_text = COALESCE(?, reply_text) WHERE id = ?")
         .bind(1, status)
         .bind_text_or_null(2, reply_remote_id)
-        .bind(3, id)
+        .bind_outside_or_null(3, reply_text)
+        .bind(4, id)
         .run();
+  }
+
+  std::vector<InboxHit> search_inbox(const std::string& match, const InboxFilter& f) override {
+    // Ids and scores first (sorting only numbers), then each item and its snippet by id.
+    std::string sql =
+        "SELECT i.id, bm25(inbox_fts) AS r FROM inbox_fts JOIN inbox_items i ON i.id = inbox_fts.rowid "
+        "WHERE inbox_fts MATCH ?";
+    if (!f.statuses.empty()) sql += " AND i.status IN (" + placeholders(f.statuses.size()) + ")";
+    if (!f.kinds.empty()) sql += " AND i.kind IN (" + placeholders(f.kinds.size()) + ")";
+    if (f.account_id) sql += " AND i.account_id = ?";
+    if (f.since) sql += " AND i.created_at >= ?";
+    sql += " ORDER BY r, i.id DESC LIMIT ?";
+    Stmt s(m_db, sql);
+    int n = 1;
+    s.bind(n++, match);
+    for (const auto& st : f.statuses) s.bind(n++, st);
+    for (const auto& k : f.kinds) s.bind(n++, k);
+    if (f.account_id) s.bind(n++, *f.account_id);
+    if (f.since) s.bind(n++, *f.since);
+    s.bind(n++, f.limit > 0 ? f.limit : 1000000);
+    std::vector<std::pair<int64_t, double>> ids;
+    while (s.step()) ids.emplace_back(s.i64(0), s.opt_double(1).value_or(0));
+    std::vector<InboxHit> out;
+    Stmt item(m_db, std::string("SELECT ") + k_inbox_cols + ", reply_text FROM inbox_items WHERE id = ?");
+    Stmt snippet(m_db,
+                 "SELECT snippet(inbox_fts, -1, char(2), char(3), '…', 20) FROM inbox_fts WHERE inbox_fts MATCH ? "
+                 "AND rowid = ?");
+    for (const auto& [id, rank] : ids) {
+      item.reset();
+      item.bind(1, id);
+      if (!item.step()) continue;
+      InboxHit h;
+      h.item = read_inbox(item);
+      h.reply_text = item.text(k_inbox_col_count);
+      h.score = -rank;
+      snippet.reset();
+      snippet.bind(1, match).bind(2, id);
+      if (snippet.step()) h.snippet = snippet.text(0);
+      out.push_back(std::move(h));
+    }
+    return out;
   }
 
   std::optional<std::string> cursor(int64_t account_id, const std::string& stream) override {

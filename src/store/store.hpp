@@ -120,8 +120,12 @@ class Store {
   virtual bool add_inbox_item(InboxItem& item) = 0;
   virtual std::vector<InboxItem> list_inbox(const InboxFilter& filter) = 0;
   virtual std::optional<InboxItem> find_inbox_item(int64_t id) = 0;
-  virtual void set_inbox_status(int64_t id, const std::string& status,
-                                const std::string& reply_remote_id = {}) = 0;
+  // With a reply: its remote id and our text (kept, and searchable).
+  virtual void set_inbox_status(int64_t id, const std::string& status, const std::string& reply_remote_id = {},
+                                const std::string& reply_text = {}) = 0;
+  // Items matching the FTS5 query `match` (any of the filter's account, kinds and since; its
+  // statuses and limit too), best first.
+  virtual std::vector<InboxHit> search_inbox(const std::string& match, const InboxFilter& filter) = 0;
   virtual std::optional<std::string> cursor(int64_t account_id, const std::string& stream) = 0;
   virtual void set_cursor(int64_t account_id, const std::string& stream,
                           const std::string& cursor, Timestamp now) = 0;

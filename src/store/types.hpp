@@ -190,7 +190,16 @@ struct InboxFilter {
   std::vector<std::string> statuses;  // empty: any
   std::vector<std::string> kinds;
   std::optional<int64_t> account_id;
+  std::optional<Timestamp> since;  // created at or after
   int limit = 0;
+};
+
+// An inbox item found by a search: where the words matched, our answer's text included.
+struct InboxHit {
+  InboxItem item;
+  std::string reply_text;  // what we answered, when we did
+  double score = 0;        // higher is better
+  std::string snippet;     // matches between \x02 and \x03
 };
 
 struct MetricSnapshot {

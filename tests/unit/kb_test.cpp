@@ -72,11 +72,11 @@ TEST_CASE("a long word or line without boundaries is cut, never inside a charact
 }
 
 TEST_CASE("the search query is words, quoted: nothing of FTS5's syntax gets through", "[kb]") {
-  CHECK(kb_match_query("refund policy") == "\"refund\" OR \"policy\"");
-  CHECK(kb_match_query("a\" OR b NEAR(c d) * ^x -y :z") ==
+  CHECK(fts_any_words("refund policy") == "\"refund\" OR \"policy\"");
+  CHECK(fts_any_words("a\" OR b NEAR(c d) * ^x -y :z") ==
         "\"a\" OR \"OR\" OR \"b\" OR \"NEAR\" OR \"c\" OR \"d\" OR \"x\" OR \"y\" OR \"z\"");
-  CHECK(kb_match_query("\"()*") == "");
-  CHECK(kb_match_query("café über") == "\"café\" OR \"über\"");
+  CHECK(fts_any_words("\"()*") == "");
+  CHECK(fts_any_words("café über") == "\"café\" OR \"über\"");
 }
 
 TEST_CASE("documents: HTML keeps its headings and drops its scripts and a PDF has a section per page", "[kb]") {
@@ -118,7 +118,7 @@ TEST_CASE("the index: sources replaced whole, searched by BM25 with stems, remov
                               {0, 0, 1, "FAQ > Shipping", 41, 80, "We ship on Tuesdays.", "b"}};
   s->put_kb_source(src, chunks);
   REQUIRE(src.id > 0);
-  auto hits = s->search_kb(kb_match_query("refund"), 5);
+  auto hits = s->search_kb(fts_any_words("refund"), 5);
   REQUIRE(hits.size() == 1);
   CHECK(hits[0].chunk.heading == "FAQ > Refunds");
   CHECK(hits[0].location == "/notes/faq.md");
@@ -129,11 +129,40 @@ TEST_CASE("the index: sources replaced whole, searched by BM25 with stems, remov
   int64_t id = src.id;
   s->put_kb_source(src, again);
   CHECK(src.id == id);
-  CHECK(s->search_kb(kb_match_query("refunds"), 5).empty());
-  CHECK(s->search_kb(kb_match_query("tuesdays"), 5).empty());
-  CHECK(s->search_kb(kb_match_query("free"), 5).size() == 1);
+  CHECK(s->search_kb(fts_any_words("refunds"), 5).empty());
+  CHECK(s->search_kb(fts_any_words("tuesdays"), 5).empty());
+  CHECK(s->search_kb(fts_any_words("free"), 5).size() == 1);
   CHECK(s->list_kb_sources().at(0).chunks == 1);
   CHECK(s->remove_kb_source(id));
-  CHECK(s->search_kb(kb_match_query("free"), 5).empty());
+  CHECK(s->search_kb(fts_any_words("free"), 5).empty());
   CHECK(s->list_kb_sources().empty());
+}
+
+TEST_CASE("an inbox from before search is indexed by the migration, and kept in step after", "[kb][store]") {
+  TempDir dir;
+  auto path = dir.path() / "crier.db";
+  InboxItem item;
+  {
+    auto old = open_sqlite_store(path, 9);  // the schema before inbox search
+    Account a;
+    a.network = "sandbox";
+    a.handle = "me";
+    a.created_at = from_unix(1'700'000'000);
+    item.account_id = old->add_account(a, "{}");
+    item.kind = "reply";
+    item.remote_id = "r1";
+    item.author = "ada";
+    item.text = "What is the refund window?";
+    item.created_at = from_unix(1'700'000'000);
+    item.fetched_at = item.created_at;
+    REQUIRE(old->add_inbox_item(item));
+  }
+  auto s = open_sqlite_store(path);
+  InboxFilter f;
+  auto hits = s->search_inbox(fts_all_words("refunds window"), f);
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0].item.remote_id == "r1");
+  s->set_inbox_status(hits[0].item.id, "replied", "x1", "Thirty days, no questions asked.");
+  CHECK(s->search_inbox(fts_all_words("questions"), f).size() == 1);
+  CHECK(s->search_inbox(fts_all_words("refund"), f).size() == 1);  // the item's own text still indexed
 }
