@@ -84,6 +84,11 @@ constexpr std::array k_commands{
                 "crier kb search \"refund policy\"\n"
                 "crier kb refresh",
                 &add_kb},
+    CommandInfo{"usage", "what the language model cost: calls, tokens and dollars by model, feature or day", k_store,
+                "crier usage\n"
+                "crier usage --since 7d --by day\n"
+                "crier usage --by feature --json",
+                &add_usage},
     CommandInfo{"analytics", "take and show post and account metrics (refresh, summary)", k_store,
                 "crier analytics refresh\n"
                 "crier analytics --since 7d",

@@ -23,6 +23,7 @@ void add_publish(CLI::App& app, const CommandInfo& info, Runner& selected);
 void add_poll(CLI::App& app, const CommandInfo& info, Runner& selected);
 void add_inbox(CLI::App& app, const CommandInfo& info, Runner& selected);
 void add_kb(CLI::App& app, const CommandInfo& info, Runner& selected);
+void add_usage(CLI::App& app, const CommandInfo& info, Runner& selected);
 void add_analytics(CLI::App& app, const CommandInfo& info, Runner& selected);
 void add_providers(CLI::App& app, const CommandInfo& info, Runner& selected);
 void add_completion(CLI::App& app, const CommandInfo& info, Runner& selected);

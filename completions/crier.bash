@@ -4,7 +4,7 @@
 
 _crier() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-  local commands="init doctor version config accounts draft drafts templates post schedule queue slots publish cron poll inbox kb analytics providers completion demo"
+  local commands="init doctor version config accounts draft drafts templates post schedule queue slots publish cron poll inbox kb usage analytics providers completion demo"
   local globals="--config --db --json -q --quiet -v --verbose --no-color --help --version"
   local cmd="" verb="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
@@ -48,6 +48,7 @@ _crier() {
     poll) opts="--account --kind" ;;
     inbox) verbs="list search show reply hide ignore done"; opts="--status --kind --account --all --limit --since --human-agent --undo" ;;
     kb) verbs="add list show rm refresh search"; opts="--full --limit" ;;
+    usage) opts="--since --by" ;;
     analytics) verbs="summary refresh"; opts="--since" ;;
     providers) verbs="list" ;;
     completion) verbs="bash zsh fish" ;;

@@ -1,7 +1,7 @@
 # fish completion for crier. Install: crier completion fish > ~/.config/fish/completions/crier.fish
 # Kept in step with the CLI by tests/unit/docs_test.cpp.
 
-set -l crier_commands init doctor version config accounts draft drafts templates post schedule queue slots publish cron poll inbox kb analytics providers completion demo
+set -l crier_commands init doctor version config accounts draft drafts templates post schedule queue slots publish cron poll inbox kb usage analytics providers completion demo
 
 complete -c crier -f
 complete -c crier -l config -r -F -d 'config file'
@@ -47,6 +47,9 @@ complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a kb -d 
 complete -c crier -n "__fish_seen_subcommand_from kb" -a "add list show rm refresh search"
 complete -c crier -n "__fish_seen_subcommand_from kb" -l full -d 'whole chunks'
 complete -c crier -n "__fish_seen_subcommand_from kb" -l limit -x
+complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a usage -d 'what the language model cost'
+complete -c crier -n "__fish_seen_subcommand_from usage" -l since -x -d 'window, e.g. 30d'
+complete -c crier -n "__fish_seen_subcommand_from usage" -l by -x -a "model feature day"
 complete -c crier -n "__fish_seen_subcommand_from analytics" -a "summary refresh"
 complete -c crier -n "__fish_seen_subcommand_from providers" -a "list"
 complete -c crier -n "__fish_seen_subcommand_from completion" -a "bash zsh fish"

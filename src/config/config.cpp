@@ -38,6 +38,20 @@ void collect(const toml::table& table, const std::string& prefix, const fs::path
       continue;
     }
     bool per_account = key.rfind("accounts.", 0) == 0;
+    // [llm.prices."MODEL"] input = 0.15, output = 0.60: US dollars per million tokens.
+    if (key.rfind("llm.prices.", 0) == 0) {
+      std::string leaf(k.str());
+      auto number = node.value<double>();
+      if ((leaf != "input" && leaf != "output") || !number || *number < 0 || !(node.is_integer() || node.is_floating_point()))
+        throw Error(ErrorKind::config,
+                    "'" + key + "' at " + where(path, node.source()) +
+                        ": a model's price is input = N and output = N, US dollars per million tokens, 0 or more",
+                    "e.g. [llm.prices.\"gpt-4o-mini\"] input = 0.15 and output = 0.60");
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.17g", *number);
+      out[key] = buf;
+      continue;
+    }
     const ConfigKey* spec = find_config_key(key);
     if (!spec && !per_account) {
       warnings.push_back("unknown key '" + key + "' at " + where(path, node.source()) +
@@ -171,6 +185,12 @@ std::optional<std::string> Config::account_value(std::string_view account,
   return it->second;
 }
 
+std::optional<double> Config::model_price(std::string_view model, std::string_view which) const {
+  auto it = m_file.find("llm.prices." + std::string(model) + "." + std::string(which));
+  if (it == m_file.end()) return std::nullopt;
+  return std::strtod(it->second.c_str(), nullptr);
+}
+
 void Config::set_override(std::string_view key, std::string value) {
   m_overrides[std::string(key)] = std::move(value);
 }
@@ -203,6 +223,11 @@ void validate_config_value(std::string_view key, std::string_view value) {
     throw bad("auto, always or never");
   if (key == "llm.backend" && v != "ollama" && v != "openai" && v != "anthropic" && v != "gemini")
     throw bad("ollama, openai, anthropic or gemini");
+  if (key == "llm.daily_budget" && !v.empty()) {
+    char* end = nullptr;
+    double d = std::strtod(v.c_str(), &end);
+    if (end == v.c_str() || *end != '\0' || !(d >= 0) || d > 1e9) throw bad("an amount of US dollars such as 2.50");
+  }
   if (key == "general.timezone" && !v.empty()) {
     try {
       (void)date::locate_zone(v);

@@ -33,6 +33,9 @@ class Config {
   std::string source(std::string_view key) const;
   // A value from a per-account table: [accounts."NAME"] key = "...".
   std::optional<std::string> account_value(std::string_view account, std::string_view key) const;
+  // A model's price from [llm.prices."MODEL"]: `which` is input or output, US dollars per
+  // million tokens; nullopt when the file sets none.
+  std::optional<double> model_price(std::string_view model, std::string_view which) const;
 
   void set_override(std::string_view key, std::string value);
 

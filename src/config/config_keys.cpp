@@ -42,6 +42,8 @@ constexpr std::array k_keys{
     ConfigKey{"llm.model", KeyType::string, "", "CRIER_LLM_MODEL", "model name"},
     ConfigKey{"llm.api_key_cmd", KeyType::string, "", "",
               "command that prints the API key (e.g. pass show openai)"},
+    ConfigKey{"llm.daily_budget", KeyType::string, "", "CRIER_LLM_DAILY_BUDGET",
+              "US dollars the model may cost in a day (UTC), e.g. 2.50; a call past it is refused ('': no limit)"},
     ConfigKey{"media.store", KeyType::string, "", "CRIER_MEDIA_STORE",
               "where images go for networks that fetch them by URL (Instagram, Threads): s3, command or none"},
     ConfigKey{"media.s3_endpoint", KeyType::string, "", "",

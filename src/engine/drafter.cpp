@@ -1,4 +1,5 @@
 #include "engine/drafter.hpp"
+#include "engine/usage.hpp"
 
 #include <algorithm>
 #include <thread>
@@ -53,6 +54,7 @@ ChatResult call_once(Engine& engine, LlmBackend& llm, const std::string& purpose
   rec.purpose = purpose;
   for (const auto& m : q.messages) rec.prompt += "[" + m.role + "]\n" + m.content + "\n";
   rec.created_at = engine.clock.now();
+  check_llm_budget(engine, llm.name(), llm.model(), rec.prompt.size());  // before anything is sent
   try {
     ChatResult r = llm.chat(q);
     rec.model = r.model;

@@ -965,6 +965,27 @@ class SqliteStore final : public Store {
     return sqlite3_last_insert_rowid(m_db);
   }
 
+  std::vector<LlmCall> llm_calls_since(Timestamp since) override {
+    Stmt s(m_db,
+           "SELECT backend, model, purpose, prompt_tokens, completion_tokens, latency_ms, status, created_at "
+           "FROM llm_calls WHERE created_at >= ? ORDER BY created_at, id");
+    s.bind(1, since);
+    std::vector<LlmCall> out;
+    while (s.step()) {
+      LlmCall c;
+      c.backend = s.text(0);
+      c.model = s.text(1);
+      c.purpose = s.text(2);
+      if (auto n = s.opt_i64(3)) c.prompt_tokens = static_cast<int>(*n);
+      if (auto n = s.opt_i64(4)) c.completion_tokens = static_cast<int>(*n);
+      c.latency_ms = s.opt_i64(5).value_or(0);
+      c.status = s.text(6);
+      c.created_at = s.time(7);
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
   bool add_inbox_item(InboxItem& i) override {
     Stmt s(m_db,
            "INSERT INTO inbox_items (account_id, kind, remote_id, thread_id, parent_remote_id, "

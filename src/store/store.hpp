@@ -114,6 +114,8 @@ class Store {
                             const std::string& variants, Timestamp now) = 0;
   virtual bool remove_draft(int64_t id) = 0;
   virtual int64_t add_llm_call(const LlmCall& call) = 0;
+  // The calls made at or after `since`, oldest first, without their prompt and response.
+  virtual std::vector<LlmCall> llm_calls_since(Timestamp since) = 0;
 
   // --- inbox ---
   // Inserts the item unless (account, remote_id) is known; returns true when inserted.
