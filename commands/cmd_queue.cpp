@@ -377,6 +377,9 @@ int run_reschedule(const QueueOptions& o, Context& ctx) {
       if (ok)
         ctx.info("post " + name + " on " + label_of(ctx, d.account_id) + " now due " + show_time(ctx, due) + " (" +
                  format_relative(due, now) + ")");
+      else if (d.status == DeliveryStatus::queued)
+        ctx.err << "crier: error: post " << name << " may already be scheduled on its network (the last hand-over's "
+                << "outcome is unknown); crier publish --due looks first, then it can be moved\n";
       else
         ctx.err << "crier: error: post " << name << " is " << to_string(d.status)
                 << "; only queued posts can be rescheduled\n";

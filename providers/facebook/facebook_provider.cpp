@@ -186,7 +186,10 @@ class FacebookProvider final : public Provider {
         progress.resize(1);
         auto& ids = progress[0].children;
         for (size_t k = ids.size(); k < part.media.size(); ++k) {
-          json photo = upload_photo(s, part.media[k], "", false, {});
+          // A photo of a post to be published later must say so (temporary), or Meta drops it.
+          FormFields extra;
+          if (q.schedule_at) extra.emplace_back("temporary", "true");
+          json photo = upload_photo(s, part.media[k], "", false, extra);
           if (str(photo, "id").empty())
             throw Error(ErrorKind::transient, "facebook photo upload: no id in the answer");
           ids.push_back(str(photo, "id"));
@@ -210,14 +213,12 @@ class FacebookProvider final : public Provider {
     if (q.parts.size() != 1) return std::nullopt;
     remember_secrets_in(s.secret);
     const OutgoingPart& part = q.parts[0];
-    json feed = m_graph.get(api(s, "/" + page(s) + "/feed?fields=" + k_post_fields +
-                                       "&limit=50&since=" + std::to_string(to_unix(q.not_before))),
-                            token(s), "facebook feed");
-    json data = list(feed, "data");
     // Handed to Facebook's scheduling: not in the feed before its time, but among the Page's
-    // scheduled posts, with the time this delivery asked for.
+    // scheduled posts, with the time this delivery asked for. Those are read first: a post that
+    // goes live between the two reads is then in the feed, not in neither.
     bool native = q.schedule_at || (q.options.count(std::string(k_native_schedule_option)) &&
                                     q.options.at(std::string(k_native_schedule_option)) == "true");
+    json scheduled = json::array();
     if (native) {
       json later = m_graph.get(api(s, "/" + page(s) + "/scheduled_posts?fields=" + k_post_fields +
                                           ",scheduled_publish_time&limit=100"),
@@ -227,9 +228,19 @@ class FacebookProvider final : public Provider {
         long long t = when.is_number() ? when.get<long long>()
                                        : to_unix(meta::parse_graph_time(when.is_string() ? when.get<std::string>() : ""));
         if (q.schedule_at && t != to_unix(*q.schedule_at)) continue;
-        data.push_back(p);
+        scheduled.push_back(p);
       }
     }
+    // Before its time, this delivery's post can only be a scheduled one: a post already in the
+    // feed is somebody else's, however alike.
+    json data = json::array();
+    if (!q.schedule_at) {
+      json feed = m_graph.get(api(s, "/" + page(s) + "/feed?fields=" + k_post_fields +
+                                         "&limit=50&since=" + std::to_string(to_unix(q.not_before))),
+                              token(s), "facebook feed");
+      data = list(feed, "data");
+    }
+    for (auto& p : scheduled) data.push_back(std::move(p));
     const json* found = nullptr;
     const json* in_margin = nullptr;
     for (auto it = data.rbegin(); it != data.rend(); ++it) {  // newest first

@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -42,7 +43,8 @@ void collect(const toml::table& table, const std::string& prefix, const fs::path
     if (key.rfind("llm.prices.", 0) == 0) {
       std::string leaf(k.str());
       auto number = node.value<double>();
-      if ((leaf != "input" && leaf != "output") || !number || *number < 0 || !(node.is_integer() || node.is_floating_point()))
+      if ((leaf != "input" && leaf != "output") || !number || !std::isfinite(*number) || *number < 0 ||
+          *number > 1e6 || !(node.is_integer() || node.is_floating_point()))
         throw Error(ErrorKind::config,
                     "'" + key + "' at " + where(path, node.source()) +
                         ": a model's price is input = N and output = N, US dollars per million tokens, 0 or more",

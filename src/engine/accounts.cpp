@@ -104,10 +104,21 @@ std::string reconnect_hint(const Account& a) {
                                                          : "crier accounts add " + a.network + " --handle HANDLE";
   std::string server = a.server;
   if (auto p = server.find("://"); p != std::string::npos) server = server.substr(p + 3);
-  for (const auto& [word, value] : {std::pair<std::string, std::string>{"HANDLE", a.handle}, {"NAME", a.handle},
-                                    {"INSTANCE", server}})
-    for (size_t pos; (pos = hint.find(word)) != std::string::npos;) hint.replace(pos, word.size(), value);
-  return "reconnect: " + hint;
+  // One pass over the hint: a handle that itself holds HANDLE or NAME is not replaced again.
+  std::string out;
+  for (size_t i = 0; i < hint.size();) {
+    bool replaced = false;
+    for (const auto& [word, value] : {std::pair<std::string_view, const std::string*>{"HANDLE", &a.handle},
+                                      {"NAME", &a.handle}, {"INSTANCE", &server}})
+      if (hint.compare(i, word.size(), word) == 0) {
+        out += *value;
+        i += word.size();
+        replaced = true;
+        break;
+      }
+    if (!replaced) out += hint[i++];
+  }
+  return "reconnect: " + out;
 }
 
 std::string token_expiry_warning(Provider& provider, const Session& session, Timestamp now, std::string* expiry) {

@@ -15,7 +15,10 @@ RefreshResult refresh_metrics(Engine& engine, Timestamp since, const std::functi
   f.statuses = {DeliveryStatus::published};
   f.published_since = since;
   std::map<int64_t, std::vector<Delivery>> by_account;
-  for (auto& d : engine.store.list_deliveries(f)) by_account[d.account_id].push_back(d);
+  Timestamp now = engine.clock.now();
+  for (auto& d : engine.store.list_deliveries(f))
+    if (!d.published_at || *d.published_at <= now)  // handed to a network's scheduling: not live yet
+      by_account[d.account_id].push_back(d);
 
   for (const auto& account : engine.store.list_accounts()) {
     if (account.status != "active") continue;

@@ -300,9 +300,14 @@ DeliveryOutcome attempt(Engine& engine, const Lease& lease, const std::string& o
     }
     if (!result) result = st.provider->publish(*st.session, *st.request);
     check_result(*result, *st.request, st.account->network, out.reconciled ? "reconcile" : "publish");
-    out.warning = token_expiry_warning(*st.provider, *st.session, engine.clock.now());
   } catch (const Error& e) {
     return record_failure(engine, st, std::move(out), e, owner);
+  }
+  // The post is made: nothing said about its token may turn it into a failure.
+  try {
+    out.warning = token_expiry_warning(*st.provider, *st.session, engine.clock.now());
+  } catch (const std::exception& e) {
+    spdlog::debug("token expiry of {}: {}", out.account, e.what());
   }
   // Outside the try: a store that cannot record the outcome is not a failed publish. The error
   // ends the run, the lease runs out, and the next run reconciles.

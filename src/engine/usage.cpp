@@ -1,6 +1,7 @@
 #include "engine/usage.hpp"
 
 #include <array>
+#include <cmath>
 #include <cstdlib>
 #include <map>
 
@@ -99,7 +100,7 @@ void check_llm_budget(Engine& engine, std::string_view backend, std::string_view
     if (auto p = model_price(engine.config, c.backend, c.model))
       spent += cost_of(*p, c.prompt_tokens.value_or(0), c.completion_tokens.value_or(0));
   double next = cost_of(*price, static_cast<long long>(prompt_bytes / 4), 0);
-  if (spent + next > budget)
+  if (!std::isfinite(spent + next) || spent + next > budget)
     throw Error(ErrorKind::temporary,
                 "the model's budget for today is spent: " + money(spent) + " of " + money(budget) +
                     " (llm.daily_budget); this call would pass it",

@@ -112,6 +112,10 @@ std::vector<TextChunk> chunk_sections(std::string_view t, const std::vector<Text
     trim(t, a, b);
     if (a >= b) continue;
     auto bounds = boundaries(t, a, b);
+    auto after = [&bounds](size_t pos) {  // the first boundary past pos
+      return std::upper_bound(bounds.begin(), bounds.end(), pos,
+                              [](size_t p, const Boundary& bd) { return p < bd.pos; });
+    };
     size_t s = a;
     while (s < b) {
       size_t limit = advance_codepoints(t, s, cap, b);
@@ -121,8 +125,10 @@ std::vector<TextChunk> chunk_sections(std::string_view t, const std::vector<Text
         size_t half = advance_codepoints(t, s, cap / 2, b);
         size_t best = 0;
         int best_strength = -1;
-        for (const auto& bd : bounds) {
-          if (bd.pos <= s || bd.pos > limit) continue;
+        // Only the boundaries in (s, limit]: found by binary search (they are in order), so a
+        // long section is cut in linear time, not in chunks x boundaries.
+        for (auto it = after(s); it != bounds.end() && it->pos <= limit; ++it) {
+          const Boundary& bd = *it;
           int strength = bd.pos >= half ? bd.strength : -1;
           if (strength >= best_strength) {
             best = bd.pos;
@@ -140,8 +146,9 @@ std::vector<TextChunk> chunk_sections(std::string_view t, const std::vector<Text
       size_t from = back_codepoints(t, e, overlap, s);
       size_t next = e;
       int strength = -1;
-      for (const auto& bd : bounds) {
-        if (bd.pos < from || bd.pos >= e || bd.pos <= s) continue;
+      for (auto it = after(from > 0 ? from - 1 : 0); it != bounds.end() && it->pos < e; ++it) {
+        const Boundary& bd = *it;
+        if (bd.pos < from || bd.pos <= s) continue;
         int st = std::min(bd.strength, 2);
         if (st > strength) {
           next = bd.pos;

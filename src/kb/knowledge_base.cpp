@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include "crypto.hpp"
 #include "error.hpp"
 #include "http/transport.hpp"
@@ -175,7 +177,8 @@ KbChange index(Engine& engine, Transport& http, const std::string& location,
   if (old) c.source = *old;
   c.source.location = location;
   try {
-    if (!is_url(location) && !fs::exists(location)) {
+    std::error_code gone;
+    if (!is_url(location) && !fs::exists(location, gone)) {
       c.what = "missing";
       c.error = location + ": not there any more";
       return c;
@@ -281,14 +284,24 @@ std::vector<KbChange> kb_add(Engine& engine, Transport& http, const std::vector<
       continue;
     }
     std::vector<std::string> found;
-    for (auto it = fs::recursive_directory_iterator(abs, fs::directory_options::skip_permission_denied, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    // Each entry checked with an error code of its own: a dangling link or a loop is skipped,
+    // not the end of the walk (links to folders are not followed, so a loop cannot recur).
+    auto it = fs::recursive_directory_iterator(abs, fs::directory_options::skip_permission_denied, ec);
+    if (ec) throw Error(ErrorKind::invalid_input, p + ": cannot read the folder: " + ec.message());
+    for (; it != fs::recursive_directory_iterator();) {
+      std::error_code entry;
       std::string leaf = it->path().filename().string();
       if (!leaf.empty() && leaf[0] == '.') {
-        if (it->is_directory(ec)) it.disable_recursion_pending();
-        continue;
+        if (it->is_directory(entry)) it.disable_recursion_pending();
+      } else if (it->is_regular_file(entry) && !kind_of_name(leaf).empty()) {
+        found.push_back(it->path().string());
       }
-      if (it->is_regular_file(ec) && !kind_of_name(leaf).empty()) found.push_back(it->path().string());
+      std::error_code step;
+      it.increment(step);
+      if (step) {
+        spdlog::warn("{}: stopped walking the folder at {}: {}", p, it == fs::recursive_directory_iterator() ? p : it->path().string(), step.message());
+        break;
+      }
     }
     std::sort(found.begin(), found.end());
     if (found.empty())

@@ -53,6 +53,7 @@ int main() {
     }
     out["pages"].push_back(valid_utf8(text) ? text : "");
   }
-  std::cout << out.dump() << '\n';
+  // Whatever poppler gave, the JSON is valid: a byte that is not UTF-8 becomes U+FFFD.
+  std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   return 0;
 }

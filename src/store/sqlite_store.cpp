@@ -413,7 +413,11 @@ class SqliteStore final : public Store {
   }
 
   bool reschedule_delivery(int64_t id, Timestamp due) override {
-    Stmt(m_db, "UPDATE deliveries SET due_at = ?, next_attempt_at = NULL WHERE id = ? AND status = 'queued'")
+    // Not a delivery that may already be scheduled on its network for its old time (a hand-over
+    // whose outcome is unknown): moving it would make the retry hand over a second post.
+    Stmt(m_db,
+         "UPDATE deliveries SET due_at = ?, next_attempt_at = NULL WHERE id = ? AND status = 'queued' "
+         "AND NOT (native_lead IS NOT NULL AND outcome_unknown = 1)")
         .bind(1, due)
         .bind(2, id)
         .run();
@@ -859,7 +863,7 @@ class SqliteStore final : public Store {
         Stmt ins(m_db,
                  "INSERT INTO kb_sources (location, kind, title, content_hash, bytes, source_mtime, added_at, "
                  "indexed_at) VALUES (?,?,?,?,?,?,?,?)");
-        ins.bind(1, k.location).bind(2, k.kind).bind(3, k.title).bind(4, k.content_hash).bind(5, k.bytes);
+        ins.bind_outside(1, k.location).bind(2, k.kind).bind_outside(3, k.title).bind(4, k.content_hash).bind(5, k.bytes);
         ins.bind(6, k.source_mtime).bind(7, k.added_at).bind(8, k.indexed_at).run();
         k.id = sqlite3_last_insert_rowid(m_db);
       }
@@ -869,7 +873,7 @@ class SqliteStore final : public Store {
                  "INSERT INTO kb_chunks (source_id, seq, heading, start_offset, end_offset, text, hash) "
                  "VALUES (?,?,?,?,?,?,?)");
         ins.bind(1, c.source_id).bind(2, c.seq).bind(3, c.heading).bind(4, c.start_offset).bind(5, c.end_offset);
-        ins.bind(6, c.text).bind(7, c.hash).run();
+        ins.bind_outside(6, c.text).bind(7, c.hash).run();
         c.id = sqlite3_last_insert_rowid(m_db);
       }
       k.chunks = static_cast<int64_t>(chunks.size());

@@ -24,6 +24,8 @@ size_t decode_entity(std::string_view s, size_t i, std::string& out) {
       uint32_t cp = (name.size() > 1 && (name[1] == 'x' || name[1] == 'X'))
                         ? static_cast<uint32_t>(std::stoul(std::string(name.substr(2)), nullptr, 16))
                         : static_cast<uint32_t>(std::stoul(std::string(name.substr(1))));
+      // NUL, a lone surrogate or past Unicode's end is not a character: the replacement one.
+      if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) cp = 0xFFFD;
       append_utf8(out, cp);
     } catch (const std::exception&) {
       return 0;

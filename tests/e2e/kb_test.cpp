@@ -34,6 +34,8 @@ TEST_CASE("kb: a folder of Markdown, HTML and PDF and a URL, searched, shown, re
                              "Studio manual"));
   write_file_atomic(docs / ".git" / "notes.md", "# secret\n\nnot for the index\n");
   write_file_atomic(docs / "photo.jpg", "\xff\xd8\xff not a document");
+  std::filesystem::create_symlink(docs / "nowhere.md", docs / "aaa-dangling.md");  // skipped, not the end
+  std::filesystem::create_directory_symlink(docs, docs / "guides" / "loop");       // not followed
 
   LoopbackServer site;
   site.server().Get("/pricing", [](const httplib::Request&, httplib::Response& res) {

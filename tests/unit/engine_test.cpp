@@ -488,3 +488,15 @@ TEST_CASE("a published thread keeps every part's id", "[engine]") {
   CHECK(d.remote_parts[1].id != d.remote_id);
   CHECK(w.network_posts() == d.remote_parts.size());
 }
+
+TEST_CASE("a reconnect hint names the account once, even when its handle holds a placeholder", "[engine]") {
+  Account a;
+  a.network = "facebook";
+  a.handle = "THENAMESHOP";  // holds NAME: replacing until none is left would never end
+  std::string hint = reconnect_hint(a);
+  CHECK_THAT(hint, Catch::Contains("--page THENAMESHOP "));
+  a.network = "mastodon";
+  a.handle = "HANDLE";
+  a.server = "https://INSTANCE.example";
+  CHECK_THAT(reconnect_hint(a), Catch::Contains("INSTANCE.example"));
+}

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "clock.hpp"
+#include "config/config.hpp"
 #include "error.hpp"
 #include "fakes/pdf.hpp"
 #include "fakes/temp_home.hpp"
@@ -165,4 +166,31 @@ TEST_CASE("an inbox from before search is indexed by the migration, and kept in 
   s->set_inbox_status(hits[0].item.id, "replied", "x1", "Thirty days, no questions asked.");
   CHECK(s->search_inbox(fts_all_words("questions"), f).size() == 1);
   CHECK(s->search_inbox(fts_all_words("refund"), f).size() == 1);  // the item's own text still indexed
+}
+
+TEST_CASE("a long section is cut in one pass, whole and in order", "[kb]") {
+  std::string text;
+  while (text.size() < 1'000'000) text += sentences(50) + "\n";  // 1 MB, no headings
+  auto chunks = chunk_sections(text, {{"", 0, text.size()}});
+  REQUIRE(chunks.size() > 900);
+  for (size_t i = 1; i < chunks.size(); ++i) {
+    CHECK(chunks[i].start > chunks[i - 1].start);
+    CHECK(chunks[i].start <= chunks[i - 1].end);  // nothing between two chunks is lost
+  }
+  CHECK(chunks.back().end == text.find_last_not_of(" \n") + 1);
+}
+
+TEST_CASE("an HTML entity that is not a character does not make the text invalid", "[kb]") {
+  auto d = read_document("<p>a&#xD800;b&#0;c&#x110000;d&#233;</p>", "html", "x.html");
+  CHECK(is_valid_utf8(d.text));
+  CHECK(d.text.find('\0') == std::string::npos);
+  CHECK_THAT(d.text, Catch::Contains("d\xc3\xa9"));
+}
+
+TEST_CASE("a model's price is a finite number of dollars, 0 or more", "[kb][config]") {
+  for (const char* bad : {"input = nan", "input = inf", "input = -1", "input = \"cheap\"", "cost = 1"})
+    CHECK_THROWS_AS(Config::from_text(std::string("[llm.prices.\"m\"]\n") + bad + "\n", "c.toml"), Error);
+  auto c = Config::from_text("[llm.prices.\"llama3.1:8b\"]\ninput = 0.5\noutput = 2\n", "c.toml");
+  CHECK(c.model_price("llama3.1:8b", "input") == std::optional<double>(0.5));
+  CHECK(c.model_price("llama3.1:8b", "output") == std::optional<double>(2.0));
 }

@@ -189,7 +189,16 @@ TEST_CASE("a delivery for a network's own scheduling is claimable its lead befor
   f.counted = false;
   CHECK(s->mark_unsuccessful(ds[0].id, "w", f));
   CHECK_FALSE(s->claim_due(due - hours{1}, "w", lease_until));
-  CHECK(s->claim_due(due, "w", due + hours{1}));
+  CHECK(s->reschedule_delivery(ds[0].id, due + hours{2}));  // known not handed over: it may move
+  auto again = s->claim_due(due + hours{2} - hours{24 * 28}, "w", due + hours{3});
+  REQUIRE(again);
+  AttemptFailure unknown{DeliveryStatus::queued, "transient", "timeout", std::nullopt};
+  unknown.outcome_unknown = true;
+  CHECK(s->mark_unsuccessful(ds[0].id, "w", unknown));
+  // It may be scheduled on the network for its time: moving it would make a second post.
+  CHECK_FALSE(s->reschedule_delivery(ds[0].id, due + hours{5}));
+  CHECK(s->reschedule_delivery(ds[1].id, due + hours{5}));  // not handed over early: it may
+  CHECK(s->claim_due(due + hours{2}, "w", due + hours{4}));
 }
 
 TEST_CASE("leases: one owner per delivery, outcomes only from the owner", "[store]") {
