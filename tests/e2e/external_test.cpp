@@ -156,12 +156,14 @@ TEST_CASE("a plugin that hangs or prints garbage fails its own target, and the o
   REQUIRE(h.run({"accounts", "add", "sandbox", "--handle", "me"}).exit_code == 0);
   write_plugin(h.data_dir() / "providers/crier-provider-stuck", k_stuck);
   write_plugin(h.data_dir() / "providers/crier-provider-garbage", k_stuck);
-  h.env["CRIER_PROVIDER_TIMEOUT"] = "1";
   REQUIRE(
       h.run({"accounts", "add", "stuck", "--handle", "s", "--secret-stdin"}, std::string("x\n")).exit_code ==
       0);
   REQUIRE(h.run({"accounts", "add", "garbage", "--handle", "g", "--secret-stdin"}, std::string("x\n"))
               .exit_code == 0);
+  // Set after connecting: starting Python twice can take a second on a loaded machine, and
+  // the hang under test is the post's.
+  h.env["CRIER_PROVIDER_TIMEOUT"] = "1";
 
   auto started = std::chrono::steady_clock::now();
   auto r = h.run({"post", "to everyone", "--to", "sandbox:me,stuck:s,garbage:g"});
