@@ -156,13 +156,14 @@ TEST_CASE("a plugin that hangs or prints garbage fails its own target, and the o
   REQUIRE(h.run({"accounts", "add", "sandbox", "--handle", "me"}).exit_code == 0);
   write_plugin(h.data_dir() / "providers/crier-provider-stuck", k_stuck);
   write_plugin(h.data_dir() / "providers/crier-provider-garbage", k_stuck);
+  // Connecting gets 3 s: starting Python twice (describe, connect) can take a second on a loaded
+  // machine; what follows connect hangs in this plugin until the timeout. The post gets 1 s.
+  h.env["CRIER_PROVIDER_TIMEOUT"] = "3";
   REQUIRE(
       h.run({"accounts", "add", "stuck", "--handle", "s", "--secret-stdin"}, std::string("x\n")).exit_code ==
       0);
   REQUIRE(h.run({"accounts", "add", "garbage", "--handle", "g", "--secret-stdin"}, std::string("x\n"))
               .exit_code == 0);
-  // Set after connecting: starting Python twice can take a second on a loaded machine, and
-  // the hang under test is the post's.
   h.env["CRIER_PROVIDER_TIMEOUT"] = "1";
 
   auto started = std::chrono::steady_clock::now();
