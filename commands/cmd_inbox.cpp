@@ -77,17 +77,13 @@ int run_search(const InboxOptions& o, Context& ctx) {
     f.limit = o.limit;
     hits = store->search_inbox(match, f);
   }
-  auto plain = [](std::string s) {
-    s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == '\x02' || c == '\x03'; }), s.end());
-    return s;
-  };
   if (ctx.global().json) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& h : hits) {
       auto j = inbox_json(h.item, account_name(ctx, h.item.account_id));
       j["reply_text"] = h.reply_text.empty() ? nlohmann::json(nullptr) : nlohmann::json(h.reply_text);
       j["score"] = h.score;
-      j["snippet"] = plain(h.snippet);
+      j["snippet"] = plain_snippet(h.snippet);
       list.push_back(j);
     }
     ctx.print_json({{"query", o.text}, {"items", list}});
@@ -100,16 +96,7 @@ int run_search(const InboxOptions& o, Context& ctx) {
   const Style& st = ctx.style();
   Timestamp now = ctx.clock().now();
   for (const auto& h : hits) {
-    std::string snippet, piece;
-    for (char c : h.snippet) {
-      if (c == '\x02' || c == '\x03') {
-        snippet += c == '\x03' ? st.bold(terminal_safe(piece)) : terminal_safe(piece);
-        piece.clear();
-      } else {
-        piece += c == '\n' ? ' ' : c;
-      }
-    }
-    snippet += terminal_safe(piece);
+    std::string snippet = show_snippet(ctx, h.snippet);
     ctx.out << st.bold(std::to_string(h.item.id)) << " " << label_of_account(ctx, h.item.account_id) << " "
             << h.item.kind << " " << st.status(h.item.status) << " " << terminal_safe(h.item.author) << " "
             << st.dim(format_relative(h.item.created_at, now)) << "\n    " << snippet << "\n";

@@ -190,10 +190,7 @@ int run_search(const KbOptions& o, Context& ctx) {
       j["title"] = h.title;
       j["citation"] = kb_citation(h.location, h.chunk.heading);
       j["score"] = h.score;
-      std::string snippet = h.snippet;
-      snippet.erase(std::remove_if(snippet.begin(), snippet.end(), [](char c) { return c == '\x02' || c == '\x03'; }),
-                    snippet.end());
-      j["snippet"] = snippet;
+      j["snippet"] = plain_snippet(h.snippet);
       list.push_back(j);
     }
     ctx.print_json({{"query", o.query}, {"results", list}});
@@ -207,17 +204,7 @@ int run_search(const KbOptions& o, Context& ctx) {
   const Style& st = ctx.style();
   int n = 0;
   for (const auto& h : hits) {
-    // The match highlighted (bold) on a terminal; the rest made safe to print.
-    std::string snippet, piece;
-    for (char c : h.snippet) {
-      if (c == '\x02' || c == '\x03') {
-        snippet += c == '\x03' ? st.bold(terminal_safe(piece)) : terminal_safe(piece);
-        piece.clear();
-      } else {
-        piece += c == '\n' ? ' ' : c;
-      }
-    }
-    snippet += terminal_safe(piece);
+    std::string snippet = show_snippet(ctx, h.snippet);
     ctx.out << st.bold("[" + std::to_string(++n) + "]") << " " << terminal_safe(kb_citation(h.location, h.chunk.heading))
             << st.dim("  chunk " + std::to_string(h.chunk.id) + ", score " + fmt_score(h.score)) << "\n"
             << "    " << snippet << "\n";

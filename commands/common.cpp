@@ -1,5 +1,6 @@
 #include "common.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <iterator>
 #include <set>
@@ -8,6 +9,8 @@
 
 #include "engine/queue_refs.hpp"
 #include "error.hpp"
+#include "output/safe_text.hpp"
+#include "output/style.hpp"
 #include "time/when.hpp"
 
 namespace crier {
@@ -107,6 +110,25 @@ void warn_token_expiry(const PublishReport& report) {
   std::set<std::string> said;
   for (const auto& out : report.outcomes)
     if (!out.warning.empty() && said.insert(out.account).second) spdlog::warn("{}", out.warning);
+}
+
+std::string show_snippet(Context& ctx, const std::string& snippet) {
+  std::string out, piece;
+  for (char c : snippet) {
+    if (c == '\x02' || c == '\x03') {
+      out += c == '\x03' ? ctx.style().bold(terminal_safe(piece)) : terminal_safe(piece);
+      piece.clear();
+    } else {
+      piece += c == '\n' ? ' ' : c;
+    }
+  }
+  return out + terminal_safe(piece);
+}
+
+std::string plain_snippet(std::string s) {
+  s.erase(std::remove(s.begin(), s.end(), '\x02'), s.end());
+  s.erase(std::remove(s.begin(), s.end(), '\x03'), s.end());
+  return s;
 }
 
 std::string label_of_account(Context& ctx, int64_t id) {

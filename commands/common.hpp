@@ -33,6 +33,10 @@ void report_not_published(Context& ctx, const DeliveryOutcome& out);
 // Warns (stderr, once per account) of tokens that run out within a week and could not be
 // refreshed, as publish and post found them.
 void warn_token_expiry(const PublishReport& report);
+// A search snippet (matches between \x02 and \x03) for the terminal: matches bold, the rest made
+// safe, newlines as spaces; and the same without the marks, for --json.
+std::string show_snippet(Context& ctx, const std::string& snippet);
+std::string plain_snippet(std::string snippet);
 
 
 // The short name of an account id (alias, or handle when unique), "?" when gone.
