@@ -34,7 +34,6 @@ struct DraftOptions {
   std::string name;
 };
 
-fs::path user_templates() { return config_dir() / "templates"; }
 
 std::vector<DraftTarget> targets_for(const DraftOptions& o, Context& ctx) {
   std::vector<DraftTarget> out;
@@ -107,22 +106,6 @@ std::vector<DraftVariant> variants_from_text(const std::string& text) {
   end_part();
   out.erase(std::remove_if(out.begin(), out.end(), [](const DraftVariant& v) { return v.parts.empty(); }), out.end());
   return out;
-}
-
-std::string edit_text(const std::string& text) {
-  const char* editor = std::getenv("VISUAL");
-  if (!editor || !*editor) editor = std::getenv("EDITOR");
-  std::string ed = editor && *editor ? editor : "vi";
-  fs::path tmp = fs::temp_directory_path() / ("crier-draft-" + std::to_string(::getpid()) + ".txt");
-  write_file_atomic(tmp, text);
-  ProcessOptions po;
-  po.capture = false;
-  auto r = run_process({"/bin/sh", "-c", ed + " \"$1\"", "sh", tmp.string()}, po);
-  std::string edited = read_file(tmp);
-  fs::remove(tmp);
-  if (r.exit_code != 0) throw Error(ErrorKind::invalid_input, "the editor exited " + std::to_string(r.exit_code) + "; the draft is unchanged");
-  while (!edited.empty() && (edited.back() == '\n' || edited.back() == '\r')) edited.pop_back();
-  return edited;
 }
 
 nlohmann::json draft_json(const Draft& d) {

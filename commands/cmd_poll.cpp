@@ -4,6 +4,8 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "engine/accounts.hpp"
+#include "engine/assistant.hpp"
+#include "llm_setup.hpp"
 #include "engine/inbox.hpp"
 #include "error.hpp"
 #include "output/table.hpp"
@@ -14,7 +16,43 @@ namespace {
 struct PollCmdOptions {
   std::string account;
   std::vector<std::string> kinds;
+  bool triage = false;
+  bool rules_only = false;
+  std::string model;
 };
+
+// Labels what this poll fetched; a failure is said and leaves the items for inbox triage.
+nlohmann::json triage_fetched(const PollCmdOptions& o, Context& ctx, const std::vector<int64_t>& ids, bool& failed) {
+  TriageOptions t;
+  t.ids = ids;
+  TriageOutcome r;
+  try {
+    if (o.rules_only) {
+      r = triage_items(ctx.engine(), nullptr, user_templates(), t);
+    } else {
+      bool configured = llm_configured(ctx, o.model);
+      LlmSettings settings = llm_settings(ctx, o.model);
+      auto llm = make_llm_backend(ctx.http(), settings);
+      r = with_llm(settings, configured, [&] { return triage_items(ctx.engine(), llm.get(), user_templates(), t); });
+    }
+  } catch (const Error& e) {
+    failed = true;
+    ctx.err << "crier: triage failed: " << e.what() << (e.hint().empty() ? "" : " (" + e.hint() + ")")
+            << "; the items are in the inbox, unlabelled: crier inbox triage\n";
+    return {{"labelled", 0}, {"unlabelled", ids.size()}, {"error", e.what()}};
+  }
+  int labelled = 0;
+  for (const auto& x : r.results) labelled += x.labels.is_null() ? 0 : 1;
+  int left = static_cast<int>(r.results.size()) - labelled;
+  if (left) {
+    failed = true;
+    for (const auto& x : r.results)
+      if (!x.error.empty()) ctx.err << "crier: item " << x.item.id << " left unlabelled: " << x.error << '\n';
+  }
+  if (!ctx.global().json && !ctx.global().quiet)
+    ctx.out << "triaged " << labelled << " of " << r.results.size() << ": crier inbox list --label question --urgent\n";
+  return {{"labelled", labelled}, {"unlabelled", left}, {"error", nullptr}};
+}
 
 InboxStream stream_of(const std::string& kind) {
   if (kind == "replies" || kind == "comments") return InboxStream::replies;
@@ -33,10 +71,12 @@ int run_poll(const PollCmdOptions& o, Context& ctx) {
   }
   nlohmann::json list = nlohmann::json::array();
   int added = 0, failed = 0;
+  std::vector<int64_t> added_ids;
   std::optional<ErrorKind> first_kind;
   Table t({"ACCOUNT", "STREAM", "NEW", "DETAIL"});
   for (const auto& r : results) {
     added += r.added;
+    added_ids.insert(added_ids.end(), r.added_ids.begin(), r.added_ids.end());
     if (r.error_kind) {
       ++failed;
       if (!first_kind) first_kind = r.error_kind;
@@ -49,13 +89,19 @@ int run_poll(const PollCmdOptions& o, Context& ctx) {
     t.add({r.account.name(), std::string(to_string(r.stream)), std::to_string(r.added),
            r.error.empty() ? "ok" : r.error});
   }
-  if (ctx.global().json)
-    ctx.print_json({{"new", added}, {"streams", list}});
-  else if (!ctx.global().quiet && !results.empty()) {
+  if (!ctx.global().json && !ctx.global().quiet && !results.empty()) {
     ctx.print_table(t);
     if (added > 0) ctx.out << added << " new in the inbox: crier inbox\n";
   }
-  if (failed == 0) return exit_code::ok;
+  bool triage_failed = false;
+  nlohmann::json triage = nullptr;
+  if (o.triage && !added_ids.empty()) triage = triage_fetched(o, ctx, added_ids, triage_failed);
+  if (ctx.global().json) {
+    nlohmann::json j = {{"new", added}, {"streams", list}};
+    if (o.triage) j["triage"] = triage;
+    ctx.print_json(j);
+  }
+  if (failed == 0) return triage_failed ? exit_code::partial : exit_code::ok;
   if (failed == static_cast<int>(results.size())) return exit_code_for(*first_kind);
   return exit_code::partial;
 }
@@ -67,6 +113,9 @@ void add_poll(CLI::App& app, const CommandInfo& info, Runner& selected) {
   auto* cmd = app.add_subcommand(std::string(info.name), std::string(info.summary));
   cmd->add_option("--account", o->account, "only this account");
   cmd->add_option("--kind", o->kinds, "only these: replies (comments), mentions, dms");
+  cmd->add_flag("--triage", o->triage, "label what was fetched (crier inbox triage)");
+  cmd->add_flag("--rules-only", o->rules_only, "with --triage: only the config's [triage.rules], no model");
+  cmd->add_option("--model", o->model, "with --triage: PROVIDER:MODEL for this run");
   cmd->callback([o, &selected] { selected = [o](Context& c) { return run_poll(*o, c); }; });
 }
 

@@ -72,12 +72,18 @@ constexpr std::array k_commands{
                 &add_cron},
     CommandInfo{"poll", "fetch replies, mentions and DMs into the inbox", k_net,
                 "crier poll\n"
-                "crier poll --account masto --kind mentions",
+                "crier poll --account masto --kind mentions\n"
+                "crier poll --triage",
                 &add_poll},
-    CommandInfo{"inbox", "read and answer replies, mentions and DMs (list, show, reply)", k_store,
+    CommandInfo{"inbox", "read, triage and answer replies, mentions and DMs (list, show, suggest, reply)", k_store,
                 "crier inbox\n"
                 "crier inbox show 1\n"
-                "crier inbox reply 1 \"Thanks!\"",
+                "crier inbox reply 1 \"Thanks!\"\n"
+                "crier inbox triage\n"
+                "crier inbox list --label question --urgent\n"
+                "crier inbox suggest 2 --variants 2\n"
+                "crier inbox reply 2 --suggestion 1\n"
+                "crier inbox summary --since 1d",
                 &add_inbox},
     CommandInfo{"kb", "the knowledge base replies cite (add, list, show, rm, refresh, search)", k_store | need_network,
                 "crier kb add ~/notes/faq.md ~/site/docs/\n"

@@ -7,7 +7,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
+
 #include "engine/queue_refs.hpp"
+#include "paths.hpp"
+#include "process.hpp"
 #include "error.hpp"
 #include "output/safe_text.hpp"
 #include "output/style.hpp"
@@ -66,6 +72,11 @@ nlohmann::json delivery_json(const Delivery& d, const std::string& account) {
           {"schedule_id", d.schedule_id ? nlohmann::json(*d.schedule_id) : nlohmann::json(nullptr)}};
 }
 
+nlohmann::json labels_json(const std::string& triage) {
+  auto j = triage.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(triage, nullptr, false);
+  return j.is_object() ? j : nlohmann::json(nullptr);
+}
+
 nlohmann::json inbox_json(const InboxItem& i, const std::string& account) {
   auto opt = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
   return {{"id", i.id},
@@ -81,7 +92,8 @@ nlohmann::json inbox_json(const InboxItem& i, const std::string& account) {
           {"text", i.text},
           {"url", opt(i.url)},
           {"created_at", time_json(i.created_at)},
-          {"reply_remote_id", opt(i.reply_remote_id)}};
+          {"reply_remote_id", opt(i.reply_remote_id)},
+          {"labels", labels_json(i.triage)}};
 }
 
 // What happened to a target that was not published now, and what happens next - never "run
@@ -140,5 +152,25 @@ std::string account_name(Context& ctx, int64_t id) {
   auto a = ctx.store().find_account(id);
   return a ? a->name() : "?";
 }
+
+std::string edit_text(const std::string& text, const std::string& what) {
+  const char* editor = std::getenv("VISUAL");
+  if (!editor || !*editor) editor = std::getenv("EDITOR");
+  std::string ed = editor && *editor ? editor : "vi";
+  std::filesystem::path tmp =
+      std::filesystem::temp_directory_path() / ("crier-" + what + "-" + std::to_string(::getpid()) + ".txt");
+  write_file_atomic(tmp, text);
+  ProcessOptions po;
+  po.capture = false;
+  auto r = run_process({"/bin/sh", "-c", ed + " \"$1\"", "sh", tmp.string()}, po);
+  std::string edited = read_file(tmp);
+  std::filesystem::remove(tmp);
+  if (r.exit_code != 0)
+    throw Error(ErrorKind::invalid_input, "the editor exited " + std::to_string(r.exit_code) + "; the " + what + " is unchanged");
+  while (!edited.empty() && (edited.back() == '\n' || edited.back() == '\r')) edited.pop_back();
+  return edited;
+}
+
+std::filesystem::path user_templates() { return config_dir() / "templates"; }
 
 }  // namespace crier

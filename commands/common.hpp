@@ -2,6 +2,7 @@
 // crier's records (documented in crier(1), JSON OUTPUT).
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@ std::string show_time(Context& ctx, std::optional<Timestamp> t);
 nlohmann::json account_json(const Account& a);
 nlohmann::json delivery_json(const Delivery& d, const std::string& account_name);
 nlohmann::json inbox_json(const InboxItem& i, const std::string& account_name);
+// An item's triage labels (an object), or null when it has none.
+nlohmann::json labels_json(const std::string& triage);
 // An ISO 8601 UTC string, or null.
 nlohmann::json time_json(std::optional<Timestamp> t);
 
@@ -38,6 +41,13 @@ void warn_token_expiry(const PublishReport& report);
 std::string show_snippet(Context& ctx, const std::string& snippet);
 std::string plain_snippet(std::string snippet);
 
+
+// The text after the user changed it in $VISUAL or $EDITOR (vi), trailing newlines gone.
+// Throws Error(invalid_input) when the editor fails (nothing is changed then).
+std::string edit_text(const std::string& text, const std::string& what = "draft");
+
+// $XDG_CONFIG_HOME/crier/templates: the user's own prompt and post templates.
+std::filesystem::path user_templates();
 
 // The short name of an account id (alias, or handle when unique), "?" when gone.
 std::string label_of_account(Context& ctx, int64_t account_id);

@@ -45,8 +45,8 @@ _crier() {
     slots) verbs="set list clear" ;;
     publish) opts="--due --limit --concurrency --watch" ;;
     cron) verbs="show install"; opts="--systemd --poll-every --write" ;;
-    poll) opts="--account --kind" ;;
-    inbox) verbs="list search show reply hide ignore done"; opts="--status --kind --account --all --limit --since --human-agent --undo" ;;
+    poll) opts="--account --kind --triage --rules-only --model" ;;
+    inbox) verbs="list search show suggest reply triage summary hide ignore done"; opts="--status --kind --account --label --urgent --untriaged --all --limit --since --human-agent --suggestion --edit --variants --tone --model --again --rules-only --batch --thread --undo" ;;
     kb) verbs="add list show rm refresh search"; opts="--full --limit" ;;
     usage) opts="--since --by" ;;
     analytics) verbs="summary refresh"; opts="--since" ;;

@@ -41,7 +41,20 @@ complete -c crier -n "__fish_seen_subcommand_from slots" -a "set list clear"
 complete -c crier -n "__fish_seen_subcommand_from drafts" -a "list show edit rm"
 complete -c crier -n "__fish_seen_subcommand_from templates" -a "list show"
 complete -c crier -n "__fish_seen_subcommand_from cron" -a "show install"
-complete -c crier -n "__fish_seen_subcommand_from inbox" -a "list search show reply hide ignore done"
+complete -c crier -n "__fish_seen_subcommand_from inbox" -a "list search show suggest reply triage summary hide ignore done"
+complete -c crier -n "__fish_seen_subcommand_from inbox" -l label -x -a "question support complaint praise lead spam abuse other" -d 'only items with these intents'
+complete -c crier -n "__fish_seen_subcommand_from inbox" -l urgent -d 'only urgent items'
+complete -c crier -n "__fish_seen_subcommand_from inbox" -l untriaged -d 'only items without labels'
+complete -c crier -n "__fish_seen_subcommand_from inbox" -l suggestion -x -d 'send suggested reply N'
+complete -c crier -n "__fish_seen_subcommand_from inbox" -l edit -d 'edit the answer first'
+complete -c crier -n "__fish_seen_subcommand_from inbox" -l variants -x -d 'how many suggestions'
+complete -c crier -n "__fish_seen_subcommand_from inbox" -l tone -x -d 'how the replies sound'
+complete -c crier -n "__fish_seen_subcommand_from inbox" -l again -d 'label labelled items anew'
+complete -c crier -n "__fish_seen_subcommand_from inbox" -l batch -x -d 'items per model call'
+complete -c crier -n "__fish_seen_subcommand_from inbox" -l thread -x -d 'a thread id to summarise'
+complete -c crier -n "__fish_seen_subcommand_from inbox poll" -l rules-only -d 'only the config rules, no model'
+complete -c crier -n "__fish_seen_subcommand_from poll" -l triage -d 'label what was fetched'
+complete -c crier -n "__fish_seen_subcommand_from inbox poll" -l model -x -d 'PROVIDER:MODEL'
 complete -c crier -n "__fish_seen_subcommand_from inbox" -l since -x -d 'window, e.g. 7d'
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a kb -d 'the knowledge base replies cite'
 complete -c crier -n "__fish_seen_subcommand_from kb" -a "add list show rm refresh search"

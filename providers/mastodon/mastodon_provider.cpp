@@ -230,15 +230,20 @@ class MastodonProvider final : public Provider {
     return page;
   }
 
-  PublishedPart reply(Session& s, const RemoteItem& to, const std::string& text, const std::string& key) override {
+  // Mastodon notifies only the accounts mentioned in the text: start with theirs, as clients do.
+  std::string reply_text(const RemoteItem& to, const std::string& text) const override {
     auto meta = json::parse(to.meta, nullptr, false);
     std::string acct = str(meta, "acct");
     if (acct.empty() && to.author.size() > 1) acct = to.author.substr(1);
+    if (!acct.empty() && text.rfind("@" + acct, 0) != 0) return "@" + acct + " " + text;
+    return text;
+  }
+
+  PublishedPart reply(Session& s, const RemoteItem& to, const std::string& text, const std::string& key) override {
+    auto meta = json::parse(to.meta, nullptr, false);
     std::string visibility = to.kind == "dm" ? "direct" : str(meta, "visibility");
     if (visibility.empty()) visibility = "public";
-    // Mastodon notifies only the accounts mentioned in the text: start with theirs, as clients do.
-    std::string body = text;
-    if (!acct.empty() && body.rfind("@" + acct, 0) != 0) body = "@" + acct + " " + body;
+    std::string body = reply_text(to, text);
     FormFields form{{"status", body}, {"in_reply_to_id", to.remote_id}, {"visibility", visibility}};
     json st = post_status(s, form, key);
     return {str(st, "id"), str(st, "url")};

@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -29,6 +30,40 @@ std::string where(const fs::path& path, const toml::source_region& src) {
          std::to_string(src.begin.column);
 }
 
+// One value of a triage rule, checked; a rule's words are kept joined by \x1f.
+std::string triage_rule_value(const std::string& key, const std::string& leaf, const toml::node& node,
+                              const fs::path& path) {
+  auto bad = [&](const std::string& what) {
+    return Error(ErrorKind::config, "'" + key + "' at " + where(path, node.source()) + ": " + what,
+                 "e.g. [triage.rules.refunds] words = [\"refund\", \"money back\"] and intent = \"support\"");
+  };
+  static const std::map<std::string, std::vector<std::string>> k_labels = {
+      {"intent", {"question", "support", "complaint", "praise", "lead", "spam", "abuse", "other"}},
+      {"sentiment", {"positive", "neutral", "negative"}},
+      {"urgency", {"low", "normal", "high"}}};
+  if (leaf == "words") {
+    const auto* arr = node.as_array();
+    if (!arr || arr->empty()) throw bad("words is a list of words or phrases, e.g. [\"refund\", \"money back\"]");
+    std::string joined;
+    for (const auto& w : *arr) {
+      auto v = w.value<std::string>();
+      if (!w.is_string() || !v || v->find_first_not_of(" \t*") == std::string::npos || v->find('\x1f') != std::string::npos)
+        throw bad("every word is a string with a letter in it");
+      joined += (joined.empty() ? "" : "\x1f") + *v;
+    }
+    return joined;
+  }
+  auto labels = k_labels.find(leaf);
+  if (labels == k_labels.end()) throw bad("a triage rule has words, intent, sentiment and urgency");
+  auto v = node.value<std::string>();
+  if (!node.is_string() || !v || std::find(labels->second.begin(), labels->second.end(), *v) == labels->second.end()) {
+    std::string list;
+    for (const auto& l : labels->second) list += (list.empty() ? "" : ", ") + l;
+    throw bad(leaf + " is one of " + list);
+  }
+  return *v;
+}
+
 void collect(const toml::table& table, const std::string& prefix, const fs::path& path,
              std::map<std::string, std::string, std::less<>>& out,
              std::vector<std::string>& warnings) {
@@ -52,6 +87,11 @@ void collect(const toml::table& table, const std::string& prefix, const fs::path
       char buf[64];
       std::snprintf(buf, sizeof buf, "%.17g", *number);
       out[key] = buf;
+      continue;
+    }
+    // [triage.rules."NAME"] words = ["refund", "money back"], intent = "support", urgency = "high"
+    if (key.rfind("triage.rules.", 0) == 0) {
+      out[key] = triage_rule_value(key, std::string(k.str()), node, path);
       continue;
     }
     const ConfigKey* spec = find_config_key(key);
@@ -191,6 +231,13 @@ std::optional<double> Config::model_price(std::string_view model, std::string_vi
   auto it = m_file.find("llm.prices." + std::string(model) + "." + std::string(which));
   if (it == m_file.end()) return std::nullopt;
   return std::strtod(it->second.c_str(), nullptr);
+}
+
+std::map<std::string, std::string> Config::table(std::string_view prefix) const {
+  std::map<std::string, std::string> out;
+  for (auto it = m_file.lower_bound(prefix); it != m_file.end() && it->first.rfind(prefix, 0) == 0; ++it)
+    out[it->first.substr(prefix.size())] = it->second;
+  return out;
 }
 
 void Config::set_override(std::string_view key, std::string value) {

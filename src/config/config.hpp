@@ -37,6 +37,9 @@ class Config {
   // million tokens; nullopt when the file sets none.
   std::optional<double> model_price(std::string_view model, std::string_view which) const;
 
+  // The file's keys under `prefix` ("triage.rules."), without it, and their values.
+  std::map<std::string, std::string> table(std::string_view prefix) const;
+
   void set_override(std::string_view key, std::string value);
 
  private:

@@ -1,8 +1,7 @@
 #include "engine/drafter.hpp"
-#include "engine/usage.hpp"
+#include "engine/model_call.hpp"
 
 #include <algorithm>
-#include <thread>
 
 #include "error.hpp"
 #include "http/transport.hpp"
@@ -17,66 +16,11 @@ namespace {
 
 using nlohmann::json;
 
-// The JSON object in a model's answer: the whole answer, or what is between ```json fences or
-// the outer braces (small local models like to add words around it).
-std::optional<json> json_in(const std::string& text) {
-  auto j = json::parse(text, nullptr, false);
-  if (!j.is_discarded() && j.is_object()) return j;
-  size_t a = text.find('{'), b = text.rfind('}');
-  if (a == std::string::npos || b == std::string::npos || b < a) return std::nullopt;
-  j = json::parse(text.substr(a, b - a + 1), nullptr, false);
-  if (!j.is_discarded() && j.is_object()) return j;
-  return std::nullopt;
-}
-
-ChatResult call_once(Engine& engine, LlmBackend& llm, const std::string& purpose, const ChatRequest& q);
-
-// One call, recorded in llm_calls whatever happens. A 429 or a transient failure is tried again
-// (twice at most), after the server's Retry-After when it says one (up to 30 s), as for networks.
 ChatResult call(Engine& engine, LlmBackend& llm, const std::string& purpose, const ChatRequest& q) {
-  for (int attempt = 0;; ++attempt) {
-    try {
-      return call_once(engine, llm, purpose, q);
-    } catch (const Error& e) {
-      bool again = (e.kind() == ErrorKind::rate_limited || e.kind() == ErrorKind::transient) && attempt < 2;
-      auto wait = e.retry_after().value_or(std::chrono::seconds{1 << attempt});
-      if (!again || wait > std::chrono::seconds{30}) throw;
-      spdlog::warn("{}; trying again in {} s", e.what(), wait.count());
-      std::this_thread::sleep_for(wait);
-    }
-  }
+  return call_model(engine, llm, purpose, q);
 }
 
-ChatResult call_once(Engine& engine, LlmBackend& llm, const std::string& purpose, const ChatRequest& q) {
-  LlmCall rec;
-  rec.backend = llm.name();
-  rec.model = llm.model();
-  rec.purpose = purpose;
-  for (const auto& m : q.messages) rec.prompt += "[" + m.role + "]\n" + m.content + "\n";
-  rec.created_at = engine.clock.now();
-  check_llm_budget(engine, llm.name(), llm.model(), rec.prompt.size());  // before anything is sent
-  try {
-    ChatResult r = llm.chat(q);
-    rec.model = r.model;
-    rec.response = r.text;
-    rec.prompt_tokens = r.prompt_tokens;
-    rec.completion_tokens = r.completion_tokens;
-    rec.latency_ms = r.latency_ms;
-    rec.status = r.refused ? "refused" : "ok";
-    engine.store.add_llm_call(rec);
-    if (r.refused)
-      throw Error(ErrorKind::invalid_input, "the model declined: " + trim_whitespace(r.text).substr(0, 300),
-                  "rephrase the topic, or try another model (--model)");
-    return r;
-  } catch (const Error& e) {
-    if (rec.status != "refused") {
-      rec.status = "error";
-      rec.error = e.what();
-      engine.store.add_llm_call(rec);
-    }
-    throw;
-  }
-}
+std::optional<json> json_in(const std::string& text) { return json_object_in(text); }
 
 void add_usage(Draft& d, const ChatResult& r) {
   ++d.calls;

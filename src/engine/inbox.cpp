@@ -43,7 +43,10 @@ void poll_stream(Engine& engine, Provider& provider, Session& session, PollResul
       i.fetched_at = now;
       i.meta = item.meta;
       ++r.fetched;
-      if (engine.store.add_inbox_item(i)) ++r.added;
+      if (engine.store.add_inbox_item(i)) {
+        ++r.added;
+        r.added_ids.push_back(i.id);
+      }
     }
     // The cursor moves only after the page's items are stored: a crash re-reads, never skips.
     if (!page.next_cursor.empty() && page.next_cursor != cursor) {
@@ -90,6 +93,10 @@ std::vector<PollResult> poll_inbox(Engine& engine, const PollOptions& options) {
   return results;
 }
 
+RemoteItem remote_item(const InboxItem& i) {
+  return {i.kind, i.remote_id, i.thread_id, i.parent_remote_id, i.author, i.author_name, i.text, i.url, i.created_at, i.meta};
+}
+
 InboxItem hide_item(Engine& engine, int64_t id, bool hidden) {
   auto item = engine.store.find_inbox_item(id);
   if (!item) throw Error(ErrorKind::not_found, "no inbox item " + std::to_string(id), "see: crier inbox list");
@@ -100,9 +107,7 @@ InboxItem hide_item(Engine& engine, int64_t id, bool hidden) {
     throw Error(ErrorKind::unsupported, account->network + " has no way to hide a comment through its API",
                 "hide it on " + account->network + " itself: " + item->url);
   Session session = open_session(engine, *account);
-  RemoteItem it{item->kind, item->remote_id, item->thread_id, item->parent_remote_id, item->author, item->author_name,
-                item->text, item->url,       item->created_at, item->meta};
-  provider.hide(session, it, hidden);
+  provider.hide(session, remote_item(*item), hidden);
   std::string status = hidden ? "ignored" : "read";
   engine.store.set_inbox_status(id, status);
   item->status = status;
@@ -123,14 +128,13 @@ ReplyOutcome reply_to_item(Engine& engine, int64_t id, const std::string& text, 
   while (!body.empty() && body.back() == '\n') body.pop_back();
   if (body.find_first_not_of(" \t\n\r") == std::string::npos)
     throw Error(ErrorKind::invalid_input, "the reply is empty");
-  auto check = check_length(body, provider.text_rules(*account));
+  RemoteItem to = remote_item(*item);
+  // Counted as sent: with the "@user " a network puts before it.
+  auto check = check_length(provider.reply_text(to, body), provider.text_rules(*account));
   if (!check.fits())
     throw Error(ErrorKind::invalid_input, "reply too long for " + account->name() + ": " + check.describe(),
                 "shorten it");
   Session session = open_session(engine, *account);
-  RemoteItem to{item->kind,        item->remote_id, item->thread_id, item->parent_remote_id,
-                item->author,      item->author_name, item->text,    item->url,
-                item->created_at, item->meta};
   if (human_agent) {
     auto meta = nlohmann::json::parse(to.meta, nullptr, false);
     if (!meta.is_object()) meta = nlohmann::json::object();

@@ -24,11 +24,15 @@ struct PollResult {
   InboxStream stream = InboxStream::replies;
   int fetched = 0;
   int added = 0;  // new to the inbox
+  std::vector<int64_t> added_ids;
   std::optional<ErrorKind> error_kind;
   std::string error;
 };
 
 std::vector<PollResult> poll_inbox(Engine& engine, const PollOptions& options);
+
+// The item as its provider sees it.
+RemoteItem remote_item(const InboxItem& item);
 
 struct ReplyOutcome {
   InboxItem item;

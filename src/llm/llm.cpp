@@ -37,14 +37,17 @@ std::optional<int> int_at(const json& j, const json::json_pointer& p) {
 HttpResponse send(Transport& http, HttpRequest q, const ChatRequest& r, std::string_view what,
                   const std::function<void(const SseEvent&)>& on_event, const LlmSettings& s) {
   std::optional<SseParser> parser;
+  std::string raw;  // a server that answers a stream request with one JSON body
   if (r.on_text) {
     parser.emplace(on_event);
-    q.on_data = [&parser](std::string_view piece) {
+    q.on_data = [&parser, &raw](std::string_view piece) {
+      if (raw.size() < 4'000'000) raw.append(piece);
       parser->feed(piece);
       return true;
     };
   }
   HttpResponse resp = http.send(q);
+  if (r.on_text && resp.body.empty()) resp.body = raw;
   try {
     throw_for_status(resp, what, Timestamp{std::chrono::duration_cast<std::chrono::seconds>(
                                      std::chrono::system_clock::now().time_since_epoch())});
@@ -86,14 +89,18 @@ class OpenAiBackend final : public LlmBackend {
     out.model = m_s.model;
     Utf8Stream stream(r.on_text ? r.on_text : [](std::string_view) {});
     std::string what = m_name + " chat completion";
+    bool events = false;
     HttpResponse resp = send(m_http, q, r, what, [&](const SseEvent& e) {
+      events = true;
       if (e.data == "[DONE]") return;
       json chunk = parse_answer(e.data, what);
       if (chunk.contains("error")) throw Error(ErrorKind::transient, what + " failed mid-stream: " + chunk["error"].dump());
       read_choice(chunk, "/choices/0/delta", out, &stream);
     }, m_s);
+    // Asked to stream, some servers answer with the whole completion at once: taken as it is.
+    bool whole = r.on_text && !events && resp.header("Content-Type").value_or("").find("json") != std::string::npos;
+    if (!r.on_text || whole) read_choice(parse_answer(resp.body, what), "/choices/0/message", out, whole ? &stream : nullptr);
     stream.flush();
-    if (!r.on_text) read_choice(parse_answer(resp.body, what), "/choices/0/message", out, nullptr);
     return finish(out, start);
   }
 

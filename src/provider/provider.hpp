@@ -245,6 +245,8 @@ class Provider {
   // Answers `to` (reply in its thread, or a DM in its conversation).
   virtual PublishedPart reply(Session& session, const RemoteItem& to, const std::string& text,
                               const std::string& idempotency_key);
+  // The text reply() sends for `text` (Mastodon starts it with "@user "): what is counted.
+  virtual std::string reply_text(const RemoteItem& to, const std::string& text) const;
   // Hides `item` (a comment or reply on one of our posts) from everyone but its author, or
   // shows it again.
   virtual void hide(Session& session, const RemoteItem& item, bool hidden);

@@ -235,8 +235,7 @@ Account read_account(const Stmt& s) {
 constexpr const char* k_inbox_cols =
     "id, account_id, kind, remote_id, COALESCE(thread_id,''), COALESCE(parent_remote_id,''), "
     "delivery_id, author, COALESCE(author_name,''), text, COALESCE(url,''), created_at, "
-    "fetched_at, status, COALESCE(triage,''), COALESCE(reply_remote_id,''), meta";
-constexpr int k_inbox_col_count = 17;
+    "fetched_at, status, COALESCE(triage,''), COALESCE(reply_remote_id,''), meta, COALESCE(reply_text,'')";
 
 InboxItem read_inbox(const Stmt& s) {
   InboxItem i;
@@ -257,6 +256,7 @@ InboxItem read_inbox(const Stmt& s) {
   i.triage = s.text(14);
   i.reply_remote_id = s.text(15);
   i.meta = s.text(16);
+  i.reply_text = s.text(17);
   return i;
 }
 
@@ -1010,7 +1010,11 @@ class SqliteStore final : public Store {
     if (!f.kinds.empty()) sql += " AND kind IN (" + placeholders(f.kinds.size()) + ")";
     if (f.account_id) sql += " AND account_id = ?";
     if (f.since) sql += " AND created_at >= ?";
-    sql += " ORDER BY created_at DESC, id DESC";
+    if (!f.intents.empty())
+      sql += " AND triage IS NOT NULL AND json_extract(triage, '$.intent') IN (" + placeholders(f.intents.size()) + ")";
+    if (f.urgent) sql += " AND json_extract(triage, '$.urgency') = 'high'";
+    if (f.untriaged) sql += " AND (triage IS NULL OR triage = '')";
+    sql += f.oldest_first ? " ORDER BY created_at, id" : " ORDER BY created_at DESC, id DESC";
     if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
     Stmt s(m_db, sql);
     int n = 1;
@@ -1018,6 +1022,7 @@ class SqliteStore final : public Store {
     for (const auto& k : f.kinds) s.bind(n++, k);
     if (f.account_id) s.bind(n++, *f.account_id);
     if (f.since) s.bind(n++, *f.since);
+    for (const auto& i : f.intents) s.bind(n++, i);
     std::vector<InboxItem> out;
     while (s.step()) out.push_back(read_inbox(s));
     return out;
@@ -1063,7 +1068,7 @@ class SqliteStore final : public Store {
     std::vector<std::pair<int64_t, double>> ids;
     while (s.step()) ids.emplace_back(s.i64(0), s.opt_double(1).value_or(0));
     std::vector<InboxHit> out;
-    Stmt item(m_db, std::string("SELECT ") + k_inbox_cols + ", reply_text FROM inbox_items WHERE id = ?");
+    Stmt item(m_db, std::string("SELECT ") + k_inbox_cols + " FROM inbox_items WHERE id = ?");
     Stmt snippet(m_db,
                  "SELECT snippet(inbox_fts, -1, char(2), char(3), '…', 20) FROM inbox_fts WHERE inbox_fts MATCH ? "
                  "AND rowid = ?");
@@ -1073,13 +1078,65 @@ class SqliteStore final : public Store {
       if (!item.step()) continue;
       InboxHit h;
       h.item = read_inbox(item);
-      h.reply_text = item.text(k_inbox_col_count);
+      h.reply_text = h.item.reply_text;
       h.score = -rank;
       snippet.reset();
       snippet.bind(1, match).bind(2, id);
       if (snippet.step()) h.snippet = snippet.text(0);
       out.push_back(std::move(h));
     }
+    return out;
+  }
+
+  std::optional<InboxItem> find_inbox_by_remote_id(int64_t account_id, const std::string& remote_id) override {
+    Stmt s(m_db, std::string("SELECT ") + k_inbox_cols + " FROM inbox_items WHERE account_id = ? AND (remote_id = ? OR reply_remote_id = ?) "
+                     "ORDER BY remote_id = ? DESC LIMIT 1");
+    s.bind(1, account_id).bind(2, remote_id).bind(3, remote_id).bind(4, remote_id);
+    if (!s.step()) return std::nullopt;
+    return read_inbox(s);
+  }
+
+  std::vector<InboxItem> thread_items(int64_t account_id, const std::string& thread_id) override {
+    Stmt s(m_db, std::string("SELECT ") + k_inbox_cols +
+                     " FROM inbox_items WHERE account_id = ? AND thread_id = ? ORDER BY created_at, id");
+    s.bind(1, account_id).bind(2, thread_id);
+    std::vector<InboxItem> out;
+    while (s.step()) out.push_back(read_inbox(s));
+    return out;
+  }
+
+  void set_inbox_triage(int64_t id, const std::string& triage) override {
+    Stmt(m_db, "UPDATE inbox_items SET triage = ? WHERE id = ?").bind_text_or_null(1, triage).bind(2, id).run();
+  }
+
+  void replace_suggestions(int64_t item_id, std::vector<Suggestion>& list) override {
+    transaction(m_db, [&] {
+      Stmt(m_db, "DELETE FROM inbox_suggestions WHERE item_id = ?").bind(1, item_id).run();
+      Stmt ins(m_db,
+               "INSERT INTO inbox_suggestions (item_id, number, text, sources, confidence, grounded, model, template, "
+               "created_at) VALUES (?,?,?,?,?,?,?,?,?)");
+      int number = 0;
+      for (auto& g : list) {
+        g.item_id = item_id;
+        g.number = ++number;
+        ins.reset();
+        ins.bind(1, item_id).bind(2, static_cast<int64_t>(g.number)).bind_outside(3, g.text).bind_outside(4, g.sources);
+        ins.bind(5, g.confidence).bind(6, static_cast<int64_t>(g.grounded ? 1 : 0)).bind(7, g.model);
+        ins.bind(8, g.template_version).bind(9, g.created_at).run();
+        g.id = sqlite3_last_insert_rowid(m_db);
+      }
+    });
+  }
+
+  std::vector<Suggestion> suggestions(int64_t item_id) override {
+    Stmt s(m_db,
+           "SELECT id, item_id, number, text, sources, confidence, grounded, model, template, created_at "
+           "FROM inbox_suggestions WHERE item_id = ? ORDER BY number");
+    s.bind(1, item_id);
+    std::vector<Suggestion> out;
+    while (s.step())
+      out.push_back({s.i64(0), s.i64(1), static_cast<int>(s.i64(2)), s.text(3), s.text(4), s.opt_double(5).value_or(0),
+                     s.i64(6) != 0, s.text(7), s.text(8), s.time(9)});
     return out;
   }
 

@@ -128,6 +128,15 @@ class Store {
   // Items matching the FTS5 query `match` (any of the filter's account, kinds and since; its
   // statuses and limit too), best first.
   virtual std::vector<InboxHit> search_inbox(const std::string& match, const InboxFilter& filter) = 0;
+  // The item on that account with that remote id, or the one we answered with it, if any.
+  virtual std::optional<InboxItem> find_inbox_by_remote_id(int64_t account_id, const std::string& remote_id) = 0;
+  // The items of a thread (same account and thread id), oldest first.
+  virtual std::vector<InboxItem> thread_items(int64_t account_id, const std::string& thread_id) = 0;
+  // Triage labels, JSON ("" to clear them).
+  virtual void set_inbox_triage(int64_t id, const std::string& triage) = 0;
+  // Suggested replies: a new run's replace the item's earlier ones (numbered from 1).
+  virtual void replace_suggestions(int64_t item_id, std::vector<Suggestion>& suggestions) = 0;
+  virtual std::vector<Suggestion> suggestions(int64_t item_id) = 0;
   virtual std::optional<std::string> cursor(int64_t account_id, const std::string& stream) = 0;
   virtual void set_cursor(int64_t account_id, const std::string& stream,
                           const std::string& cursor, Timestamp now) = 0;

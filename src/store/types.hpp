@@ -184,6 +184,7 @@ struct InboxItem {
   std::string triage;
   std::string reply_remote_id;
   std::string meta = "{}";  // provider data needed to answer it (visibility, cids), JSON
+  std::string reply_text;   // what we answered, when we did
 };
 
 struct InboxFilter {
@@ -191,7 +192,25 @@ struct InboxFilter {
   std::vector<std::string> kinds;
   std::optional<int64_t> account_id;
   std::optional<Timestamp> since;  // created at or after
+  std::vector<std::string> intents;  // triage labels: any of these
+  bool urgent = false;               // triaged as urgent
+  bool untriaged = false;            // not triaged yet
+  bool oldest_first = false;
   int limit = 0;
+};
+
+// A reply the model suggested for an inbox item, grounded in the knowledge base.
+struct Suggestion {
+  int64_t id = 0;
+  int64_t item_id = 0;
+  int number = 0;  // 1.. in the latest suggest run for the item
+  std::string text;
+  std::string sources = "[]";  // [{"n", "chunk_id", "citation", "score"}], JSON
+  double confidence = 0;
+  bool grounded = false;  // it cites at least one source
+  std::string model;
+  std::string template_version;
+  Timestamp created_at{};
 };
 
 // An inbox item found by a search: where the words matched, our answer's text included.

@@ -994,7 +994,7 @@ TEST_CASE("draft with an OpenAI-compatible model, shorten what does not fit, sch
   CHECK(h.run({"drafts", "show", eid}).exit_code == 1);
 
   // Templates: the shipped ones, a broken one of the user's named with its line.
-  CHECK(h.json({"templates", "list"})["templates"].size() == 6);
+  CHECK(h.json({"templates", "list"})["templates"].size() == 9);
   write_file_atomic(h.home() / "config/crier/templates/release.mustache", "line one\n{{#open}}\nnever closed\n");
   auto broken = h.run({"draft", "x", "--for", "bluesky", "--template", "release"});
   CHECK(broken.exit_code == 3);
