@@ -12,6 +12,7 @@ namespace {
 int run_providers_list(Context& ctx) {
   // Built-in and external (crier-provider-NAME) alike; a plugin that cannot describe itself is
   // named on stderr and left out.
+  ctx.config();  // general.provider_timeout_seconds bounds each plugin's describe
   std::vector<std::string> broken;
   auto infos = every_provider(&broken);
   for (const auto& b : broken) ctx.err << "crier: warning: " << b << '\n';
