@@ -276,11 +276,10 @@ DraftOutcome write_draft(Engine& engine, LlmBackend& llm, const std::filesystem:
   };
 
   std::string last_answer;
-  int given = 0, duplicates = 0;
+  int duplicates = 0;
   for (int call_no = 0; call_no < 3 && static_cast<int>(out.variants.size()) < want; ++call_no) {
     auto [raw, text] = ask(want - static_cast<int>(out.variants.size()), out.variants);
     last_answer = text;
-    given += static_cast<int>(raw.size());
     for (auto& parts : raw) {
       if (static_cast<int>(out.variants.size()) >= want) break;
       if (std::find(seen.begin(), seen.end(), sameness(parts)) != seen.end()) {
