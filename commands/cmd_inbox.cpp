@@ -223,23 +223,11 @@ int run_reply(const InboxOptions& o, Context& ctx) {
     if (!o.text.empty())
       throw Error(ErrorKind::usage, "give the answer or --suggestion N, not both",
                   "crier inbox reply " + id + " --suggestion " + std::to_string(o.suggestion) + " --edit changes it first");
-    auto list = ctx.store().suggestions(o.id);
-    auto it = std::find_if(list.begin(), list.end(), [&](const Suggestion& g) { return g.number == o.suggestion; });
-    if (it == list.end())
-      throw Error(ErrorKind::not_found,
-                  list.empty() ? "inbox item " + id + " has no suggested replies"
-                               : "inbox item " + id + " has no suggestion " + std::to_string(o.suggestion) + " (it has 1 to " +
-                                     std::to_string(list.size()) + ")",
-                  list.empty() ? "crier inbox suggest " + id : "see: crier inbox show " + id);
-    text = it->text;
-    // A source removed from the knowledge base since: the answer may no longer be right.
-    auto sources = nlohmann::json::parse(it->sources, nullptr, false);
-    if (sources.is_array())
-      for (const auto& src : sources)
-        if (src.is_object() && src.contains("chunk_id") && src["chunk_id"].is_number_integer() &&
-            !ctx.store().find_kb_chunk(src["chunk_id"].get<int64_t>()))
-          ctx.err << "crier: warning: source " << src.value("citation", "?")
-                  << " changed or left the knowledge base since this was suggested; read the reply before it goes\n";
+    PickedSuggestion picked = pick_suggestion(ctx.engine(), o.id, o.suggestion);
+    text = picked.suggestion.text;
+    for (const auto& stale : picked.stale_sources)
+      ctx.err << "crier: warning: source " << stale
+              << " changed or left the knowledge base since this was suggested; read the reply before it goes\n";
   } else {
     if (o.text.empty())
       throw Error(ErrorKind::usage, "what to answer: give the text, - for stdin, or --suggestion N",
@@ -282,12 +270,12 @@ int run_set_status(const InboxOptions& o, Context& ctx, const std::string& statu
 }
 
 nlohmann::json suggestion_json(const Suggestion& g) {
+  auto sources = nlohmann::json::parse(g.sources, nullptr, false);
   return {{"number", g.number},
           {"text", g.text},
           {"confidence", g.confidence},
           {"grounded", g.grounded},
-          {"sources", nlohmann::json::parse(g.sources, nullptr, false).is_array() ? nlohmann::json::parse(g.sources)
-                                                                                  : nlohmann::json::array()},
+          {"sources", sources.is_array() ? sources : nlohmann::json::array()},
           {"model", g.model},
           {"template", g.template_version},
           {"created_at", time_json(g.created_at)}};
@@ -295,14 +283,12 @@ nlohmann::json suggestion_json(const Suggestion& g) {
 
 int run_suggest(const InboxOptions& o, Context& ctx) {
   find_item(ctx, o.id);
-  bool configured = llm_configured(ctx, o.model);
-  LlmSettings settings = llm_settings(ctx, o.model);
-  auto llm = make_llm_backend(ctx.http(), settings);
   SuggestRequest q;
   q.item_id = o.id;
   q.variants = o.variants;
   q.tone = o.tone;
-  SuggestOutcome r = with_llm(settings, configured, [&] { return suggest_replies(ctx.engine(), *llm, user_templates(), q); });
+  SuggestOutcome r =
+      with_model(ctx, o.model, [&](LlmBackend& llm) { return suggest_replies(ctx.engine(), llm, user_templates(), q); });
   std::string id = std::to_string(o.id);
   if (ctx.global().json) {
     nlohmann::json list = nlohmann::json::array();
@@ -354,18 +340,12 @@ int run_triage(const InboxOptions& o, Context& ctx) {
   bool progress = !ctx.global().json && !ctx.global().quiet && ::isatty(STDERR_FILENO) == 1;
   if (progress) t.on_status = [&](const std::string& what) { ctx.err << "crier: " << what << std::endl; };
   TriageOutcome r;
-  if (o.rules_only) {
-    r = triage_items(ctx.engine(), nullptr, user_templates(), t);
-  } else {
-    bool configured = llm_configured(ctx, o.model);
-    LlmSettings settings = llm_settings(ctx, o.model);
-    auto llm = make_llm_backend(ctx.http(), settings);
-    try {
-      r = with_llm(settings, configured, [&] { return triage_items(ctx.engine(), llm.get(), user_templates(), t); });
-    } catch (const Error& e) {
-      if (e.kind() != ErrorKind::config) throw;
-      throw Error(ErrorKind::config, e.what(), e.hint() + "; or label by the config's rules alone: crier inbox triage --rules-only");
-    }
+  try {
+    r = run_triage_items(ctx, t, o.rules_only, o.model);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::config) throw;
+    throw Error(ErrorKind::config, e.what(),
+                e.hint() + "; or label by the config's rules alone: crier inbox triage --rules-only");
   }
   int labelled = 0;
   for (const auto& x : r.results) labelled += x.labels.is_null() ? 0 : 1;
@@ -409,9 +389,6 @@ int run_summary(const InboxOptions& o, Context& ctx) {
   if (!given) q.since = ctx.clock().now() - parse_duration(o.since.empty() ? "1d" : o.since);
   if (!ctx.existing_store()) throw Error(ErrorKind::not_found, "nothing in the inbox to summarise", "crier poll fetches what is new");
   if (!o.account.empty()) q.account_id = resolve_account(ctx.store(), o.account).id;
-  bool configured = llm_configured(ctx, o.model);
-  LlmSettings settings = llm_settings(ctx, o.model);
-  auto llm = make_llm_backend(ctx.http(), settings);
   bool stream = !ctx.global().json;
   bool streamed = false;
   if (stream)
@@ -419,7 +396,8 @@ int run_summary(const InboxOptions& o, Context& ctx) {
       streamed = true;
       ctx.out << terminal_safe(piece, false) << std::flush;
     };
-  SummaryOutcome r = with_llm(settings, configured, [&] { return summarize_inbox(ctx.engine(), *llm, user_templates(), q); });
+  SummaryOutcome r =
+      with_model(ctx, o.model, [&](LlmBackend& llm) { return summarize_inbox(ctx.engine(), llm, user_templates(), q); });
   if (ctx.global().json) {
     ctx.print_json({{"summary", r.text}, {"items", r.item_ids}, {"model", r.model}});
     return 0;

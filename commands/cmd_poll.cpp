@@ -27,14 +27,7 @@ nlohmann::json triage_fetched(const PollCmdOptions& o, Context& ctx, const std::
   t.ids = ids;
   TriageOutcome r;
   try {
-    if (o.rules_only) {
-      r = triage_items(ctx.engine(), nullptr, user_templates(), t);
-    } else {
-      bool configured = llm_configured(ctx, o.model);
-      LlmSettings settings = llm_settings(ctx, o.model);
-      auto llm = make_llm_backend(ctx.http(), settings);
-      r = with_llm(settings, configured, [&] { return triage_items(ctx.engine(), llm.get(), user_templates(), t); });
-    }
+    r = run_triage_items(ctx, t, o.rules_only, o.model);
   } catch (const Error& e) {
     failed = true;
     ctx.err << "crier: triage failed: " << e.what() << (e.hint().empty() ? "" : " (" + e.hint() + ")")

@@ -11,7 +11,9 @@
 
 #include <cstdlib>
 
+#include "engine/assistant.hpp"
 #include "engine/queue_refs.hpp"
+#include "llm_setup.hpp"
 #include "paths.hpp"
 #include "process.hpp"
 #include "error.hpp"
@@ -172,5 +174,12 @@ std::string edit_text(const std::string& text, const std::string& what) {
 }
 
 std::filesystem::path user_templates() { return config_dir() / "templates"; }
+
+TriageOutcome run_triage_items(Context& ctx, const TriageOptions& options, bool rules_only,
+                               const std::string& model_flag) {
+  if (rules_only) return triage_items(ctx.engine(), nullptr, user_templates(), options);
+  return with_model(ctx, model_flag,
+                    [&](LlmBackend& llm) { return triage_items(ctx.engine(), &llm, user_templates(), options); });
+}
 
 }  // namespace crier

@@ -16,6 +16,9 @@
 
 namespace crier {
 
+struct TriageOptions;
+struct TriageOutcome;
+
 // The argument itself, or all of stdin when it is "-".
 std::string read_text_arg(Context& ctx, const std::string& arg);
 
@@ -48,6 +51,11 @@ std::string edit_text(const std::string& text, const std::string& what = "draft"
 
 // $XDG_CONFIG_HOME/crier/templates: the user's own prompt and post templates.
 std::filesystem::path user_templates();
+
+// Labels inbox items (crier inbox triage, poll --triage): by the config's rules alone, or with
+// the model of --model or the config.
+TriageOutcome run_triage_items(Context& ctx, const TriageOptions& options, bool rules_only,
+                               const std::string& model_flag);
 
 // The short name of an account id (alias, or handle when unique), "?" when gone.
 std::string label_of_account(Context& ctx, int64_t account_id);

@@ -6,12 +6,12 @@
 #include <memory>
 #include <string>
 
+#include "context.hpp"
 #include "error.hpp"
 #include "llm/llm.hpp"
 
 namespace crier {
 
-class Context;
 
 // Throws Error(config) when the backend is unknown or a hosted backend has no model or key.
 LlmSettings llm_settings(Context& ctx, const std::string& model_flag);
@@ -31,6 +31,15 @@ auto with_llm(const LlmSettings& settings, bool configured, F&& body) -> decltyp
                 "start Ollama (ollama serve), or configure one: crier config set llm.backend openai && crier config "
                 "set llm.model gpt-4o-mini (key in OPENAI_API_KEY); or --model anthropic:MODEL, gemini:MODEL");
   }
+}
+
+// Runs `body` with the model of --model or the config, as with_llm does.
+template <typename F>
+auto with_model(Context& ctx, const std::string& model_flag, F&& body) {
+  bool configured = llm_configured(ctx, model_flag);
+  LlmSettings settings = llm_settings(ctx, model_flag);
+  std::unique_ptr<LlmBackend> llm = make_llm_backend(ctx.http(), settings);
+  return with_llm(settings, configured, [&] { return body(*llm); });
 }
 
 }  // namespace crier

@@ -73,12 +73,14 @@ std::string retrieval_query(std::string_view text) {
   return out.empty() ? std::string(text) : out;
 }
 
-// Whether `needle` (lower case) is in `hay` (lower case), as a whole token.
-bool contains_token(const std::string& hay, const std::string& needle) {
+// Whether `needle` is in `hay` as a whole word (both lower case); with `prefix`, as the start
+// of a word ("refund" in "refunds").
+bool has_word(const std::string& hay, const std::string& needle, bool prefix = false) {
+  if (needle.empty()) return false;
   for (size_t at = hay.find(needle); at != std::string::npos; at = hay.find(needle, at + 1)) {
     bool start = at == 0 || !word_char(static_cast<unsigned char>(hay[at - 1]));
     size_t end = at + needle.size();
-    bool stop = end >= hay.size() || !word_char(static_cast<unsigned char>(hay[end]));
+    bool stop = prefix || end >= hay.size() || !word_char(static_cast<unsigned char>(hay[end]));
     if (start && stop) return true;
   }
   return false;
@@ -135,12 +137,9 @@ std::vector<std::string> fact_tokens(const std::string& text) {
   return out;
 }
 
-std::string iso_now(Timestamp t) { return format_utc(t); }
-
 }  // namespace
 
-std::string check_grounding(const std::string& text, const json& cited, size_t n, bool answerable,
-                            const std::string& known_text) {
+std::string check_grounding(const std::string& text, const json& cited, size_t n, const std::string& known_text) {
   if (trim_whitespace(text).empty()) return "it is empty";
   std::vector<std::string> problems;
   if (!cited.is_null() && !cited.is_array()) problems.push_back("its \"sources\" is not a list of numbers");
@@ -162,14 +161,12 @@ std::string check_grounding(const std::string& text, const json& cited, size_t n
   std::string known = lower_ascii(known_text);
   std::vector<std::string> unsupported;
   for (const auto& tok : fact_tokens(without_citation_marks(text)))
-    if (!contains_token(known, lower_ascii(tok)) && known.find(lower_ascii(tok)) == std::string::npos)
-      unsupported.push_back(tok);
+    if (!has_word(known, lower_ascii(tok))) unsupported.push_back(tok);  // "3 days" is not "30 days"
   if (!unsupported.empty()) {
     std::string list;
     for (size_t i = 0; i < unsupported.size() && i < 5; ++i) list += (i ? ", " : "") + unsupported[i];
     problems.push_back("it states " + list + ", which no source says");
   }
-  (void)answerable;
   std::string out;
   for (const auto& p : problems) out += (out.empty() ? "" : "; ") + p;
   return out;
@@ -287,7 +284,7 @@ SuggestOutcome suggest_replies(Engine& engine, LlmBackend& llm, const std::files
         std::string text = rep.is_object() && rep.contains("text") && rep["text"].is_string()
                                ? rep["text"].get<std::string>() : std::string();
         json cited = rep.is_object() ? rep.value("sources", json(nullptr)) : json(nullptr);
-        std::string why = check_grounding(text, cited, out.retrieved.size(), out.answerable, known);
+        std::string why = check_grounding(text, cited, out.retrieved.size(), known);
         std::string clean = without_citation_marks(text);
         SuggestedReply s;
         if (why.empty()) {
@@ -355,6 +352,26 @@ SuggestOutcome suggest_replies(Engine& engine, LlmBackend& llm, const std::files
   engine.store.replace_suggestions(item->id, list);
   for (size_t i = 0; i < kept.size(); ++i) kept[i].suggestion = list[i];
   out.replies = std::move(kept);
+  return out;
+}
+
+PickedSuggestion pick_suggestion(Engine& engine, int64_t item_id, int number) {
+  std::string id = std::to_string(item_id);
+  auto list = engine.store.suggestions(item_id);
+  auto it = std::find_if(list.begin(), list.end(), [&](const Suggestion& g) { return g.number == number; });
+  if (it == list.end())
+    throw Error(ErrorKind::not_found,
+                list.empty() ? "inbox item " + id + " has no suggested replies"
+                             : "inbox item " + id + " has no suggestion " + std::to_string(number) + " (it has 1 to " +
+                                   std::to_string(list.size()) + ")",
+                list.empty() ? "crier inbox suggest " + id : "see: crier inbox show " + id);
+  PickedSuggestion out{*it, {}};
+  auto sources = json::parse(it->sources, nullptr, false);
+  if (sources.is_array())
+    for (const auto& src : sources)
+      if (src.is_object() && src.contains("chunk_id") && src["chunk_id"].is_number_integer() &&
+          !engine.store.find_kb_chunk(src["chunk_id"].get<int64_t>()))
+        out.stale_sources.push_back(src.value("citation", "?"));
   return out;
 }
 
@@ -430,15 +447,7 @@ std::vector<const TriageRule*> matching_rules(const std::vector<TriageRule>& rul
   for (const auto& r : rules)
     for (const auto& w : r.words) {
       bool prefix = !w.empty() && w.back() == '*';
-      std::string needle = prefix ? w.substr(0, w.size() - 1) : w;
-      if (needle.empty()) continue;
-      bool hit = false;
-      for (size_t at = hay.find(needle); at != std::string::npos && !hit; at = hay.find(needle, at + 1)) {
-        bool start = at == 0 || !word_char(static_cast<unsigned char>(hay[at - 1]));
-        size_t end = at + needle.size();
-        bool stop = prefix || end >= hay.size() || !word_char(static_cast<unsigned char>(hay[end]));
-        hit = start && stop;
-      }
+      bool hit = has_word(hay, prefix ? w.substr(0, w.size() - 1) : w, prefix);
       if (hit) {
         out.push_back(&r);
         break;
@@ -480,7 +489,7 @@ TriageOutcome triage_items(Engine& engine, LlmBackend* llm, const std::filesyste
   std::vector<Pending> for_model;
   Timestamp now = engine.clock.now();
   auto store_labels = [&](TriageResult& res, json labels) {
-    labels["at"] = iso_now(now);
+    labels["at"] = format_utc(now);
     engine.store.set_inbox_triage(res.item.id, labels.dump());
     res.labels = std::move(labels);
   };

@@ -71,7 +71,16 @@ SuggestOutcome suggest_replies(Engine& engine, LlmBackend& llm, const std::files
 // The problems with one reply the model wrote: "" when it may be kept. `source_count` sources
 // were given, numbered from 1; `known_text` is what the reply may quote facts from.
 std::string check_grounding(const std::string& text, const nlohmann::json& cited, size_t source_count,
-                            bool answerable, const std::string& known_text);
+                            const std::string& known_text);
+
+// Stored suggestion `number` of an item, and the citations of the sources it stands on that
+// have left the knowledge base since (the reply may no longer be right). Throws
+// Error(not_found) naming the numbers there are, or how to get some.
+struct PickedSuggestion {
+  Suggestion suggestion;
+  std::vector<std::string> stale_sources;
+};
+PickedSuggestion pick_suggestion(Engine& engine, int64_t item_id, int number);
 
 // ----- triage -----
 

@@ -1106,7 +1106,7 @@ class SqliteStore final : public Store {
   }
 
   void set_inbox_triage(int64_t id, const std::string& triage) override {
-    Stmt(m_db, "UPDATE inbox_items SET triage = ? WHERE id = ?").bind_text_or_null(1, triage).bind(2, id).run();
+    Stmt(m_db, "UPDATE inbox_items SET triage = ? WHERE id = ?").bind_outside_or_null(1, triage).bind(2, id).run();
   }
 
   void replace_suggestions(int64_t item_id, std::vector<Suggestion>& list) override {
@@ -1121,7 +1121,7 @@ class SqliteStore final : public Store {
         g.number = ++number;
         ins.reset();
         ins.bind(1, item_id).bind(2, static_cast<int64_t>(g.number)).bind_outside(3, g.text).bind_outside(4, g.sources);
-        ins.bind(5, g.confidence).bind(6, static_cast<int64_t>(g.grounded ? 1 : 0)).bind(7, g.model);
+        ins.bind(5, g.confidence).bind(6, static_cast<int64_t>(g.grounded ? 1 : 0)).bind_outside(7, g.model);
         ins.bind(8, g.template_version).bind(9, g.created_at).run();
         g.id = sqlite3_last_insert_rowid(m_db);
       }

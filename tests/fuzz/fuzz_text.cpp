@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)checked_text(text, "the text");
     // What a model says in a suggested reply, and what triage rules match in an item.
     auto half = text.size() / 2;
-    (void)check_grounding(text.substr(0, half), nlohmann::json::array({1, 7}), which % 4, which & 1, text.substr(half));
+    (void)check_grounding(text.substr(0, half), nlohmann::json::array({1, 7}), which % 4, text.substr(half));
     static const std::vector<TriageRule> rules = {{"r", {"refund*", "money back", "a"}, "support", "", "high"}};
     (void)matching_rules(rules, text);
     if (!is_valid_utf8(text)) return;

@@ -11,21 +11,22 @@ using nlohmann::json;
 
 TEST_CASE("grounding: cited sources must exist, and facts must come from somewhere", "[assistant]") {
   std::string known = "Any print can be returned within 30 days. Write to help@shop.example.";
-  CHECK(check_grounding("You can return it within 30 days.", json{1}, 2, true, known).empty());
-  CHECK(check_grounding("You can return it within 30 days [2].", json::array(), 2, true, known).empty());
-  CHECK_THAT(check_grounding("Within 30 days [3].", json{1}, 2, true, known),
+  CHECK(check_grounding("You can return it within 30 days.", json{1}, 2, known).empty());
+  CHECK(check_grounding("You can return it within 30 days [2].", json::array(), 2, known).empty());
+  CHECK_THAT(check_grounding("Within 30 days [3].", json{1}, 2, known),
              Catch::Contains("source 3, which does not exist (sources are 1 to 2)"));
-  CHECK_THAT(check_grounding("Sure!", json{1}, 0, true, known), Catch::Contains("there are no sources"));
-  CHECK_THAT(check_grounding("Returns take 45 days.", json{1}, 2, true, known), Catch::Contains("45"));
-  CHECK_THAT(check_grounding("See https://evil.example/x", json::array(), 2, true, known),
+  CHECK_THAT(check_grounding("Sure!", json{1}, 0, known), Catch::Contains("there are no sources"));
+  CHECK_THAT(check_grounding("Returns take 45 days.", json{1}, 2, known), Catch::Contains("45"));
+  CHECK_THAT(check_grounding("Returns take 3 days.", json{1}, 2, known), Catch::Contains("states 3,"));  // not "30"
+  CHECK_THAT(check_grounding("See https://evil.example/x", json::array(), 2, known),
              Catch::Contains("https://evil.example/x"));
-  CHECK_THAT(check_grounding("Mail me at me@other.example", json::array(), 2, true, known),
+  CHECK_THAT(check_grounding("Mail me at me@other.example", json::array(), 2, known),
              Catch::Contains("me@other.example"));
-  CHECK(check_grounding("Mail help@shop.example.", json::array(), 2, true, known).empty());
-  CHECK_THAT(check_grounding("ok", json{"one"}, 2, true, known), Catch::Contains("not a source number"));
-  CHECK_THAT(check_grounding("ok", json("1"), 2, true, known), Catch::Contains("not a list"));
-  CHECK(check_grounding("  ", json::array(), 2, true, known) == "it is empty");
-  CHECK(check_grounding("Thanks so much!", nullptr, 0, false, "").empty());
+  CHECK(check_grounding("Mail help@shop.example.", json::array(), 2, known).empty());
+  CHECK_THAT(check_grounding("ok", json{"one"}, 2, known), Catch::Contains("not a source number"));
+  CHECK_THAT(check_grounding("ok", json("1"), 2, known), Catch::Contains("not a list"));
+  CHECK(check_grounding("  ", json::array(), 2, known) == "it is empty");
+  CHECK(check_grounding("Thanks so much!", nullptr, 0, "").empty());
 }
 
 TEST_CASE("triage rules: whole words, phrases, prefixes, any case", "[assistant]") {
