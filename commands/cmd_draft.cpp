@@ -34,7 +34,6 @@ struct DraftOptions {
   std::string name;
 };
 
-
 std::vector<DraftTarget> targets_for(const DraftOptions& o, Context& ctx) {
   std::vector<DraftTarget> out;
   auto add_network = [&](const std::string& network) {

@@ -1,19 +1,18 @@
 // crier inbox [list|search|show|suggest|reply|triage|summary|hide|ignore|done]
-#include <CLI/CLI.hpp>
-
-#include <algorithm>
+#include <fmt/format.h>
 #include <unistd.h>
 
-#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+#include <algorithm>
 
 #include "commands.hpp"
 #include "common.hpp"
 #include "engine/accounts.hpp"
 #include "engine/assistant.hpp"
 #include "engine/inbox.hpp"
-#include "llm_setup.hpp"
 #include "error.hpp"
 #include "kb/knowledge_base.hpp"
+#include "llm_setup.hpp"
 #include "output/safe_text.hpp"
 #include "output/style.hpp"
 #include "output/table.hpp"
@@ -54,7 +53,11 @@ nlohmann::json suggestion_json(const Suggestion& g);
 std::vector<std::string> kinds_of(const std::vector<std::string>& given) {
   std::vector<std::string> out;
   for (auto& k : split_commas(given))
-    out.push_back(k == "comments" ? "comment" : k == "replies" ? "reply" : k == "mentions" ? "mention" : k == "dms" ? "dm" : k);
+    out.push_back(k == "comments"   ? "comment"
+                  : k == "replies"  ? "reply"
+                  : k == "mentions" ? "mention"
+                  : k == "dms"      ? "dm"
+                                    : k);
   return out;
 }
 
@@ -92,13 +95,19 @@ int run_list(const InboxOptions& o, Context& ctx) {
     return 0;
   }
   Timestamp now = ctx.clock().now();
-  bool labelled = std::any_of(items.begin(), items.end(), [](const InboxItem& i) { return !i.triage.empty(); });
+  bool labelled =
+      std::any_of(items.begin(), items.end(), [](const InboxItem& i) { return !i.triage.empty(); });
   std::vector<std::string> head = {"ID", "ACCOUNT", "KIND", "STATUS", "FROM", "WHEN", "TEXT"};
   if (labelled) head.insert(head.begin() + 4, "LABEL");
   Table t(head);
   for (const auto& i : items) {
-    std::vector<std::string> row = {std::to_string(i.id), label_of_account(ctx, i.account_id), i.kind,
-                                    ctx.style().status(i.status), i.author, format_relative(i.created_at, now), i.text};
+    std::vector<std::string> row = {std::to_string(i.id),
+                                    label_of_account(ctx, i.account_id),
+                                    i.kind,
+                                    ctx.style().status(i.status),
+                                    i.author,
+                                    format_relative(i.created_at, now),
+                                    i.text};
     if (labelled) row.insert(row.begin() + 4, label_cell(i));
     t.add(row);
   }
@@ -176,15 +185,18 @@ int run_show(const InboxOptions& o, Context& ctx) {
   const Style& st = ctx.style();
   Timestamp now = ctx.clock().now();
   ctx.out << st.bold(i.kind + " " + std::to_string(i.id)) << " on " << acct << " (" << i.status << ")\n";
-  ctx.out << "from:  " << terminal_safe(i.author) << (i.author_name.empty() ? "" : " (" + terminal_safe(i.author_name) + ")") << '\n';
+  ctx.out << "from:  " << terminal_safe(i.author)
+          << (i.author_name.empty() ? "" : " (" + terminal_safe(i.author_name) + ")") << '\n';
   ctx.out << "when:  " << show_time(ctx, i.created_at) << '\n';
   if (i.delivery_id) ctx.out << "about: delivery " << *i.delivery_id << '\n';
   if (!i.url.empty()) ctx.out << "url:   " << terminal_safe(i.url) << '\n';
   if (auto l = labels_json(i.triage); !l.is_null()) {
     std::string line = l.value("intent", "?");
     for (const char* k : {"sentiment", "urgency", "language"})
-      if (l.contains(k) && l[k].is_string()) line += ", " + std::string(k == std::string("urgency") ? "urgency " : "") + l[k].get<std::string>();
-    if (l.contains("toxicity") && l["toxicity"].is_number()) line += fmt::format(", toxicity {:.2f}", l["toxicity"].get<double>());
+      if (l.contains(k) && l[k].is_string())
+        line += ", " + std::string(k == std::string("urgency") ? "urgency " : "") + l[k].get<std::string>();
+    if (l.contains("toxicity") && l["toxicity"].is_number())
+      line += fmt::format(", toxicity {:.2f}", l["toxicity"].get<double>());
     std::string by = l.value("by", "");
     if (l.contains("model") && l["model"].is_string()) by += " " + l["model"].get<std::string>();
     ctx.out << "label: " << line << st.dim(" (" + by + ")") << '\n';
@@ -193,23 +205,29 @@ int run_show(const InboxOptions& o, Context& ctx) {
     ctx.out << '\n' << st.bold("thread") << '\n';
     for (const auto& l : thread) {
       std::string mark = l.is_item ? st.bold("> ") : "  ";
-      ctx.out << mark << st.dim("#" + std::to_string(l.item.id) + " " + format_relative(l.item.created_at, now)) << " "
-              << terminal_safe(l.item.author) << ": " << terminal_safe(l.item.text) << '\n';
-      if (!l.item.reply_text.empty()) ctx.out << "    " << st.dim("us:") << " " << terminal_safe(l.item.reply_text) << '\n';
+      ctx.out << mark
+              << st.dim("#" + std::to_string(l.item.id) + " " + format_relative(l.item.created_at, now))
+              << " " << terminal_safe(l.item.author) << ": " << terminal_safe(l.item.text) << '\n';
+      if (!l.item.reply_text.empty())
+        ctx.out << "    " << st.dim("us:") << " " << terminal_safe(l.item.reply_text) << '\n';
     }
   }
   ctx.out << '\n' << terminal_safe(i.text) << '\n';
-  if (!i.reply_text.empty()) ctx.out << '\n' << st.dim("we answered:") << ' ' << terminal_safe(i.reply_text) << '\n';
+  if (!i.reply_text.empty())
+    ctx.out << '\n' << st.dim("we answered:") << ' ' << terminal_safe(i.reply_text) << '\n';
   if (!suggestions.empty()) {
     ctx.out << '\n' << st.bold("suggested replies") << '\n';
     for (const auto& g : suggestions)
-      ctx.out << "  [" << g.number << "] " << terminal_safe(g.text) << st.dim(fmt::format(" (confidence {:.2f})", g.confidence)) << '\n';
+      ctx.out << "  [" << g.number << "] " << terminal_safe(g.text)
+              << st.dim(fmt::format(" (confidence {:.2f})", g.confidence)) << '\n';
   }
   if (i.status != "replied") {
     std::string id = std::to_string(i.id);
     ctx.out << '\n'
-            << st.dim(suggestions.empty() ? "answer: crier inbox reply " + id + " \"...\", or crier inbox suggest " + id
-                                          : "answer: crier inbox reply " + id + " --suggestion 1 [--edit], or crier inbox reply " + id + " \"...\"")
+            << st.dim(suggestions.empty()
+                          ? "answer: crier inbox reply " + id + " \"...\", or crier inbox suggest " + id
+                          : "answer: crier inbox reply " + id +
+                                " --suggestion 1 [--edit], or crier inbox reply " + id + " \"...\"")
             << '\n';
   }
   return 0;
@@ -222,12 +240,14 @@ int run_reply(const InboxOptions& o, Context& ctx) {
   if (o.suggestion > 0) {
     if (!o.text.empty())
       throw Error(ErrorKind::usage, "give the answer or --suggestion N, not both",
-                  "crier inbox reply " + id + " --suggestion " + std::to_string(o.suggestion) + " --edit changes it first");
+                  "crier inbox reply " + id + " --suggestion " + std::to_string(o.suggestion) +
+                      " --edit changes it first");
     PickedSuggestion picked = pick_suggestion(ctx.engine(), o.id, o.suggestion);
     text = picked.suggestion.text;
     for (const auto& stale : picked.stale_sources)
-      ctx.err << "crier: warning: source " << stale
-              << " changed or left the knowledge base since this was suggested; read the reply before it goes\n";
+      ctx.err
+          << "crier: warning: source " << stale
+          << " changed or left the knowledge base since this was suggested; read the reply before it goes\n";
   } else {
     if (o.text.empty())
       throw Error(ErrorKind::usage, "what to answer: give the text, - for stdin, or --suggestion N",
@@ -236,7 +256,8 @@ int run_reply(const InboxOptions& o, Context& ctx) {
   }
   if (o.edit) {
     text = edit_text(text, "reply");
-    if (trim_whitespace(text).empty()) throw Error(ErrorKind::invalid_input, "the reply is empty; nothing was sent");
+    if (trim_whitespace(text).empty())
+      throw Error(ErrorKind::invalid_input, "the reply is empty; nothing was sent");
   }
   ReplyOutcome r = reply_to_item(ctx.engine(), o.id, text, o.human_agent);
   if (ctx.global().json) {
@@ -287,8 +308,8 @@ int run_suggest(const InboxOptions& o, Context& ctx) {
   q.item_id = o.id;
   q.variants = o.variants;
   q.tone = o.tone;
-  SuggestOutcome r =
-      with_model(ctx, o.model, [&](LlmBackend& llm) { return suggest_replies(ctx.engine(), llm, user_templates(), q); });
+  SuggestOutcome r = with_model(
+      ctx, o.model, [&](LlmBackend& llm) { return suggest_replies(ctx.engine(), llm, user_templates(), q); });
   std::string id = std::to_string(o.id);
   if (ctx.global().json) {
     nlohmann::json list = nlohmann::json::array();
@@ -311,17 +332,23 @@ int run_suggest(const InboxOptions& o, Context& ctx) {
   const Style& st = ctx.style();
   for (const auto& p : r.refused) ctx.err << "crier: not kept: " << terminal_safe(p) << '\n';
   for (const auto& s : r.replies) {
-    ctx.out << st.bold("[" + std::to_string(s.suggestion.number) + "]") << " " << terminal_safe(s.suggestion.text) << '\n';
+    ctx.out << st.bold("[" + std::to_string(s.suggestion.number) + "]") << " "
+            << terminal_safe(s.suggestion.text) << '\n';
     ctx.out << "    "
-            << st.dim(fmt::format("confidence {:.2f} · {}/{} {} on {}{}", s.suggestion.confidence, s.length, s.limit, s.unit,
-                                  r.network, s.sent_text != s.suggestion.text ? " (with the @mention it gets)" : ""))
+            << st.dim(fmt::format("confidence {:.2f} · {}/{} {} on {}{}", s.suggestion.confidence, s.length,
+                                  s.limit, s.unit, r.network,
+                                  s.sent_text != s.suggestion.text ? " (with the @mention it gets)" : ""))
             << '\n';
     for (const auto& src : s.sources)
-      ctx.out << "    " << st.dim("[" + std::to_string(src.value("n", 0)) + "] " + terminal_safe(src.value("citation", ""))) << '\n';
+      ctx.out << "    "
+              << st.dim("[" + std::to_string(src.value("n", 0)) + "] " +
+                        terminal_safe(src.value("citation", "")))
+              << '\n';
     if (s.sources.empty()) ctx.out << "    " << st.dim("(no source: it states no facts)") << '\n';
   }
   if (!r.answerable)
-    ctx.err << "crier: the knowledge base does not answer this; the suggestion says you will check (crier kb add FILE adds what it needs)\n";
+    ctx.err << "crier: the knowledge base does not answer this; the suggestion says you will check (crier kb "
+               "add FILE adds what it needs)\n";
   ctx.info("send one: crier inbox reply " + id + " --suggestion 1 (--edit to change it first)");
   return 0;
 }
@@ -353,7 +380,9 @@ int run_triage(const InboxOptions& o, Context& ctx) {
   if (ctx.global().json) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& x : r.results)
-      list.push_back({{"id", x.item.id}, {"labels", x.labels}, {"error", x.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(x.error)}});
+      list.push_back({{"id", x.item.id},
+                      {"labels", x.labels},
+                      {"error", x.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(x.error)}});
     ctx.print_json({{"items", list}, {"labelled", labelled}, {"unlabelled", left}, {"calls", r.calls}});
     return left == 0 ? 0 : exit_code::partial;
   }
@@ -364,17 +393,22 @@ int run_triage(const InboxOptions& o, Context& ctx) {
   Table tab({"ID", "ACCOUNT", "INTENT", "SENTIMENT", "URGENCY", "LANG", "TOXIC", "BY", "TEXT"});
   for (const auto& x : r.results) {
     const auto& l = x.labels;
-    auto str = [&](const char* k) { return l.is_object() && l.contains(k) && l[k].is_string() ? l[k].get<std::string>() : std::string("-"); };
+    auto str = [&](const char* k) {
+      return l.is_object() && l.contains(k) && l[k].is_string() ? l[k].get<std::string>() : std::string("-");
+    };
     std::string tox = l.is_object() && l.contains("toxicity") && l["toxicity"].is_number()
-                          ? fmt::format("{:.2f}", l["toxicity"].get<double>()) : "-";
-    tab.add({std::to_string(x.item.id), label_of_account(ctx, x.item.account_id), l.is_null() ? ctx.style().dim("unlabelled") : str("intent"),
-             str("sentiment"), str("urgency"), str("language"), tox, l.is_null() ? "-" : str("by"), x.item.text});
+                          ? fmt::format("{:.2f}", l["toxicity"].get<double>())
+                          : "-";
+    tab.add({std::to_string(x.item.id), label_of_account(ctx, x.item.account_id),
+             l.is_null() ? ctx.style().dim("unlabelled") : str("intent"), str("sentiment"), str("urgency"),
+             str("language"), tox, l.is_null() ? "-" : str("by"), x.item.text});
   }
   ctx.print_table(tab);
   for (const auto& x : r.results)
     if (!x.error.empty()) ctx.err << "crier: item " << x.item.id << " left unlabelled: " << x.error << '\n';
   ctx.info("labelled " + std::to_string(labelled) + " of " + std::to_string(r.results.size()) + " item" +
-           (r.results.size() == 1 ? "" : "s") + (r.calls ? " (" + std::to_string(r.calls) + " model call" + (r.calls == 1 ? "" : "s") + ")" : "") +
+           (r.results.size() == 1 ? "" : "s") +
+           (r.calls ? " (" + std::to_string(r.calls) + " model call" + (r.calls == 1 ? "" : "s") + ")" : "") +
            (left ? "; run crier inbox triage again for the rest" : ""));
   return left == 0 ? 0 : exit_code::partial;
 }
@@ -382,12 +416,14 @@ int run_triage(const InboxOptions& o, Context& ctx) {
 int run_summary(const InboxOptions& o, Context& ctx) {
   int given = (o.id > 0) + !o.thread.empty();
   if (given > 1 || (given && !o.since.empty()))
-    throw Error(ErrorKind::usage, "summarise one thing: an ITEM, --thread ID or --since WINDOW", "crier inbox summary --since 1d");
+    throw Error(ErrorKind::usage, "summarise one thing: an ITEM, --thread ID or --since WINDOW",
+                "crier inbox summary --since 1d");
   SummaryRequest q;
   if (o.id > 0) q.item_id = o.id;
   q.thread_id = o.thread;
   if (!given) q.since = ctx.clock().now() - parse_duration(o.since.empty() ? "1d" : o.since);
-  if (!ctx.existing_store()) throw Error(ErrorKind::not_found, "nothing in the inbox to summarise", "crier poll fetches what is new");
+  if (!ctx.existing_store())
+    throw Error(ErrorKind::not_found, "nothing in the inbox to summarise", "crier poll fetches what is new");
   if (!o.account.empty()) q.account_id = resolve_account(ctx.store(), o.account).id;
   bool stream = !ctx.global().json;
   bool streamed = false;
@@ -396,15 +432,16 @@ int run_summary(const InboxOptions& o, Context& ctx) {
       streamed = true;
       ctx.out << terminal_safe(piece, false) << std::flush;
     };
-  SummaryOutcome r =
-      with_model(ctx, o.model, [&](LlmBackend& llm) { return summarize_inbox(ctx.engine(), llm, user_templates(), q); });
+  SummaryOutcome r = with_model(
+      ctx, o.model, [&](LlmBackend& llm) { return summarize_inbox(ctx.engine(), llm, user_templates(), q); });
   if (ctx.global().json) {
     ctx.print_json({{"summary", r.text}, {"items", r.item_ids}, {"model", r.model}});
     return 0;
   }
   if (!streamed) ctx.out << terminal_safe(r.text);
   ctx.out << '\n';
-  ctx.info(std::to_string(r.item_ids.size()) + " item" + (r.item_ids.size() == 1 ? "" : "s") + " summarised by " + r.model);
+  ctx.info(std::to_string(r.item_ids.size()) + " item" + (r.item_ids.size() == 1 ? "" : "s") +
+           " summarised by " + r.model);
   return 0;
 }
 
@@ -417,7 +454,9 @@ void add_inbox(CLI::App& app, const CommandInfo& info, Runner& selected) {
     c->add_option("--status", o->statuses, "only these: new, read, replied, ignored, escalated, done");
     c->add_option("--kind", o->kinds, "only these: reply, comment, mention, quote, dm");
     c->add_option("--account", o->account, "only this account");
-    c->add_option("--label", o->labels, "only items triaged as these: question, support, complaint, praise, lead, spam, abuse, other");
+    c->add_option(
+        "--label", o->labels,
+        "only items triaged as these: question, support, complaint, praise, lead, spam, abuse, other");
     c->add_flag("--urgent", o->urgent, "only items triaged as urgent");
     c->add_flag("--untriaged", o->untriaged, "only items without labels yet");
     c->add_flag("--all", o->all, "include replied, ignored and done items");
@@ -447,30 +486,36 @@ void add_inbox(CLI::App& app, const CommandInfo& info, Runner& selected) {
   auto* reply = cmd->add_subcommand("reply", "answer an item: a reply in its thread, or a DM");
   reply->add_option("id", o->id, "inbox item id")->required();
   reply->add_option("text", o->text, "the answer, or - to read it from stdin");
-  reply->add_option("--suggestion", o->suggestion, "send suggested reply N (crier inbox suggest)")->check(CLI::PositiveNumber);
+  reply->add_option("--suggestion", o->suggestion, "send suggested reply N (crier inbox suggest)")
+      ->check(CLI::PositiveNumber);
   reply->add_flag("--edit", o->edit, "open $EDITOR on the answer before it is sent");
   reply->add_flag("--human-agent", o->human_agent,
                   "a person answers a DM after the 24-hour window (Meta's HUMAN_AGENT tag, up to 7 days)");
   reply->callback([o, &selected] { selected = [o](Context& c) { return run_reply(*o, c); }; });
 
-  auto* suggest = cmd->add_subcommand("suggest", "suggest replies from the knowledge base, with their sources");
+  auto* suggest =
+      cmd->add_subcommand("suggest", "suggest replies from the knowledge base, with their sources");
   suggest->add_option("id", o->id, "inbox item id")->required();
-  suggest->add_option("--variants", o->variants, "how many different replies (1 to 5, default 1)")->check(CLI::Range(1, 5));
+  suggest->add_option("--variants", o->variants, "how many different replies (1 to 5, default 1)")
+      ->check(CLI::Range(1, 5));
   suggest->add_option("--tone", o->tone, "how they sound: friendly, formal, playful, ...");
   suggest->add_option("--model", o->model, "PROVIDER:MODEL for this run (default: [llm] in the config)");
   suggest->callback([o, &selected] { selected = [o](Context& c) { return run_suggest(*o, c); }; });
 
-  auto* triage = cmd->add_subcommand("triage", "label new items: intent, sentiment, urgency, language, toxicity");
+  auto* triage =
+      cmd->add_subcommand("triage", "label new items: intent, sentiment, urgency, language, toxicity");
   triage->add_option("--account", o->account, "only this account");
   triage->add_option("--since", o->since, "only items of this window, e.g. 1d, 12h");
   triage->add_flag("--again", o->again, "label items that have labels already");
   triage->add_flag("--rules-only", o->rules_only, "only the config's [triage.rules]; no model is asked");
   triage->add_option("--batch", o->batch, "items per model call (default 10)")->check(CLI::Range(1, 50));
-  triage->add_option("--limit", o->triage_limit, "at most N items (default: all)")->check(CLI::NonNegativeNumber);
+  triage->add_option("--limit", o->triage_limit, "at most N items (default: all)")
+      ->check(CLI::NonNegativeNumber);
   triage->add_option("--model", o->model, "PROVIDER:MODEL for this run (default: [llm] in the config)");
   triage->callback([o, &selected] { selected = [o](Context& c) { return run_triage(*o, c); }; });
 
-  auto* summary = cmd->add_subcommand("summary", "summarise a conversation or a period: themes, open questions, who waits");
+  auto* summary = cmd->add_subcommand(
+      "summary", "summarise a conversation or a period: themes, open questions, who waits");
   summary->add_option("item", o->id, "the conversation around this item");
   summary->add_option("--thread", o->thread, "the conversation with this thread id");
   summary->add_option("--since", o->since, "everything of this window (default 1d)");

@@ -5,9 +5,9 @@
 #include "common.hpp"
 #include "engine/accounts.hpp"
 #include "engine/assistant.hpp"
-#include "llm_setup.hpp"
 #include "engine/inbox.hpp"
 #include "error.hpp"
+#include "llm_setup.hpp"
 #include "output/table.hpp"
 
 namespace crier {
@@ -22,7 +22,8 @@ struct PollCmdOptions {
 };
 
 // Labels what this poll fetched; a failure is said and leaves the items for inbox triage.
-nlohmann::json triage_fetched(const PollCmdOptions& o, Context& ctx, const std::vector<int64_t>& ids, bool& failed) {
+nlohmann::json triage_fetched(const PollCmdOptions& o, Context& ctx, const std::vector<int64_t>& ids,
+                              bool& failed) {
   TriageOptions t;
   t.ids = ids;
   TriageOutcome r;
@@ -43,7 +44,8 @@ nlohmann::json triage_fetched(const PollCmdOptions& o, Context& ctx, const std::
       if (!x.error.empty()) ctx.err << "crier: item " << x.item.id << " left unlabelled: " << x.error << '\n';
   }
   if (!ctx.global().json && !ctx.global().quiet)
-    ctx.out << "triaged " << labelled << " of " << r.results.size() << ": crier inbox list --label question --urgent\n";
+    ctx.out << "triaged " << labelled << " of " << r.results.size()
+            << ": crier inbox list --label question --urgent\n";
   return {{"labelled", labelled}, {"unlabelled", left}, {"error", nullptr}};
 }
 

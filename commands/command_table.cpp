@@ -17,20 +17,20 @@ constexpr std::array k_commands{
                 "crier doctor\n"
                 "crier doctor --json",
                 &add_doctor},
-    CommandInfo{"version", "print the version", need_nothing,
-                "crier version",
-                &add_version},
+    CommandInfo{"version", "print the version", need_nothing, "crier version", &add_version},
     CommandInfo{"config", "read and change the configuration (get, set, path, edit)", need_nothing,
                 "crier config get --all\n"
                 "crier config set general.timezone Europe/Berlin\n"
                 "crier config path",
                 &add_config},
-    CommandInfo{"accounts", "connect and manage accounts (add, list, remove, check)", k_store | need_network,
-                "crier accounts add sandbox --handle me\n"
-                "crier accounts add mastodon --server fosstodon.org --alias masto --secret-stdin < token.txt\n"
-                "crier accounts list",
-                &add_accounts},
-    CommandInfo{"draft", "write post variants with a language model, fitted to each network", k_store | need_network,
+    CommandInfo{
+        "accounts", "connect and manage accounts (add, list, remove, check)", k_store | need_network,
+        "crier accounts add sandbox --handle me\n"
+        "crier accounts add mastodon --server fosstodon.org --alias masto --secret-stdin < token.txt\n"
+        "crier accounts list",
+        &add_accounts},
+    CommandInfo{"draft", "write post variants with a language model, fitted to each network",
+                k_store | need_network,
                 "crier draft \"our meetup on Friday\" --for bluesky,mastodon --variants 3\n"
                 "crier draft --template release --var project=crier --var version=2.1",
                 &add_draft},
@@ -75,7 +75,8 @@ constexpr std::array k_commands{
                 "crier poll --account masto --kind mentions\n"
                 "crier poll --triage",
                 &add_poll},
-    CommandInfo{"inbox", "read, triage and answer replies, mentions and DMs (list, show, suggest, reply)", k_store,
+    CommandInfo{"inbox", "read, triage and answer replies, mentions and DMs (list, show, suggest, reply)",
+                k_store,
                 "crier inbox\n"
                 "crier inbox show 1\n"
                 "crier inbox reply 1 \"Thanks!\"\n"
@@ -85,12 +86,14 @@ constexpr std::array k_commands{
                 "crier inbox reply 2 --suggestion 1\n"
                 "crier inbox summary --since 1d",
                 &add_inbox},
-    CommandInfo{"kb", "the knowledge base replies cite (add, list, show, rm, refresh, search)", k_store | need_network,
+    CommandInfo{"kb", "the knowledge base replies cite (add, list, show, rm, refresh, search)",
+                k_store | need_network,
                 "crier kb add ~/notes/faq.md ~/site/docs/\n"
                 "crier kb search \"refund policy\"\n"
                 "crier kb refresh",
                 &add_kb},
-    CommandInfo{"usage", "what the language model cost: calls, tokens and dollars by model, feature or day", k_store,
+    CommandInfo{"usage", "what the language model cost: calls, tokens and dollars by model, feature or day",
+                k_store,
                 "crier usage\n"
                 "crier usage --since 7d --by day\n"
                 "crier usage --by feature --json",
@@ -107,8 +110,7 @@ constexpr std::array k_commands{
                 "crier completion bash > crier.bash\n"
                 "crier completion fish",
                 &add_completion},
-    CommandInfo{"demo", "a guided tour on the offline sandbox network", need_nothing,
-                "crier demo",
+    CommandInfo{"demo", "a guided tour on the offline sandbox network", need_nothing, "crier demo",
                 &add_demo},
 };
 }  // namespace

@@ -1,24 +1,22 @@
 #include "common.hpp"
 
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <set>
 
-#include <spdlog/spdlog.h>
-
-#include <unistd.h>
-
-#include <cstdlib>
-
 #include "engine/assistant.hpp"
 #include "engine/queue_refs.hpp"
-#include "llm_setup.hpp"
-#include "paths.hpp"
-#include "process.hpp"
 #include "error.hpp"
+#include "llm_setup.hpp"
 #include "output/safe_text.hpp"
 #include "output/style.hpp"
+#include "paths.hpp"
+#include "process.hpp"
 #include "time/when.hpp"
 
 namespace crier {
@@ -168,18 +166,22 @@ std::string edit_text(const std::string& text, const std::string& what) {
   std::string edited = read_file(tmp);
   std::filesystem::remove(tmp);
   if (r.exit_code != 0)
-    throw Error(ErrorKind::invalid_input, "the editor exited " + std::to_string(r.exit_code) + "; the " + what + " is unchanged");
+    throw Error(ErrorKind::invalid_input,
+                "the editor exited " + std::to_string(r.exit_code) + "; the " + what + " is unchanged");
   while (!edited.empty() && (edited.back() == '\n' || edited.back() == '\r')) edited.pop_back();
   return edited;
 }
 
-std::filesystem::path user_templates() { return config_dir() / "templates"; }
+std::filesystem::path user_templates() {
+  return config_dir() / "templates";
+}
 
 TriageOutcome run_triage_items(Context& ctx, const TriageOptions& options, bool rules_only,
                                const std::string& model_flag) {
   if (rules_only) return triage_items(ctx.engine(), nullptr, user_templates(), options);
-  return with_model(ctx, model_flag,
-                    [&](LlmBackend& llm) { return triage_items(ctx.engine(), &llm, user_templates(), options); });
+  return with_model(ctx, model_flag, [&](LlmBackend& llm) {
+    return triage_items(ctx.engine(), &llm, user_templates(), options);
+  });
 }
 
 }  // namespace crier

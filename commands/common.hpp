@@ -3,11 +3,10 @@
 #pragma once
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "context.hpp"
 #include "engine/publisher.hpp"
@@ -43,7 +42,6 @@ void warn_token_expiry(const PublishReport& report);
 // safe, newlines as spaces; and the same without the marks, for --json.
 std::string show_snippet(Context& ctx, const std::string& snippet);
 std::string plain_snippet(std::string snippet);
-
 
 // The text after the user changed it in $VISUAL or $EDITOR (vi), trailing newlines gone.
 // Throws Error(invalid_input) when the editor fails (nothing is changed then).

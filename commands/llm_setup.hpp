@@ -12,7 +12,6 @@
 
 namespace crier {
 
-
 // Throws Error(config) when the backend is unknown or a hosted backend has no model or key.
 LlmSettings llm_settings(Context& ctx, const std::string& model_flag);
 

@@ -239,7 +239,8 @@ class MastodonProvider final : public Provider {
     return text;
   }
 
-  PublishedPart reply(Session& s, const RemoteItem& to, const std::string& text, const std::string& key) override {
+  PublishedPart reply(Session& s, const RemoteItem& to, const std::string& text,
+                      const std::string& key) override {
     auto meta = json::parse(to.meta, nullptr, false);
     std::string visibility = to.kind == "dm" ? "direct" : str(meta, "visibility");
     if (visibility.empty()) visibility = "public";

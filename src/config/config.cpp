@@ -1,13 +1,13 @@
 #include "config/config.hpp"
 
+#include <date/tz.h>
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
-
-#include <date/tz.h>
-#include <toml++/toml.h>
 
 #include "config/config_keys.hpp"
 #include "embedded.hpp"
@@ -43,11 +43,13 @@ std::string triage_rule_value(const std::string& key, const std::string& leaf, c
       {"urgency", {"low", "normal", "high"}}};
   if (leaf == "words") {
     const auto* arr = node.as_array();
-    if (!arr || arr->empty()) throw bad("words is a list of words or phrases, e.g. [\"refund\", \"money back\"]");
+    if (!arr || arr->empty())
+      throw bad("words is a list of words or phrases, e.g. [\"refund\", \"money back\"]");
     std::string joined;
     for (const auto& w : *arr) {
       auto v = w.value<std::string>();
-      if (!w.is_string() || !v || v->find_first_not_of(" \t*") == std::string::npos || v->find('\x1f') != std::string::npos)
+      if (!w.is_string() || !v || v->find_first_not_of(" \t*") == std::string::npos ||
+          v->find('\x1f') != std::string::npos)
         throw bad("every word is a string with a letter in it");
       joined += (joined.empty() ? "" : "\x1f") + *v;
     }
@@ -56,7 +58,8 @@ std::string triage_rule_value(const std::string& key, const std::string& leaf, c
   auto labels = k_labels.find(leaf);
   if (labels == k_labels.end()) throw bad("a triage rule has words, intent, sentiment and urgency");
   auto v = node.value<std::string>();
-  if (!node.is_string() || !v || std::find(labels->second.begin(), labels->second.end(), *v) == labels->second.end()) {
+  if (!node.is_string() || !v ||
+      std::find(labels->second.begin(), labels->second.end(), *v) == labels->second.end()) {
     std::string list;
     for (const auto& l : labels->second) list += (list.empty() ? "" : ", ") + l;
     throw bad(leaf + " is one of " + list);

@@ -1,11 +1,11 @@
 #include "engine/assistant.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "config/config.hpp"
 #include "engine/accounts.hpp"
@@ -50,24 +50,31 @@ std::string lower_ascii(std::string_view s) {
   return out;
 }
 
-bool word_char(unsigned char c) { return std::isalnum(c) || c >= 0x80 || c == '_'; }
+bool word_char(unsigned char c) {
+  return std::isalnum(c) || c >= 0x80 || c == '_';
+}
 
 // The words of a message worth searching the knowledge base for.
 std::string retrieval_query(std::string_view text) {
   static const std::set<std::string, std::less<>> stop = {
-      "the", "and", "for", "are", "but", "not", "you", "your", "our", "with", "this", "that", "have", "has",
-      "was", "were", "can", "could", "would", "should", "will", "what", "when", "where", "who", "how", "why",
-      "does", "did", "any", "all", "there", "their", "they", "them", "from", "about", "just", "into", "than",
-      "then", "also", "its", "it's", "i'm", "hey", "hi", "hello", "thanks", "thank", "please", "some", "get",
-      "got", "been", "being", "out", "him", "her", "his", "she", "too", "very", "much", "many", "which", "yes"};
+      "the",    "and",   "for",   "are",   "but",  "not",   "you",   "your",  "our",    "with",
+      "this",   "that",  "have",  "has",   "was",  "were",  "can",   "could", "would",  "should",
+      "will",   "what",  "when",  "where", "who",  "how",   "why",   "does",  "did",    "any",
+      "all",    "there", "their", "they",  "them", "from",  "about", "just",  "into",   "than",
+      "then",   "also",  "its",   "it's",  "i'm",  "hey",   "hi",    "hello", "thanks", "thank",
+      "please", "some",  "get",   "got",   "been", "being", "out",   "him",   "her",    "his",
+      "she",    "too",   "very",  "much",  "many", "which", "yes"};
   std::string out, word;
   auto flush = [&] {
-    if (word.size() >= 3 && !stop.count(lower_ascii(word)) && word[0] != '@') out += (out.empty() ? "" : " ") + word;
+    if (word.size() >= 3 && !stop.count(lower_ascii(word)) && word[0] != '@')
+      out += (out.empty() ? "" : " ") + word;
     word.clear();
   };
   for (char c : text) {
-    if (word_char(static_cast<unsigned char>(c)) || c == '\'' || (c == '@' && word.empty())) word += c;
-    else flush();
+    if (word_char(static_cast<unsigned char>(c)) || c == '\'' || (c == '@' && word.empty()))
+      word += c;
+    else
+      flush();
   }
   flush();
   return out.empty() ? std::string(text) : out;
@@ -119,9 +126,12 @@ std::vector<std::string> fact_tokens(const std::string& text) {
   std::vector<std::string> out;
   std::string tok;
   auto flush = [&] {
-    while (!tok.empty() && std::string_view(".,;:!?)\"'*").find(tok.back()) != std::string_view::npos) tok.pop_back();
-    while (!tok.empty() && std::string_view("(\"'*").find(tok.front()) != std::string_view::npos) tok.erase(0, 1);
-    bool digit = std::any_of(tok.begin(), tok.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    while (!tok.empty() && std::string_view(".,;:!?)\"'*").find(tok.back()) != std::string_view::npos)
+      tok.pop_back();
+    while (!tok.empty() && std::string_view("(\"'*").find(tok.front()) != std::string_view::npos)
+      tok.erase(0, 1);
+    bool digit = std::any_of(tok.begin(), tok.end(),
+                             [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
     bool link = tok.find("://") != std::string::npos || tok.rfind("www.", 0) == 0;
     auto at = tok.find('@');
     bool email = at != std::string::npos && at > 0 && tok.find('.', at) != std::string::npos;
@@ -130,8 +140,10 @@ std::vector<std::string> fact_tokens(const std::string& text) {
     tok.clear();
   };
   for (char c : text) {
-    if (c == ' ' || c == '\n' || c == '\t') flush();
-    else tok += c;
+    if (c == ' ' || c == '\n' || c == '\t')
+      flush();
+    else
+      tok += c;
   }
   flush();
   return out;
@@ -139,7 +151,8 @@ std::vector<std::string> fact_tokens(const std::string& text) {
 
 }  // namespace
 
-std::string check_grounding(const std::string& text, const json& cited, size_t n, const std::string& known_text) {
+std::string check_grounding(const std::string& text, const json& cited, size_t n,
+                            const std::string& known_text) {
   if (trim_whitespace(text).empty()) return "it is empty";
   std::vector<std::string> problems;
   if (!cited.is_null() && !cited.is_array()) problems.push_back("its \"sources\" is not a list of numbers");
@@ -157,7 +170,8 @@ std::string check_grounding(const std::string& text, const json& cited, size_t n
     if (c < 1 || static_cast<size_t>(c) > n) bad.insert(c);
   for (long c : bad)
     problems.push_back("it cites source " + std::to_string(c) + ", which does not exist (" +
-                       (n ? "sources are 1 to " + std::to_string(n) : std::string("there are no sources")) + ")");
+                       (n ? "sources are 1 to " + std::to_string(n) : std::string("there are no sources")) +
+                       ")");
   std::string known = lower_ascii(known_text);
   std::vector<std::string> unsupported;
   for (const auto& tok : fact_tokens(without_citation_marks(text)))
@@ -192,9 +206,8 @@ std::vector<ThreadLine> item_thread(Engine& engine, const InboxItem& item, int m
     for (auto& t : engine.store.thread_items(item.account_id, item.thread_id))
       if ((item.kind == "dm" || t.author == item.author) && seen.insert(t.id).second) lines.push_back(t);
   lines.push_back(item);
-  std::stable_sort(lines.begin(), lines.end(), [](const InboxItem& a, const InboxItem& b) {
-    return a.created_at < b.created_at;
-  });
+  std::stable_sort(lines.begin(), lines.end(),
+                   [](const InboxItem& a, const InboxItem& b) { return a.created_at < b.created_at; });
   // The last `max`, keeping the item.
   std::vector<ThreadLine> out;
   size_t from = lines.size() > static_cast<size_t>(max) ? lines.size() - static_cast<size_t>(max) : 0;
@@ -207,9 +220,11 @@ std::vector<ThreadLine> item_thread(Engine& engine, const InboxItem& item, int m
 SuggestOutcome suggest_replies(Engine& engine, LlmBackend& llm, const std::filesystem::path& user_templates,
                                const SuggestRequest& q) {
   auto item = engine.store.find_inbox_item(q.item_id);
-  if (!item) throw Error(ErrorKind::not_found, "no inbox item " + std::to_string(q.item_id), "see: crier inbox list");
+  if (!item)
+    throw Error(ErrorKind::not_found, "no inbox item " + std::to_string(q.item_id), "see: crier inbox list");
   auto account = engine.store.find_account(item->account_id);
-  if (!account) throw Error(ErrorKind::not_found, "the account of inbox item " + std::to_string(q.item_id) + " is gone");
+  if (!account)
+    throw Error(ErrorKind::not_found, "the account of inbox item " + std::to_string(q.item_id) + " is gone");
   Provider& provider = engine.providers.get(account->network);
   TextRules rules = provider.text_rules(*account);
   RemoteItem to = remote_item(*item);
@@ -231,8 +246,10 @@ SuggestOutcome suggest_replies(Engine& engine, LlmBackend& llm, const std::files
   for (size_t i = 0; i < out.retrieved.size(); ++i) {
     const auto& h = out.retrieved[i];
     std::string citation = kb_citation(h.location, h.chunk.heading);
-    sources.push_back({{"n", i + 1}, {"citation", fenced(citation, marker)}, {"text", fenced(h.chunk.text, marker)}});
-    stored_sources.push_back({{"n", i + 1}, {"chunk_id", h.chunk.id}, {"citation", citation}, {"score", h.score}});
+    sources.push_back(
+        {{"n", i + 1}, {"citation", fenced(citation, marker)}, {"text", fenced(h.chunk.text, marker)}});
+    stored_sources.push_back(
+        {{"n", i + 1}, {"chunk_id", h.chunk.id}, {"citation", citation}, {"score", h.score}});
     known += h.chunk.text + "\n";
   }
   json thread = json::array();
@@ -282,7 +299,8 @@ SuggestOutcome suggest_replies(Engine& engine, LlmBackend& llm, const std::files
       for (const auto& rep : (*j)["replies"]) {
         ++number;
         std::string text = rep.is_object() && rep.contains("text") && rep["text"].is_string()
-                               ? rep["text"].get<std::string>() : std::string();
+                               ? rep["text"].get<std::string>()
+                               : std::string();
         json cited = rep.is_object() ? rep.value("sources", json(nullptr)) : json(nullptr);
         std::string why = check_grounding(text, cited, out.retrieved.size(), known);
         std::string clean = without_citation_marks(text);
@@ -308,7 +326,8 @@ SuggestOutcome suggest_replies(Engine& engine, LlmBackend& llm, const std::files
         s.sources = json::array();
         for (long c : used) s.sources.push_back(stored_sources[static_cast<size_t>(c - 1)]);
         double conf = 0.5;
-        if (rep.contains("confidence") && rep["confidence"].is_number()) conf = rep["confidence"].get<double>();
+        if (rep.contains("confidence") && rep["confidence"].is_number())
+          conf = rep["confidence"].get<double>();
         if (!std::isfinite(conf)) conf = 0.5;
         conf = std::clamp(conf, 0.0, 1.0);
         bool grounded = !s.sources.empty();
@@ -327,19 +346,21 @@ SuggestOutcome suggest_replies(Engine& engine, LlmBackend& llm, const std::files
       std::string why;
       for (const auto& p : problems) why += "\n- " + p;
       cq.messages.push_back({"assistant", r.text});
-      cq.messages.push_back({"user", "That answer cannot be used:" + why + "\nAnswer again with the same JSON object. " +
-                                         (out.retrieved.empty() ? std::string("There are no sources: state no facts.")
-                                                                : "Only sources 1 to " + std::to_string(out.retrieved.size()) +
-                                                                      " exist; state only what they say.")});
+      cq.messages.push_back(
+          {"user", "That answer cannot be used:" + why + "\nAnswer again with the same JSON object. " +
+                       (out.retrieved.empty() ? std::string("There are no sources: state no facts.")
+                                              : "Only sources 1 to " + std::to_string(out.retrieved.size()) +
+                                                    " exist; state only what they say.")});
     }
   }
   if (kept.empty()) {
     std::string why;
     for (const auto& p : out.refused) why += (why.empty() ? "" : "; ") + p;
-    throw Error(ErrorKind::permanent, "no suggestion could be kept for inbox item " + std::to_string(item->id) +
-                                              " (asked twice): " + why,
-                "answer it yourself: crier inbox reply " + std::to_string(item->id) +
-                    " TEXT; or add what it needs to the knowledge base (crier kb add FILE)");
+    throw Error(
+        ErrorKind::permanent,
+        "no suggestion could be kept for inbox item " + std::to_string(item->id) + " (asked twice): " + why,
+        "answer it yourself: crier inbox reply " + std::to_string(item->id) +
+            " TEXT; or add what it needs to the knowledge base (crier kb add FILE)");
   }
   std::vector<Suggestion> list;
   std::string version = template_version("suggest", tpl.text);
@@ -362,8 +383,8 @@ PickedSuggestion pick_suggestion(Engine& engine, int64_t item_id, int number) {
   if (it == list.end())
     throw Error(ErrorKind::not_found,
                 list.empty() ? "inbox item " + id + " has no suggested replies"
-                             : "inbox item " + id + " has no suggestion " + std::to_string(number) + " (it has 1 to " +
-                                   std::to_string(list.size()) + ")",
+                             : "inbox item " + id + " has no suggestion " + std::to_string(number) +
+                                   " (it has 1 to " + std::to_string(list.size()) + ")",
                 list.empty() ? "crier inbox suggest " + id : "see: crier inbox show " + id);
   PickedSuggestion out{*it, {}};
   auto sources = json::parse(it->sources, nullptr, false);
@@ -398,14 +419,19 @@ std::string joined(const std::vector<std::string>& list) {
 
 std::string check_labels(const json& l) {
   if (!l.is_object()) return "not an object";
-  auto str = [&](const char* k) { return l.contains(k) && l[k].is_string() ? l[k].get<std::string>() : std::string(); };
-  if (!one_of(k_intents, str("intent"))) return "intent '" + str("intent") + "' is not one of " + joined(k_intents);
+  auto str = [&](const char* k) {
+    return l.contains(k) && l[k].is_string() ? l[k].get<std::string>() : std::string();
+  };
+  if (!one_of(k_intents, str("intent")))
+    return "intent '" + str("intent") + "' is not one of " + joined(k_intents);
   if (!one_of(k_sentiments, str("sentiment")))
     return "sentiment '" + str("sentiment") + "' is not one of " + joined(k_sentiments);
-  if (!one_of(k_urgencies, str("urgency"))) return "urgency '" + str("urgency") + "' is not one of " + joined(k_urgencies);
+  if (!one_of(k_urgencies, str("urgency")))
+    return "urgency '" + str("urgency") + "' is not one of " + joined(k_urgencies);
   std::string lang = str("language");
-  if (lang.size() < 2 || lang.size() > 8 ||
-      !std::all_of(lang.begin(), lang.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '-'; }))
+  if (lang.size() < 2 || lang.size() > 8 || !std::all_of(lang.begin(), lang.end(), [](char c) {
+        return std::isalpha(static_cast<unsigned char>(c)) || c == '-';
+      }))
     return "language '" + lang + "' is not a language code";
   if (!l.contains("toxicity") || !l["toxicity"].is_number() || !std::isfinite(l["toxicity"].get<double>()) ||
       l["toxicity"].get<double>() < 0 || l["toxicity"].get<double>() > 1)
@@ -529,11 +555,14 @@ TriageOutcome triage_items(Engine& engine, LlmBackend* llm, const std::filesyste
     json list = json::array();
     for (size_t i = 0; i < group.size(); ++i) {
       const InboxItem& it = out.results[group[i].result].item;
-      list.push_back({{"ref", std::to_string(i + 1)}, {"kind", it.kind}, {"network", network(it.account_id)},
+      list.push_back({{"ref", std::to_string(i + 1)},
+                      {"kind", it.kind},
+                      {"network", network(it.account_id)},
                       {"text", fenced(it.text, marker)}});
     }
     ChatRequest cq;
-    cq.messages = {{"system", k_inbox_system_prompt}, {"user", render_template(tpl, {{"marker", marker}, {"items", list}})}};
+    cq.messages = {{"system", k_inbox_system_prompt},
+                   {"user", render_template(tpl, {{"marker", marker}, {"items", list}})}};
     cq.json = true;
     cq.temperature = 0;
     cq.max_tokens = 80 * static_cast<int>(group.size()) + 100;
@@ -545,8 +574,9 @@ TriageOutcome triage_items(Engine& engine, LlmBackend* llm, const std::filesyste
     if (j && j->contains("items") && (*j)["items"].is_array())
       for (const auto& e : (*j)["items"])
         if (e.is_object() && e.contains("ref")) {
-          std::string ref = e["ref"].is_string() ? e["ref"].get<std::string>()
-                            : e["ref"].is_number_integer() ? std::to_string(e["ref"].get<long long>()) : "";
+          std::string ref = e["ref"].is_string()           ? e["ref"].get<std::string>()
+                            : e["ref"].is_number_integer() ? std::to_string(e["ref"].get<long long>())
+                                                           : "";
           if (!ref.empty() && !answers.count(ref)) answers[ref] = e;
         }
     std::vector<Pending> again;
@@ -554,16 +584,21 @@ TriageOutcome triage_items(Engine& engine, LlmBackend* llm, const std::filesyste
       std::string ref = std::to_string(i + 1);
       TriageResult& res = out.results[group[i].result];
       auto a = answers.find(ref);
-      std::string why = a == answers.end() ? (j ? "the model's answer had no labels for it" : "the model's answer was not JSON")
+      std::string why = a == answers.end() ? (j ? "the model's answer had no labels for it"
+                                                : "the model's answer was not JSON")
                                            : check_labels(a->second);
       if (!why.empty()) {
         invalid[std::to_string(res.item.id)] = why;
         continue;
       }
-      json labels = {{"intent", a->second["intent"]},     {"sentiment", a->second["sentiment"]},
-                     {"urgency", a->second["urgency"]},   {"language", lower_ascii(a->second["language"].get<std::string>())},
-                     {"toxicity", a->second["toxicity"]}, {"by", group[i].rule_names.empty() ? "model" : "rules+model"},
-                     {"model", model},                    {"template", version}};
+      json labels = {{"intent", a->second["intent"]},
+                     {"sentiment", a->second["sentiment"]},
+                     {"urgency", a->second["urgency"]},
+                     {"language", lower_ascii(a->second["language"].get<std::string>())},
+                     {"toxicity", a->second["toxicity"]},
+                     {"by", group[i].rule_names.empty() ? "model" : "rules+model"},
+                     {"model", model},
+                     {"template", version}};
       for (auto& [k, v] : group[i].rule_labels.items()) labels[k] = v;  // the creator's rules win
       if (!group[i].rule_names.empty()) labels["rules"] = group[i].rule_names;
       store_labels(res, labels);
@@ -571,11 +606,12 @@ TriageOutcome triage_items(Engine& engine, LlmBackend* llm, const std::filesyste
     }
   };
   for (size_t from = 0; from < for_model.size(); from += batch) {
-    std::vector<Pending> group(for_model.begin() + static_cast<long>(from),
-                               for_model.begin() + static_cast<long>(std::min(for_model.size(), from + batch)));
+    std::vector<Pending> group(
+        for_model.begin() + static_cast<long>(from),
+        for_model.begin() + static_cast<long>(std::min(for_model.size(), from + batch)));
     if (o.on_status)
-      o.on_status("labelling items " + std::to_string(from + 1) + "-" + std::to_string(from + group.size()) + " of " +
-                  std::to_string(for_model.size()) + "…");
+      o.on_status("labelling items " + std::to_string(from + 1) + "-" + std::to_string(from + group.size()) +
+                  " of " + std::to_string(for_model.size()) + "…");
     std::map<std::string, std::string> invalid;
     ask(group, invalid);
     if (!invalid.empty()) {  // asked again once, for those alone
@@ -586,7 +622,8 @@ TriageOutcome triage_items(Engine& engine, LlmBackend* llm, const std::filesyste
       ask(retry, still);
       for (const auto& p : retry) {
         auto it = still.find(std::to_string(out.results[p.result].item.id));
-        if (it != still.end()) out.results[p.result].error = "the model's labels were not valid twice: " + it->second;
+        if (it != still.end())
+          out.results[p.result].error = "the model's labels were not valid twice: " + it->second;
       }
     }
   }
@@ -601,7 +638,9 @@ SummaryOutcome summarize_inbox(Engine& engine, LlmBackend& llm, const std::files
   std::string what;
   if (q.item_id) {
     auto item = engine.store.find_inbox_item(*q.item_id);
-    if (!item) throw Error(ErrorKind::not_found, "no inbox item " + std::to_string(*q.item_id), "see: crier inbox list");
+    if (!item)
+      throw Error(ErrorKind::not_found, "no inbox item " + std::to_string(*q.item_id),
+                  "see: crier inbox list");
     for (auto& l : item_thread(engine, *item, q.max_items)) items.push_back(l.item);
     what = "this conversation";
   } else if (!q.thread_id.empty()) {
@@ -622,16 +661,25 @@ SummaryOutcome summarize_inbox(Engine& engine, LlmBackend& llm, const std::files
     what = "the messages of this period";
   }
   if (items.empty())
-    throw Error(ErrorKind::not_found, "nothing in the inbox to summarise", "crier poll fetches what is new; see: crier inbox list --all");
+    throw Error(ErrorKind::not_found, "nothing in the inbox to summarise",
+                "crier poll fetches what is new; see: crier inbox list --all");
   const std::string marker = fence_marker();
   json list = json::array();
   SummaryOutcome out;
   for (const auto& i : items) {
-    list.push_back({{"ref", std::to_string(i.id)}, {"who", fenced(i.author, marker)}, {"when", format_utc(i.created_at)},
-                    {"kind", i.kind}, {"text", fenced(i.text, marker)}, {"ours", false}});
+    list.push_back({{"ref", std::to_string(i.id)},
+                    {"who", fenced(i.author, marker)},
+                    {"when", format_utc(i.created_at)},
+                    {"kind", i.kind},
+                    {"text", fenced(i.text, marker)},
+                    {"ours", false}});
     if (!i.reply_text.empty())
-      list.push_back({{"ref", std::to_string(i.id)}, {"who", "us"}, {"when", ""}, {"kind", "reply"},
-                      {"text", fenced(i.reply_text, marker)}, {"ours", true}});
+      list.push_back({{"ref", std::to_string(i.id)},
+                      {"who", "us"},
+                      {"when", ""},
+                      {"kind", "reply"},
+                      {"text", fenced(i.reply_text, marker)},
+                      {"ours", true}});
     out.item_ids.push_back(i.id);
   }
   TemplateInfo tpl = load_template("summary", user_templates);
@@ -645,7 +693,8 @@ SummaryOutcome summarize_inbox(Engine& engine, LlmBackend& llm, const std::files
   out.text = trim_whitespace(r.text);
   out.model = llm.name() + ":" + (r.model.empty() ? llm.model() : r.model);
   if (out.text.empty())
-    throw Error(ErrorKind::invalid_input, "the model's summary was empty", "try again, or another model (--model)");
+    throw Error(ErrorKind::invalid_input, "the model's summary was empty",
+                "try again, or another model (--model)");
   return out;
 }
 

@@ -5,12 +5,11 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "engine/engine.hpp"
 #include "llm/llm.hpp"
@@ -35,13 +34,13 @@ std::vector<ThreadLine> item_thread(Engine& engine, const InboxItem& item, int m
 
 struct SuggestRequest {
   int64_t item_id = 0;
-  int variants = 1;   // 1..5
-  std::string tone;   // "friendly", "formal", ...
-  int sources = 5;    // knowledge base chunks given to the model, at most
+  int variants = 1;  // 1..5
+  std::string tone;  // "friendly", "formal", ...
+  int sources = 5;   // knowledge base chunks given to the model, at most
 };
 
 struct SuggestedReply {
-  Suggestion suggestion;  // stored
+  Suggestion suggestion;   // stored
   nlohmann::json sources;  // [{"n", "chunk_id", "citation", "score"}]
   std::string sent_text;   // as the network gets it ("@user " first where it adds one)
   size_t length = 0, limit = 0;
@@ -54,7 +53,7 @@ struct SuggestOutcome {
   std::string network;
   std::vector<SuggestedReply> replies;
   std::vector<std::string> refused;  // why a reply the model wrote was not kept
-  bool answerable = true;             // the model found the answer in the sources
+  bool answerable = true;            // the model found the answer in the sources
   int calls = 0;
   std::vector<KbHit> retrieved;
 };
@@ -129,9 +128,9 @@ std::string check_labels(const nlohmann::json& labels);
 // ----- summaries -----
 
 struct SummaryRequest {
-  std::optional<int64_t> item_id;     // the conversation around an item
-  std::string thread_id;              // a thread (with account_id)
-  std::optional<Timestamp> since;     // everything of a period
+  std::optional<int64_t> item_id;  // the conversation around an item
+  std::string thread_id;           // a thread (with account_id)
+  std::optional<Timestamp> since;  // everything of a period
   std::optional<int64_t> account_id;
   int max_items = 200;
   std::function<void(std::string_view)> on_text = nullptr;  // streamed

@@ -1,15 +1,15 @@
 #include "engine/drafter.hpp"
-#include "engine/model_call.hpp"
 
 #include <algorithm>
 
+#include "engine/model_call.hpp"
 #include "error.hpp"
 #include "http/transport.hpp"
-#include "text/html_text.hpp"
 #include "llm/templates.hpp"
 #include "llm/variant_stream.hpp"
 #include "log.hpp"
 #include "store/store.hpp"
+#include "text/html_text.hpp"
 
 namespace crier {
 namespace {
@@ -20,7 +20,9 @@ ChatResult call(Engine& engine, LlmBackend& llm, const std::string& purpose, con
   return call_model(engine, llm, purpose, q);
 }
 
-std::optional<json> json_in(const std::string& text) { return json_object_in(text); }
+std::optional<json> json_in(const std::string& text) {
+  return json_object_in(text);
+}
 
 void add_usage(Draft& d, const ChatResult& r) {
   ++d.calls;

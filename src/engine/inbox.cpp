@@ -94,7 +94,8 @@ std::vector<PollResult> poll_inbox(Engine& engine, const PollOptions& options) {
 }
 
 RemoteItem remote_item(const InboxItem& i) {
-  return {i.kind, i.remote_id, i.thread_id, i.parent_remote_id, i.author, i.author_name, i.text, i.url, i.created_at, i.meta};
+  return {i.kind,        i.remote_id, i.thread_id, i.parent_remote_id, i.author,
+          i.author_name, i.text,      i.url,       i.created_at,       i.meta};
 }
 
 InboxItem hide_item(Engine& engine, int64_t id, bool hidden) {

@@ -1,8 +1,8 @@
 #include "engine/model_call.hpp"
 
-#include <thread>
-
 #include <fmt/format.h>
+
+#include <thread>
 
 #include "engine/usage.hpp"
 #include "error.hpp"

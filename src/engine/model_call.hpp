@@ -4,10 +4,9 @@
 // failure tried again (twice at most, after the server's Retry-After up to 30 s).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "engine/engine.hpp"
 #include "llm/llm.hpp"
@@ -15,7 +14,8 @@
 namespace crier {
 
 // `purpose` names the feature in llm_calls (crier usage --by feature).
-ChatResult call_model(Engine& engine, LlmBackend& llm, const std::string& purpose, const ChatRequest& request);
+ChatResult call_model(Engine& engine, LlmBackend& llm, const std::string& purpose,
+                      const ChatRequest& request);
 
 // The JSON object in a model's answer: the whole answer, or what is between ```json fences or
 // the outer braces (small local models like to add words around it).

@@ -90,16 +90,22 @@ class OpenAiBackend final : public LlmBackend {
     Utf8Stream stream(r.on_text ? r.on_text : [](std::string_view) {});
     std::string what = m_name + " chat completion";
     bool events = false;
-    HttpResponse resp = send(m_http, q, r, what, [&](const SseEvent& e) {
-      events = true;
-      if (e.data == "[DONE]") return;
-      json chunk = parse_answer(e.data, what);
-      if (chunk.contains("error")) throw Error(ErrorKind::transient, what + " failed mid-stream: " + chunk["error"].dump());
-      read_choice(chunk, "/choices/0/delta", out, &stream);
-    }, m_s);
+    HttpResponse resp = send(
+        m_http, q, r, what,
+        [&](const SseEvent& e) {
+          events = true;
+          if (e.data == "[DONE]") return;
+          json chunk = parse_answer(e.data, what);
+          if (chunk.contains("error"))
+            throw Error(ErrorKind::transient, what + " failed mid-stream: " + chunk["error"].dump());
+          read_choice(chunk, "/choices/0/delta", out, &stream);
+        },
+        m_s);
     // Asked to stream, some servers answer with the whole completion at once: taken as it is.
-    bool whole = r.on_text && !events && resp.header("Content-Type").value_or("").find("json") != std::string::npos;
-    if (!r.on_text || whole) read_choice(parse_answer(resp.body, what), "/choices/0/message", out, whole ? &stream : nullptr);
+    bool whole =
+        r.on_text && !events && resp.header("Content-Type").value_or("").find("json") != std::string::npos;
+    if (!r.on_text || whole)
+      read_choice(parse_answer(resp.body, what), "/choices/0/message", out, whole ? &stream : nullptr);
     stream.flush();
     return finish(out, start);
   }

@@ -16,8 +16,9 @@ namespace fs = std::filesystem;
 using kainjow::mustache::data;
 using kainjow::mustache::mustache;
 
-const std::vector<std::string> k_builtin = {"draft", "thread", "shorten", "release", "style-bluesky", "style-mastodon",
-                                          "suggest", "triage", "summary"};
+const std::vector<std::string> k_builtin = {"draft",   "thread",        "shorten",
+                                            "release", "style-bluesky", "style-mastodon",
+                                            "suggest", "triage",        "summary"};
 
 data to_data(const nlohmann::json& j) {
   if (j.is_object()) {

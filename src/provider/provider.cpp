@@ -58,7 +58,9 @@ std::vector<PostStats> Provider::post_metrics(Session&, const std::vector<std::s
   throw unsupported(*this, "post metrics");
 }
 AccountStats Provider::account_metrics(Session&) { throw unsupported(*this, "account metrics"); }
-std::string Provider::reply_text(const RemoteItem&, const std::string& text) const { return text; }
+std::string Provider::reply_text(const RemoteItem&, const std::string& text) const {
+  return text;
+}
 
 void Provider::hide(Session&, const RemoteItem&, bool) { throw unsupported(*this, "hiding comments"); }
 

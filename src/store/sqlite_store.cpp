@@ -1011,7 +1011,8 @@ class SqliteStore final : public Store {
     if (f.account_id) sql += " AND account_id = ?";
     if (f.since) sql += " AND created_at >= ?";
     if (!f.intents.empty())
-      sql += " AND triage IS NOT NULL AND json_extract(triage, '$.intent') IN (" + placeholders(f.intents.size()) + ")";
+      sql += " AND triage IS NOT NULL AND json_extract(triage, '$.intent') IN (" +
+             placeholders(f.intents.size()) + ")";
     if (f.urgent) sql += " AND json_extract(triage, '$.urgency') = 'high'";
     if (f.untriaged) sql += " AND (triage IS NULL OR triage = '')";
     sql += f.oldest_first ? " ORDER BY created_at, id" : " ORDER BY created_at DESC, id DESC";
@@ -1088,8 +1089,10 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  std::optional<InboxItem> find_inbox_by_remote_id(int64_t account_id, const std::string& remote_id) override {
-    Stmt s(m_db, std::string("SELECT ") + k_inbox_cols + " FROM inbox_items WHERE account_id = ? AND (remote_id = ? OR reply_remote_id = ?) "
+  std::optional<InboxItem> find_inbox_by_remote_id(int64_t account_id,
+                                                   const std::string& remote_id) override {
+    Stmt s(m_db, std::string("SELECT ") + k_inbox_cols +
+                     " FROM inbox_items WHERE account_id = ? AND (remote_id = ? OR reply_remote_id = ?) "
                      "ORDER BY remote_id = ? DESC LIMIT 1");
     s.bind(1, account_id).bind(2, remote_id).bind(3, remote_id).bind(4, remote_id);
     if (!s.step()) return std::nullopt;
@@ -1106,21 +1109,28 @@ class SqliteStore final : public Store {
   }
 
   void set_inbox_triage(int64_t id, const std::string& triage) override {
-    Stmt(m_db, "UPDATE inbox_items SET triage = ? WHERE id = ?").bind_outside_or_null(1, triage).bind(2, id).run();
+    Stmt(m_db, "UPDATE inbox_items SET triage = ? WHERE id = ?")
+        .bind_outside_or_null(1, triage)
+        .bind(2, id)
+        .run();
   }
 
   void replace_suggestions(int64_t item_id, std::vector<Suggestion>& list) override {
     transaction(m_db, [&] {
       Stmt(m_db, "DELETE FROM inbox_suggestions WHERE item_id = ?").bind(1, item_id).run();
       Stmt ins(m_db,
-               "INSERT INTO inbox_suggestions (item_id, number, text, sources, confidence, grounded, model, template, "
+               "INSERT INTO inbox_suggestions (item_id, number, text, sources, confidence, grounded, model, "
+               "template, "
                "created_at) VALUES (?,?,?,?,?,?,?,?,?)");
       int number = 0;
       for (auto& g : list) {
         g.item_id = item_id;
         g.number = ++number;
         ins.reset();
-        ins.bind(1, item_id).bind(2, static_cast<int64_t>(g.number)).bind_outside(3, g.text).bind_outside(4, g.sources);
+        ins.bind(1, item_id)
+            .bind(2, static_cast<int64_t>(g.number))
+            .bind_outside(3, g.text)
+            .bind_outside(4, g.sources);
         ins.bind(5, g.confidence).bind(6, static_cast<int64_t>(g.grounded ? 1 : 0)).bind_outside(7, g.model);
         ins.bind(8, g.template_version).bind(9, g.created_at).run();
         g.id = sqlite3_last_insert_rowid(m_db);
@@ -1135,8 +1145,8 @@ class SqliteStore final : public Store {
     s.bind(1, item_id);
     std::vector<Suggestion> out;
     while (s.step())
-      out.push_back({s.i64(0), s.i64(1), static_cast<int>(s.i64(2)), s.text(3), s.text(4), s.opt_double(5).value_or(0),
-                     s.i64(6) != 0, s.text(7), s.text(8), s.time(9)});
+      out.push_back({s.i64(0), s.i64(1), static_cast<int>(s.i64(2)), s.text(3), s.text(4),
+                     s.opt_double(5).value_or(0), s.i64(6) != 0, s.text(7), s.text(8), s.time(9)});
     return out;
   }
 

@@ -129,7 +129,8 @@ class Store {
   // statuses and limit too), best first.
   virtual std::vector<InboxHit> search_inbox(const std::string& match, const InboxFilter& filter) = 0;
   // The item on that account with that remote id, or the one we answered with it, if any.
-  virtual std::optional<InboxItem> find_inbox_by_remote_id(int64_t account_id, const std::string& remote_id) = 0;
+  virtual std::optional<InboxItem> find_inbox_by_remote_id(int64_t account_id,
+                                                           const std::string& remote_id) = 0;
   // The items of a thread (same account and thread id), oldest first.
   virtual std::vector<InboxItem> thread_items(int64_t account_id, const std::string& thread_id) = 0;
   // Triage labels, JSON ("" to clear them).

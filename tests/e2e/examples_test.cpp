@@ -96,15 +96,20 @@ TEST_CASE("every command line in the README, crier(1) and --help runs as shown",
     // The inbox's prompts: a reply that states nothing, labels for every item, a summary.
     if (prompt.find("reply suggestion") != std::string::npos) {
       json replies = json::array();
-      for (const char* t : {"Thank you, that means a lot!", "Thanks for writing, I will check and get back to you."})
+      for (const char* t :
+           {"Thank you, that means a lot!", "Thanks for writing, I will check and get back to you."})
         replies.push_back({{"text", t}, {"sources", json::array()}, {"confidence", 0.6}});
       content = json{{"answerable", true}, {"replies", replies}}.dump();
     } else if (prompt.find("Label each message") != std::string::npos) {
       json items = json::array();
       static const std::regex k_item("<<<ITEM ([0-9]+) ");
       for (std::sregex_iterator it(prompt.begin(), prompt.end(), k_item), end; it != end; ++it)
-        items.push_back({{"ref", (*it)[1].str()}, {"intent", "question"}, {"sentiment", "neutral"}, {"urgency", "high"},
-                         {"language", "en"}, {"toxicity", 0}});
+        items.push_back({{"ref", (*it)[1].str()},
+                         {"intent", "question"},
+                         {"sentiment", "neutral"},
+                         {"urgency", "high"},
+                         {"language", "en"},
+                         {"toxicity", 0}});
       content = json{{"items", items}}.dump();
     } else if (prompt.find("Summarise") != std::string::npos) {
       content = "Themes: the meetup.\nOpen questions: none.\nWaiting: nobody.";

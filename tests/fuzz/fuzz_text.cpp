@@ -1,8 +1,8 @@
 // Counting as each network counts, thread splitting, and the checks on text to send.
+#include "engine/assistant.hpp"
 #include "fuzz_common.hpp"
 #include "providers/bluesky/bluesky_richtext.hpp"
 #include "providers/mastodon/mastodon_text.hpp"
-#include "engine/assistant.hpp"
 #include "text/text_rules.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -29,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // What a model says in a suggested reply, and what triage rules match in an item.
     auto half = text.size() / 2;
     (void)check_grounding(text.substr(0, half), nlohmann::json::array({1, 7}), which % 4, text.substr(half));
-    static const std::vector<TriageRule> rules = {{"r", {"refund*", "money back", "a"}, "support", "", "high"}};
+    static const std::vector<TriageRule> rules = {
+        {"r", {"refund*", "money back", "a"}, "support", "", "high"}};
     (void)matching_rules(rules, text);
     if (!is_valid_utf8(text)) return;
     auto parts = split_for_thread(text, r);

@@ -1,9 +1,10 @@
 // Unit: the checks of the inbox's model features - what a suggested reply may say, triage
 // rules and the labels a model gives - and the config's [triage.rules].
+#include "engine/assistant.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "config/config.hpp"
-#include "engine/assistant.hpp"
 #include "error.hpp"
 
 using namespace crier;
@@ -17,7 +18,8 @@ TEST_CASE("grounding: cited sources must exist, and facts must come from somewhe
              Catch::Contains("source 3, which does not exist (sources are 1 to 2)"));
   CHECK_THAT(check_grounding("Sure!", json{1}, 0, known), Catch::Contains("there are no sources"));
   CHECK_THAT(check_grounding("Returns take 45 days.", json{1}, 2, known), Catch::Contains("45"));
-  CHECK_THAT(check_grounding("Returns take 3 days.", json{1}, 2, known), Catch::Contains("states 3,"));  // not "30"
+  CHECK_THAT(check_grounding("Returns take 3 days.", json{1}, 2, known),
+             Catch::Contains("states 3,"));  // not "30"
   CHECK_THAT(check_grounding("See https://evil.example/x", json::array(), 2, known),
              Catch::Contains("https://evil.example/x"));
   CHECK_THAT(check_grounding("Mail me at me@other.example", json::array(), 2, known),
@@ -46,7 +48,11 @@ TEST_CASE("triage rules: whole words, phrases, prefixes, any case", "[assistant]
 }
 
 TEST_CASE("triage labels: the schema, checked", "[assistant]") {
-  json ok = {{"intent", "question"}, {"sentiment", "neutral"}, {"urgency", "high"}, {"language", "pt-BR"}, {"toxicity", 0.1}};
+  json ok = {{"intent", "question"},
+             {"sentiment", "neutral"},
+             {"urgency", "high"},
+             {"language", "pt-BR"},
+             {"toxicity", 0.1}};
   CHECK(check_labels(ok).empty());
   auto with = [&](const char* k, json v) {
     json j = ok;
@@ -63,9 +69,10 @@ TEST_CASE("triage labels: the schema, checked", "[assistant]") {
 }
 
 TEST_CASE("config: [triage.rules] are read and checked with file and line", "[assistant][config]") {
-  auto cfg = Config::from_text("[triage.rules.refunds]\nwords = [\"refund*\", \"money back\"]\nintent = \"support\"\n"
-                               "urgency = \"high\"\n",
-                               "/tmp/c.toml");
+  auto cfg = Config::from_text(
+      "[triage.rules.refunds]\nwords = [\"refund*\", \"money back\"]\nintent = \"support\"\n"
+      "urgency = \"high\"\n",
+      "/tmp/c.toml");
   auto rules = triage_rules(cfg);
   REQUIRE(rules.size() == 1);
   CHECK(rules[0].name == "refunds");
@@ -81,9 +88,11 @@ TEST_CASE("config: [triage.rules] are read and checked with file and line", "[as
     }
     return std::string();
   };
-  CHECK_THAT(bad("[triage.rules.x]\nintent = \"angry\"\n"), Catch::Contains("c.toml:2") && Catch::Contains("intent is one of"));
+  CHECK_THAT(bad("[triage.rules.x]\nintent = \"angry\"\n"),
+             Catch::Contains("c.toml:2") && Catch::Contains("intent is one of"));
   CHECK_THAT(bad("[triage.rules.x]\nwords = \"refund\"\n"), Catch::Contains("words is a list"));
   CHECK_THAT(bad("[triage.rules.x]\nwords = [1]\n"), Catch::Contains("every word"));
   CHECK_THAT(bad("[triage.rules.x]\nwords = [\"*\"]\n"), Catch::Contains("every word"));
-  CHECK_THAT(bad("[triage.rules.x]\ncolour = \"red\"\n"), Catch::Contains("words, intent, sentiment and urgency"));
+  CHECK_THAT(bad("[triage.rules.x]\ncolour = \"red\"\n"),
+             Catch::Contains("words, intent, sentiment and urgency"));
 }

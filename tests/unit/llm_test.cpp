@@ -278,14 +278,17 @@ TEST_CASE("streaming through libcurl: chunks from a loopback server arrive as th
   CHECK(r.text == k_text);
 }
 
-TEST_CASE("streaming: a server that answers a stream request with one JSON body is read, not empty", "[llm][http]") {
+TEST_CASE("streaming: a server that answers a stream request with one JSON body is read, not empty",
+          "[llm][http]") {
   LoopbackServer server;
   server.server().Post("/v1/chat/completions", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(json{{"model", "whole"},
-                         {"choices", {{{"message", {{"role", "assistant"}, {"content", k_text}}}, {"finish_reason", "stop"}}}},
-                         {"usage", {{"prompt_tokens", 7}, {"completion_tokens", 3}}}}
-                        .dump(),
-                    "application/json");
+    res.set_content(
+        json{{"model", "whole"},
+             {"choices",
+              {{{"message", {{"role", "assistant"}, {"content", k_text}}}, {"finish_reason", "stop"}}}},
+             {"usage", {{"prompt_tokens", 7}, {"completion_tokens", 3}}}}
+            .dump(),
+        "application/json");
   });
   std::string url = server.start();
   auto http = make_curl_transport();
