@@ -13,6 +13,7 @@
 #include "error.hpp"
 #include "kb/knowledge_base.hpp"
 #include "llm_setup.hpp"
+#include "log.hpp"
 #include "output/safe_text.hpp"
 #include "output/style.hpp"
 #include "output/table.hpp"
@@ -308,6 +309,17 @@ int run_suggest(const InboxOptions& o, Context& ctx) {
   q.item_id = o.id;
   q.variants = o.variants;
   q.tone = o.tone;
+  std::unique_ptr<Embedder> embedder;
+  if (!embedding_key(ctx).empty()) {
+    try {
+      embedder = configured_embedder(ctx);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::config) throw;
+      spdlog::warn("{}; the knowledge base is searched by words alone", e.what());
+    }
+  }
+  q.embedder = embedder.get();
+  q.min_similarity = embedding_min_similarity(ctx);
   SuggestOutcome r = with_model(
       ctx, o.model, [&](LlmBackend& llm) { return suggest_replies(ctx.engine(), llm, user_templates(), q); });
   std::string id = std::to_string(o.id);

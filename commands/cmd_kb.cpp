@@ -8,6 +8,8 @@
 #include "common.hpp"
 #include "error.hpp"
 #include "kb/knowledge_base.hpp"
+#include "llm_setup.hpp"
+#include "log.hpp"
 #include "output/safe_text.hpp"
 #include "output/style.hpp"
 #include "output/table.hpp"
@@ -25,6 +27,7 @@ struct KbOptions {
   std::string query;
   int limit = 5;
   bool full = false;
+  bool words_only = false;  // add, refresh: no embeddings; search: BM25 alone
 };
 
 std::string fmt_score(double score) {
@@ -51,9 +54,34 @@ json chunk_json(const KbChunk& c) {
           {"start", c.start_offset}, {"end", c.end_offset}, {"text", c.text}};
 }
 
+// The chunks embedded with the configured embedding model, when there is one (and not
+// --words-only): what is missing is embedded, whatever changed.
+std::optional<KbEmbedded> embed_chunks(const KbOptions& o, Context& ctx) {
+  if (o.words_only || embedding_key(ctx).empty()) return std::nullopt;
+  KbEmbedded r;
+  try {
+    auto embedder = configured_embedder(ctx);
+    r = kb_embed(ctx.engine(), *embedder, [&ctx](const std::string& what) { ctx.progress(what); });
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::internal) throw;
+    r.error = e.what();
+    auto [have, chunks] = ctx.store().kb_embedded_count(embedding_key(ctx));
+    r.have = have;
+    r.chunks = chunks;
+  }
+  ctx.progress("");
+  return r;
+}
+
+json embedded_json(Context& ctx, const KbEmbedded& e) {
+  json j = {{"model", embedding_key(ctx)}, {"embedded", e.embedded}, {"have", e.have}, {"chunks", e.chunks}};
+  if (!e.error.empty()) j["error"] = e.error;
+  return j;
+}
+
 // What kb add and kb refresh did, a line per source; exit 0, or 6 when one failed (the others
-// are indexed), or 2 when every one failed.
-int report_changes(Context& ctx, const std::vector<KbChange>& changes) {
+// are indexed) or embedding stopped, or 2 when every one failed.
+int report_changes(Context& ctx, const std::vector<KbChange>& changes, const std::optional<KbEmbedded>& embedded) {
   int failed = 0, missing = 0;
   json list = json::array();
   for (const auto& c : changes) {
@@ -74,8 +102,23 @@ int report_changes(Context& ctx, const std::vector<KbChange>& changes) {
                (c.what == "unchanged" ? "" : " (" + count_of(c.source.chunks, "chunk", "chunks") + ")"));
     }
   }
-  if (ctx.global().json) ctx.print_json({{"sources", list}});
-  if (failed == 0 && missing == 0) return exit_code::ok;
+  if (embedded && !ctx.global().json) {
+    std::string key = embedding_key(ctx);
+    std::string have = std::to_string(embedded->have) + " of " + std::to_string(embedded->chunks) +
+                       " chunks have vectors of " + key;
+    if (!embedded->error.empty())
+      ctx.err << "crier: warning: embedding stopped: " << terminal_safe(embedded->error) << "\n"
+              << "  " << have << "; kb search finds the rest by words until crier kb refresh embeds them\n";
+    else if (embedded->embedded > 0)
+      ctx.info("embedded " + count_of(embedded->embedded, "chunk", "chunks") + " (" + have + ")");
+  }
+  if (ctx.global().json) {
+    json j = {{"sources", list}};
+    if (embedded) j["embeddings"] = embedded_json(ctx, *embedded);
+    ctx.print_json(j);
+  }
+  bool embed_failed = embedded && !embedded->error.empty();
+  if (failed == 0 && missing == 0) return embed_failed ? exit_code::partial : exit_code::ok;
   if (failed == static_cast<int>(changes.size())) return exit_code::usage;
   return exit_code::partial;
 }
@@ -84,7 +127,8 @@ int run_add(const KbOptions& o, Context& ctx) {
   auto progress = [&ctx](const std::string& what) { ctx.progress(what); };
   auto changes = kb_add(ctx.engine(), ctx.http(), o.paths, progress);
   ctx.progress("");
-  return report_changes(ctx, changes);
+  auto embedded = embed_chunks(o, ctx);
+  return report_changes(ctx, changes, embedded);
 }
 
 int run_refresh(const KbOptions& o, Context& ctx) {
@@ -95,7 +139,8 @@ int run_refresh(const KbOptions& o, Context& ctx) {
     ctx.info("the knowledge base is empty; try: crier kb add ~/notes/faq.md");
     return 0;
   }
-  return report_changes(ctx, changes);
+  auto embedded = embed_chunks(o, ctx);
+  return report_changes(ctx, changes, embedded);
 }
 
 int run_list(Context& ctx) {
@@ -110,7 +155,12 @@ int run_list(Context& ctx) {
       j["state"] = state.empty() ? json(nullptr) : json(state);
       list.push_back(j);
     }
-    ctx.print_json({{"sources", list}});
+    json j = {{"sources", list}};
+    if (std::string key = embedding_key(ctx); !key.empty() && ctx.existing_store()) {
+      auto [have, chunks] = ctx.store().kb_embedded_count(key);
+      j["embeddings"] = {{"model", key}, {"have", have}, {"chunks", chunks}};
+    }
+    ctx.print_json(j);
     return 0;
   }
   if (sources.empty()) {
@@ -124,6 +174,11 @@ int run_list(Context& ctx) {
            state.empty() ? "url: kb refresh reads it" : state == "same" ? "unchanged" : state});
   }
   ctx.print_table(t);
+  if (std::string key = embedding_key(ctx); !key.empty()) {
+    auto [have, chunks] = ctx.store().kb_embedded_count(key);
+    ctx.info("by meaning too: " + std::to_string(have) + " of " + std::to_string(chunks) +
+             " chunks have vectors of " + key + (have < chunks ? " (crier kb refresh embeds the rest)" : ""));
+  }
   return 0;
 }
 
@@ -178,10 +233,23 @@ int run_rm(const KbOptions& o, Context& ctx) {
 
 int run_search(const KbOptions& o, Context& ctx) {
   Store* store = ctx.existing_store();
-  if (fts_any_words(o.query).empty())
+  std::unique_ptr<Embedder> embedder;
+  if (!o.words_only && store && !embedding_key(ctx).empty()) {
+    try {
+      embedder = configured_embedder(ctx);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::config) throw;
+      spdlog::warn("{}; searching by words alone", e.what());
+    }
+  }
+  if (fts_any_words(o.query).empty() && !embedder)
     throw Error(ErrorKind::invalid_input, "the query has no words to search for", "crier kb search \"refund policy\"");
   std::vector<KbHit> hits;
-  if (store) hits = kb_search(ctx.engine(), o.query, o.limit);
+  KbSearch how;
+  how.limit = o.limit;
+  how.embedder = embedder.get();
+  how.min_similarity = embedding_min_similarity(ctx);
+  if (store) hits = kb_search(ctx.engine(), o.query, how);
   if (ctx.global().json) {
     json list = json::array();
     for (const auto& h : hits) {
@@ -190,10 +258,14 @@ int run_search(const KbOptions& o, Context& ctx) {
       j["title"] = h.title;
       j["citation"] = kb_citation(h.location, h.chunk.heading);
       j["score"] = h.score;
+      j["bm25"] = h.bm25 ? json(*h.bm25) : json(nullptr);
+      j["similarity"] = h.similarity ? json(*h.similarity) : json(nullptr);
       j["snippet"] = plain_snippet(h.snippet);
       list.push_back(j);
     }
-    ctx.print_json({{"query", o.query}, {"results", list}});
+    ctx.print_json({{"query", o.query},
+                    {"ranked_by", embedder ? "words+meaning" : "words"},
+                    {"results", list}});
     return 0;
   }
   if (hits.empty()) {
@@ -206,7 +278,10 @@ int run_search(const KbOptions& o, Context& ctx) {
   for (const auto& h : hits) {
     std::string snippet = show_snippet(ctx, h.snippet);
     ctx.out << st.bold("[" + std::to_string(++n) + "]") << " " << terminal_safe(kb_citation(h.location, h.chunk.heading))
-            << st.dim("  chunk " + std::to_string(h.chunk.id) + ", score " + fmt_score(h.score)) << "\n"
+            << st.dim("  chunk " + std::to_string(h.chunk.id) + ", score " + fmt_score(h.score) +
+                      (h.similarity ? ", similarity " + fmt_score(*h.similarity) : "") +
+                      (embedder && !h.bm25 ? ", by meaning" : ""))
+            << "\n"
             << "    " << snippet << "\n";
   }
   return 0;
@@ -220,6 +295,7 @@ void add_kb(CLI::App& app, const CommandInfo& info, Runner& selected) {
   cmd->require_subcommand(1);
   auto* add = cmd->add_subcommand("add", "index files, folders (recursively) or URLs: Markdown, text, HTML, PDF");
   add->add_option("paths", o->paths, "files, folders or http(s) URLs")->required();
+  add->add_flag("--words-only", o->words_only, "index for word search only: no embeddings now");
   add->callback([o, &selected] { selected = [o](Context& c) { return run_add(*o, c); }; });
   auto* list = cmd->add_subcommand("list", "the sources, with their chunks, age and whether they changed");
   list->callback([&selected] { selected = run_list; });
@@ -232,10 +308,13 @@ void add_kb(CLI::App& app, const CommandInfo& info, Runner& selected) {
   rm->callback([o, &selected] { selected = [o](Context& c) { return run_rm(*o, c); }; });
   auto* refresh = cmd->add_subcommand("refresh", "read the sources again and re-index what changed");
   refresh->add_option("ids", o->ids, "source ids (default: all)");
+  refresh->add_flag("--words-only", o->words_only, "re-index for word search only: no embeddings now");
   refresh->callback([o, &selected] { selected = [o](Context& c) { return run_refresh(*o, c); }; });
-  auto* search = cmd->add_subcommand("search", "the chunks that best match the words (BM25)");
+  auto* search = cmd->add_subcommand(
+      "search", "the chunks that best match the words (BM25), and the meaning with an embedding model");
   search->add_option("query", o->query, "words to look for")->required();
   search->add_option("-n,--limit", o->limit, "at most N results (default 5)")->check(CLI::Range(1, 100));
+  search->add_flag("--words-only", o->words_only, "BM25 alone, even with an embedding model");
   search->callback([o, &selected] { selected = [o](Context& c) { return run_search(*o, c); }; });
 }
 

@@ -17,6 +17,8 @@ std::string env(const char* name) {
   return v ? v : "";
 }
 
+void fill_key(Context& ctx, LlmSettings& s);
+
 }  // namespace
 
 bool llm_configured(Context& ctx, const std::string& model_flag) {
@@ -53,6 +55,47 @@ LlmSettings llm_settings(Context& ctx, const std::string& model_flag) {
                   "crier config set llm.model NAME, or --model " + s.backend + ":NAME");
     s.model = "llama3.2";
   }
+  s.timeout = std::chrono::seconds{ctx.config().get_int("http.timeout_seconds") * 4};
+  fill_key(ctx, s);
+  return s;
+}
+
+std::optional<LlmSettings> embedding_settings(Context& ctx, bool with_key) {
+  std::string name = ctx.config().get("llm.embedding_model");
+  if (name.empty()) return std::nullopt;
+  LlmSettings s;
+  std::string chat_backend = ctx.config().get("llm.backend");
+  auto colon = name.find(':');
+  s.backend = colon == std::string::npos ? chat_backend : name.substr(0, colon);
+  s.model = colon == std::string::npos ? name : name.substr(colon + 1);
+  if (s.model.empty())
+    throw Error(ErrorKind::config, "llm.embedding_model names no model",
+                "give MODEL or PROVIDER:MODEL, e.g. ollama:nomic-embed-text");
+  s.endpoint = ctx.config().get("llm.embedding_endpoint");
+  if (s.endpoint.empty() && s.backend == chat_backend) s.endpoint = ctx.config().get("llm.endpoint");
+  if (s.backend != "ollama" && s.endpoint == k_default_ollama) s.endpoint = "";
+  if (s.endpoint.empty()) s.endpoint = default_llm_endpoint(s.backend);
+  if (with_key) fill_key(ctx, s);
+  s.timeout = std::chrono::seconds{ctx.config().get_int("http.timeout_seconds") * 4};
+  return s;
+}
+
+std::unique_ptr<Embedder> configured_embedder(Context& ctx) {
+  auto s = embedding_settings(ctx);
+  return s ? make_embedder(ctx.http(), *s) : nullptr;
+}
+
+std::string embedding_key(Context& ctx) {
+  auto s = embedding_settings(ctx, false);
+  return s ? s->backend + ":" + s->model : "";
+}
+
+double embedding_min_similarity(Context& ctx) {
+  return static_cast<double>(ctx.config().get_int("llm.embedding_min_similarity_percent")) / 100.0;
+}
+
+namespace {
+void fill_key(Context& ctx, LlmSettings& s) {
   if (auto cmd = ctx.config().get("llm.api_key_cmd"); !cmd.empty()) {
     s.api_key = secret_from_command("llm.api_key_cmd", cmd,
                                     std::chrono::seconds{ctx.config().get_int("general.command_timeout_seconds")});
@@ -75,8 +118,7 @@ LlmSettings llm_settings(Context& ctx, const std::string& model_flag) {
     throw Error(ErrorKind::config, "no API key for " + s.backend + " at " + s.endpoint,
                 "export the provider's key (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, OPENROUTER_API_KEY) "
                 "or set llm.api_key_cmd (e.g. pass show openai)");
-  s.timeout = std::chrono::seconds{ctx.config().get_int("http.timeout_seconds") * 4};
-  return s;
 }
+}  // namespace
 
 }  // namespace crier

@@ -4,10 +4,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "context.hpp"
 #include "error.hpp"
+#include "llm/embed.hpp"
 #include "llm/llm.hpp"
 
 namespace crier {
@@ -16,6 +18,17 @@ namespace crier {
 LlmSettings llm_settings(Context& ctx, const std::string& model_flag);
 
 bool llm_configured(Context& ctx, const std::string& model_flag);
+
+// The embedding model of llm.embedding_model (MODEL of llm.backend, or PROVIDER:MODEL), with
+// its endpoint and key; nullopt when none is configured. Throws Error(config) as llm_settings.
+// `with_key` false: without running llm.api_key_cmd (for what only names the model).
+std::optional<LlmSettings> embedding_settings(Context& ctx, bool with_key = true);
+// The configured embedding model, or nullptr when there is none.
+std::unique_ptr<Embedder> configured_embedder(Context& ctx);
+// "backend:model" of the configured embedding model (its stored vectors' key), or "".
+std::string embedding_key(Context& ctx);
+// llm.embedding_min_similarity_percent as a fraction.
+double embedding_min_similarity(Context& ctx);
 
 // Runs `body` against the model; when nothing is configured and no local Ollama answers, says in
 // one line how to configure a model (exit 3) instead of a bare connection error.

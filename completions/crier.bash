@@ -47,7 +47,7 @@ _crier() {
     cron) verbs="show install"; opts="--systemd --poll-every --write" ;;
     poll) opts="--account --kind --triage --rules-only --model" ;;
     inbox) verbs="list search show suggest reply triage summary hide ignore done"; opts="--status --kind --account --label --urgent --untriaged --all --limit --since --human-agent --suggestion --edit --variants --tone --model --again --rules-only --batch --thread --undo" ;;
-    kb) verbs="add list show rm refresh search"; opts="--full --limit" ;;
+    kb) verbs="add list show rm refresh search"; opts="--full --limit --words-only" ;;
     usage) opts="--since --by" ;;
     analytics) verbs="summary refresh"; opts="--since" ;;
     providers) verbs="list" ;;

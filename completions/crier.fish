@@ -60,6 +60,7 @@ complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a kb -d 
 complete -c crier -n "__fish_seen_subcommand_from kb" -a "add list show rm refresh search"
 complete -c crier -n "__fish_seen_subcommand_from kb" -l full -d 'whole chunks'
 complete -c crier -n "__fish_seen_subcommand_from kb" -l limit -x
+complete -c crier -n "__fish_seen_subcommand_from kb" -l words-only -d 'words alone, no embeddings'
 complete -c crier -n "not __fish_seen_subcommand_from $crier_commands" -a usage -d 'what the language model cost'
 complete -c crier -n "__fish_seen_subcommand_from usage" -l since -x -d 'window, e.g. 30d'
 complete -c crier -n "__fish_seen_subcommand_from usage" -l by -x -a "model feature day"

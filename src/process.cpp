@@ -149,6 +149,7 @@ ProcessResult run_process(const std::vector<std::string>& argv_in, const Process
       if (r > 0) {
         std::string& sink = fd == out_fd ? result.out : result.err;
         if (sink.size() < o.max_output) sink.append(buf, std::min(static_cast<size_t>(r), o.max_output - sink.size()));
+        if (fd == err_fd && o.on_stderr) o.on_stderr(std::string_view(buf, static_cast<size_t>(r)));
       } else if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
         ::close(fd);
         (fd == out_fd ? out_fd : err_fd) = -1;

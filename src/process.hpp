@@ -3,9 +3,11 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace crier {
@@ -26,6 +28,8 @@ struct ProcessOptions {
   // something it started still holds its output open.
   std::chrono::milliseconds timeout{0};
   size_t max_output = 16 * 1024 * 1024;  // more on stdout or stderr is dropped
+  // Called with each piece of stderr as it arrives (a helper's progress), when capturing.
+  std::function<void(std::string_view)> on_stderr = nullptr;
 };
 
 // Runs argv[0] (looked up on PATH when it has no '/') and waits for it.

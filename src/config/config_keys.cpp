@@ -42,6 +42,13 @@ constexpr std::array k_keys{
     ConfigKey{"llm.model", KeyType::string, "", "CRIER_LLM_MODEL", "model name"},
     ConfigKey{"llm.api_key_cmd", KeyType::string, "", "",
               "command that prints the API key (e.g. pass show openai)"},
+    ConfigKey{"llm.embedding_model", KeyType::string, "", "CRIER_LLM_EMBEDDING_MODEL",
+              "embedding model for knowledge base search by meaning, MODEL (of llm.backend) or PROVIDER:MODEL, "
+              "e.g. ollama:nomic-embed-text ('': words only)"},
+    ConfigKey{"llm.embedding_endpoint", KeyType::string, "", "CRIER_LLM_EMBEDDING_ENDPOINT",
+              "base URL of the embedding server ('': llm.endpoint for the same backend, else the provider's own)"},
+    ConfigKey{"llm.embedding_min_similarity_percent", KeyType::integer, "30", "",
+              "a chunk found by meaning alone (no word in common) is kept from this cosine similarity up", 0, 100},
     ConfigKey{"llm.daily_budget", KeyType::string, "", "CRIER_LLM_DAILY_BUDGET",
               "US dollars the model may cost in a day (UTC), e.g. 2.50; a call past it is refused ('': no limit)"},
     ConfigKey{"media.store", KeyType::string, "", "CRIER_MEDIA_STORE",

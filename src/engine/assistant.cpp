@@ -236,7 +236,13 @@ SuggestOutcome suggest_replies(Engine& engine, LlmBackend& llm, const std::files
   // Retrieval: the message's words (and its parent's, when the message alone says little).
   std::string query = retrieval_query(item->text);
   try {
-    out.retrieved = kb_search(engine, query, std::clamp(q.sources, 1, 12));
+    KbSearch how;
+    how.limit = std::clamp(q.sources, 1, 12);
+    how.embedder = q.embedder;
+    how.meaning = item->text;  // the whole message: an embedding model reads sentences, not keywords
+    how.min_similarity = q.min_similarity;
+    how.purpose = "suggest-search";
+    out.retrieved = kb_search(engine, query, how);
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::invalid_input) throw;  // a message with no words: no sources
   }

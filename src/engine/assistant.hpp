@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/engine.hpp"
+#include "llm/embed.hpp"
 #include "llm/llm.hpp"
 #include "store/types.hpp"
 
@@ -37,6 +38,8 @@ struct SuggestRequest {
   int variants = 1;  // 1..5
   std::string tone;  // "friendly", "formal", ...
   int sources = 5;   // knowledge base chunks given to the model, at most
+  Embedder* embedder = nullptr;  // retrieval by meaning too (kb_search)
+  double min_similarity = 0.3;
 };
 
 struct SuggestedReply {

@@ -45,12 +45,13 @@ ChatResult call_once(Engine& engine, LlmBackend& llm, const std::string& purpose
   }
 }
 
-}  // namespace
-
-ChatResult call_model(Engine& engine, LlmBackend& llm, const std::string& purpose, const ChatRequest& q) {
+// Tries `once` again after a 429 or a transient failure (twice at most, waiting the server's
+// Retry-After up to 30 s).
+template <typename F>
+auto with_retries(F&& once) {
   for (int attempt = 0;; ++attempt) {
     try {
-      return call_once(engine, llm, purpose, q);
+      return once();
     } catch (const Error& e) {
       bool again = (e.kind() == ErrorKind::rate_limited || e.kind() == ErrorKind::transient) && attempt < 2;
       auto wait = e.retry_after().value_or(std::chrono::seconds{1 << attempt});
@@ -59,6 +60,47 @@ ChatResult call_model(Engine& engine, LlmBackend& llm, const std::string& purpos
       std::this_thread::sleep_for(wait);
     }
   }
+}
+
+EmbedResult embed_once(Engine& engine, Embedder& embedder, const std::string& purpose,
+                       const std::vector<std::string>& texts, EmbedTask task, const std::string& what) {
+  LlmCall rec;
+  rec.backend = embedder.backend();
+  rec.model = embedder.model();
+  rec.purpose = purpose;
+  rec.prompt = what;
+  rec.created_at = engine.clock.now();
+  size_t bytes = 0;
+  for (const auto& t : texts) bytes += t.size();
+  check_llm_budget(engine, embedder.backend(), embedder.model(), bytes);
+  try {
+    EmbedResult r = embedder.embed(texts, task);
+    rec.model = r.model;
+    rec.response = std::to_string(r.vectors.size()) + (r.vectors.size() == 1 ? " vector of " : " vectors of ") +
+                   std::to_string(r.vectors.empty() ? 0 : r.vectors.front().size()) + " numbers";
+    rec.prompt_tokens = r.prompt_tokens;
+    rec.completion_tokens = 0;
+    rec.latency_ms = r.latency_ms;
+    rec.status = "ok";
+    engine.store.add_llm_call(rec);
+    return r;
+  } catch (const Error& e) {
+    rec.status = "error";
+    rec.error = e.what();
+    engine.store.add_llm_call(rec);
+    throw;
+  }
+}
+
+}  // namespace
+
+EmbedResult call_embedder(Engine& engine, Embedder& embedder, const std::string& purpose,
+                          const std::vector<std::string>& texts, EmbedTask task, const std::string& what) {
+  return with_retries([&] { return embed_once(engine, embedder, purpose, texts, task, what); });
+}
+
+ChatResult call_model(Engine& engine, LlmBackend& llm, const std::string& purpose, const ChatRequest& q) {
+  return with_retries([&] { return call_once(engine, llm, purpose, q); });
 }
 
 std::optional<nlohmann::json> json_object_in(const std::string& text) {

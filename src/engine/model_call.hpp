@@ -9,6 +9,7 @@
 #include <string>
 
 #include "engine/engine.hpp"
+#include "llm/embed.hpp"
 #include "llm/llm.hpp"
 
 namespace crier {
@@ -16,6 +17,12 @@ namespace crier {
 // `purpose` names the feature in llm_calls (crier usage --by feature).
 ChatResult call_model(Engine& engine, LlmBackend& llm, const std::string& purpose,
                       const ChatRequest& request);
+
+// One request to an embedding model, the same way: the budget checked, recorded in llm_calls
+// (`what` stands for the texts there: the documents are in the knowledge base already), a 429
+// or transient failure tried again twice.
+EmbedResult call_embedder(Engine& engine, Embedder& embedder, const std::string& purpose,
+                          const std::vector<std::string>& texts, EmbedTask task, const std::string& what);
 
 // The JSON object in a model's answer: the whole answer, or what is between ```json fences or
 // the outer braces (small local models like to add words around it).

@@ -31,6 +31,8 @@ constexpr std::array k_known{
     KnownPrice{"gemini-1.5-flash", 0.075, 0.30}, KnownPrice{"gemini-1.5-pro", 1.25, 5.00},
     KnownPrice{"gemini-2.0-flash", 0.10, 0.40},  KnownPrice{"gemini-2.5-flash", 0.30, 2.50},
     KnownPrice{"gemini-2.5-pro", 1.25, 10.00},
+    KnownPrice{"text-embedding-3-small", 0.02, 0}, KnownPrice{"text-embedding-3-large", 0.13, 0},
+    KnownPrice{"text-embedding-ada-002", 0.10, 0}, KnownPrice{"gemini-embedding-001", 0.15, 0},
 };
 
 double cost_of(const ModelPrice& p, long long in, long long out) {

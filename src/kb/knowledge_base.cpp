@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <system_error>
 
@@ -12,8 +13,11 @@
 #include <spdlog/spdlog.h>
 
 #include "crypto.hpp"
+#include "engine/model_call.hpp"
 #include "error.hpp"
 #include "http/transport.hpp"
+#include "llm/embed.hpp"
+#include "output/table.hpp"
 #include "paths.hpp"
 #include "process.hpp"
 #include "store/store.hpp"
@@ -96,6 +100,18 @@ KbDocument read_pdf(std::string_view bytes, const std::string& name,
   po.stdin_text = std::string(bytes);
   po.timeout = std::chrono::seconds{120};
   po.max_output = 200 * 1024 * 1024;
+  std::string lines;  // what the helper said on stderr, up to the last whole line
+  if (progress)
+    po.on_stderr = [&](std::string_view piece) {
+      lines.append(piece);
+      size_t end = lines.rfind('\n');
+      if (end == std::string::npos) return;
+      size_t start = end == 0 ? std::string::npos : lines.rfind('\n', end - 1);
+      size_t from = start == std::string::npos ? 0 : start + 1;
+      std::string last = lines.substr(from, end - from);
+      lines.erase(0, end + 1);
+      if (last.rfind("page ", 0) == 0) progress(name + ": reading " + last);
+    };
   ProcessResult r = run_process({pdf_helper()}, po);
   if (r.timed_out)
     throw Error(ErrorKind::invalid_input, name + ": reading the PDF took over 2 minutes; stopped",
@@ -376,9 +392,109 @@ std::string fts_any_words(std::string_view query) { return fts_words(query, " OR
 std::string fts_all_words(std::string_view query) { return fts_words(query, " AND "); }
 
 std::vector<KbHit> kb_search(Engine& engine, std::string_view query, int limit) {
+  KbSearch how;
+  how.limit = limit;
+  return kb_search(engine, query, how);
+}
+
+std::vector<KbHit> kb_search(Engine& engine, std::string_view query, const KbSearch& how) {
+  const int limit = std::max(1, how.limit);
   std::string match = fts_any_words(query);
-  if (match.empty()) throw Error(ErrorKind::invalid_input, "the query has no words to search for");
-  return engine.store.search_kb(match, std::max(1, limit));
+  if (match.empty() && !how.embedder) throw Error(ErrorKind::invalid_input, "the query has no words to search for");
+  if (!how.embedder) return engine.store.search_kb(match, limit);
+
+  // Both lists deeper than asked, so that a chunk second in one and tenth in the other can win.
+  const int pool = std::max(limit * 4, 20);
+  std::vector<KbHit> by_words = match.empty() ? std::vector<KbHit>{} : engine.store.search_kb(match, pool);
+  std::vector<std::pair<int64_t, double>> by_meaning;
+  const std::string key = how.embedder->key();
+  auto [embedded, chunks] = engine.store.kb_embedded_count(key);
+  if (embedded > 0) {
+    std::string text = how.meaning.empty() ? std::string(query) : how.meaning;
+    try {
+      EmbedResult r = call_embedder(engine, *how.embedder, how.purpose, {text}, EmbedTask::query, text);
+      by_meaning = engine.store.kb_nearest(key, r.vectors.at(0), pool);
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::internal) throw;
+      spdlog::warn("search by meaning failed ({}); searching by words alone", e.what());
+    }
+  } else if (chunks > 0) {
+    spdlog::warn("no chunk has a vector of {} yet; searching by words alone (crier kb refresh embeds them)", key);
+  }
+  if (match.empty() && embedded == 0)
+    throw Error(ErrorKind::invalid_input, "the query has no words to search for");
+
+  // Reciprocal rank fusion: each list adds 1 / (60 + rank); no score scale to reconcile.
+  constexpr double k = 60;
+  std::map<int64_t, KbHit> hits;
+  std::map<int64_t, double> fused;
+  std::map<int64_t, int> word_rank;
+  for (size_t i = 0; i < by_words.size(); ++i) {
+    int64_t id = by_words[i].chunk.id;
+    fused[id] += 1.0 / (k + static_cast<double>(i + 1));
+    word_rank[id] = static_cast<int>(i);
+    by_words[i].bm25 = by_words[i].score;
+    hits.emplace(id, std::move(by_words[i]));
+  }
+  for (size_t i = 0; i < by_meaning.size(); ++i) {
+    auto [id, similarity] = by_meaning[i];
+    auto at = hits.find(id);
+    if (at == hits.end()) {
+      if (similarity * 100 < how.min_similarity * 100 - 1e-9) continue;  // no word and little meaning in common
+      auto h = engine.store.kb_hit(id);
+      if (!h) continue;
+      std::string t = trim_whitespace(h->chunk.text);
+      h->snippet = truncate_display(t, 160);
+      at = hits.emplace(id, std::move(*h)).first;
+    }
+    at->second.similarity = similarity;
+    fused[id] += 1.0 / (k + static_cast<double>(i + 1));
+  }
+  std::vector<KbHit> out;
+  for (auto& [id, h] : hits) {
+    h.score = fused[id];
+    out.push_back(std::move(h));
+  }
+  std::sort(out.begin(), out.end(), [&](const KbHit& a, const KbHit& b) {
+    if (a.score != b.score) return a.score > b.score;
+    auto ra = word_rank.find(a.chunk.id), rb = word_rank.find(b.chunk.id);
+    int wa = ra == word_rank.end() ? 1 << 30 : ra->second, wb = rb == word_rank.end() ? 1 << 30 : rb->second;
+    if (wa != wb) return wa < wb;
+    return a.chunk.id < b.chunk.id;
+  });
+  if (out.size() > static_cast<size_t>(limit)) out.resize(static_cast<size_t>(limit));
+  return out;
+}
+
+KbEmbedded kb_embed(Engine& engine, Embedder& embedder, const std::function<void(const std::string&)>& progress) {
+  KbEmbedded r;
+  const std::string key = embedder.key();
+  auto todo = engine.store.kb_texts_to_embed(key);
+  const size_t batch = std::max<size_t>(1, embedder.max_batch());
+  for (size_t from = 0; from < todo.size(); from += batch) {
+    size_t to = std::min(todo.size(), from + batch);
+    if (progress)
+      progress("embedding " + std::to_string(from) + " of " + std::to_string(todo.size()) + " chunks with " + key);
+    std::vector<std::string> texts;
+    for (size_t i = from; i < to; ++i) texts.push_back(todo[i].second);
+    try {
+      ++r.calls;
+      EmbedResult e = call_embedder(engine, embedder, "kb-embed", texts, EmbedTask::document,
+                                    std::to_string(texts.size()) + " knowledge base chunks");
+      std::vector<std::pair<std::string, std::string>> blobs;
+      for (size_t i = 0; i < e.vectors.size(); ++i) blobs.emplace_back(todo[from + i].first, vector_blob(e.vectors[i]));
+      engine.store.put_kb_embeddings(key, blobs, engine.clock.now());
+      r.embedded += static_cast<int64_t>(blobs.size());
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::internal) throw;
+      r.error = e.what();
+      break;
+    }
+  }
+  auto [have, chunks] = engine.store.kb_embedded_count(key);
+  r.have = have;
+  r.chunks = chunks;
+  return r;
 }
 
 std::string kb_citation(const std::string& location, const std::string& heading) {

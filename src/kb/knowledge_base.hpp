@@ -15,6 +15,7 @@
 namespace crier {
 
 class Transport;
+class Embedder;
 
 // A document's text, as crier indexes it.
 struct KbDocument {
@@ -59,6 +60,33 @@ std::string fts_any_words(std::string_view query);
 std::string fts_all_words(std::string_view query);
 // Best chunks first. Throws Error(invalid_input) for a query without words.
 std::vector<KbHit> kb_search(Engine& engine, std::string_view query, int limit);
+
+struct KbSearch {
+  int limit = 5;
+  // With an embedding model whose vectors the chunks have, the query is embedded too and the
+  // chunks nearest it are fused with BM25's by reciprocal rank fusion (k = 60); a chunk found
+  // by meaning alone is kept from `min_similarity` up. Without one, or when the model fails
+  // (said on stderr), words alone.
+  Embedder* embedder = nullptr;
+  std::string meaning;  // the text embedded for the query; "" for the query itself
+  double min_similarity = 0.3;
+  std::string purpose = "kb-search";  // in llm_calls
+};
+// Throws Error(invalid_input) for a query without words when there is no embedding model.
+std::vector<KbHit> kb_search(Engine& engine, std::string_view query, const KbSearch& how);
+
+struct KbEmbedded {
+  int64_t embedded = 0;     // vectors made now
+  int64_t have = 0, chunks = 0;  // chunks with a vector after, of all
+  int calls = 0;
+  std::string error;        // the failure that stopped it ("" when all are embedded)
+};
+// Embeds the chunks that have no vector of this model yet (a text already embedded, under any
+// source, is not sent again), in batches of the model's size, storing each batch as it comes:
+// a failure keeps what was done, and the next kb add or refresh goes on from there.
+// `progress` hears "embedding 64 of 1,200 chunks".
+KbEmbedded kb_embed(Engine& engine, Embedder& embedder,
+                    const std::function<void(const std::string&)>& progress = nullptr);
 // "faq.md § Refunds": how an answer cites a chunk.
 std::string kb_citation(const std::string& location, const std::string& heading);
 

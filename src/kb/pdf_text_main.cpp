@@ -1,5 +1,5 @@
 // crier-pdf-text: a PDF's text, page by page, as JSON ({"title": ..., "pages": [...]}) on
-// stdout, from the PDF on stdin. A helper of its own so that crier does not load poppler (and
+// stdout, from the PDF on stdin, and "page N of M" on stderr as it goes. A helper of its own so that crier does not load poppler (and
 // the dozen libraries it pulls in) at every start, and so that a hostile PDF that crashes or
 // hangs poppler takes this process down, not crier. Exit 2 with a message for what it cannot read.
 #include <iostream>
@@ -44,7 +44,10 @@ int main() {
   auto title = doc->info_key("Title").to_utf8();
   nlohmann::json out = {{"title", std::string(title.begin(), title.end())}, {"pages", nlohmann::json::array()}};
   if (!valid_utf8(out["title"].get<std::string>())) out["title"] = "";
-  for (int i = 0; i < doc->pages(); ++i) {
+  const int pages = doc->pages();
+  for (int i = 0; i < pages; ++i) {
+    // Progress on stderr, a line a page, for crier to show while a long PDF is read.
+    std::cerr << "page " << i + 1 << " of " << pages << '\n' << std::flush;
     std::unique_ptr<poppler::page> page(doc->create_page(i));
     std::string text;
     if (page) {

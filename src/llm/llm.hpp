@@ -15,6 +15,7 @@
 namespace crier {
 
 class Transport;
+struct HttpResponse;
 
 struct ChatMessage {
   std::string role;  // system | user | assistant
@@ -62,6 +63,9 @@ class LlmBackend {
 
 // Throws Error(config) for an unknown backend name, naming the known ones.
 std::unique_ptr<LlmBackend> make_llm_backend(Transport& http, const LlmSettings& settings);
+
+// throw_for_status, with a hint on a refused key that names where the key came from.
+void throw_for_llm_status(const HttpResponse& response, std::string_view what, const LlmSettings& settings);
 
 // The backend's usual endpoint ("https://api.openai.com/v1", "http://127.0.0.1:11434/v1", ...).
 std::string default_llm_endpoint(std::string_view backend);

@@ -22,6 +22,7 @@ std::vector<std::string_view> embedded_migrations() {
       embedded_file("src/store/migrations/0010_inbox_search.sql"),
       embedded_file("src/store/migrations/0011_llm_usage.sql"),
       embedded_file("src/store/migrations/0012_inbox_intelligence.sql"),
+      embedded_file("src/store/migrations/0013_kb_embeddings.sql"),
   };
 }
 

@@ -5,6 +5,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 
@@ -63,6 +65,10 @@ class Stmt {
   // secrets are redacted on the way in, so the store's non-secret tables never hold one.
   Stmt& bind_outside(int i, const std::string& v) { return bind(i, redact_known(v)); }
   Stmt& bind_outside_or_null(int i, const std::string& v) { return v.empty() ? bind_null(i) : bind_outside(i, v); }
+  Stmt& bind_blob(int i, const std::string& v) {
+    sqlite3_bind_blob(m_stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
   // Binds NULL for an empty string (optional text columns).
   Stmt& bind_text_or_null(int i, const std::string& v) { return v.empty() ? bind_null(i) : bind(i, v); }
 
@@ -91,6 +97,11 @@ class Stmt {
     return p ? std::string(reinterpret_cast<const char*>(p),
                            static_cast<size_t>(sqlite3_column_bytes(m_stmt, col)))
              : std::string();
+  }
+  std::string_view blob(int col) const {
+    auto p = sqlite3_column_blob(m_stmt, col);
+    return p ? std::string_view(static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(m_stmt, col)))
+             : std::string_view();
   }
   Timestamp time(int col) const { return from_unix(i64(col)); }
   std::optional<Timestamp> opt_time(int col) const {
@@ -826,6 +837,13 @@ class SqliteStore final : public Store {
     k.chunks = s.i64(9);
     return k;
   }
+  // Vectors of texts no chunk has any more (a changed or removed source); those of the chunks a
+  // re-index kept stay, so they are not embedded again.
+  void prune_kb_embeddings() {
+    Stmt(m_db, "DELETE FROM kb_embeddings WHERE NOT EXISTS (SELECT 1 FROM kb_chunks c WHERE c.hash = kb_embeddings.hash)")
+        .run();
+  }
+
   static constexpr const char* k_kb_chunk_cols = "c.id, c.source_id, c.seq, c.heading, c.start_offset, c.end_offset, c.text, c.hash";
   static KbChunk read_kb_chunk(const Stmt& s) {
     KbChunk c;
@@ -877,6 +895,7 @@ class SqliteStore final : public Store {
         c.id = sqlite3_last_insert_rowid(m_db);
       }
       k.chunks = static_cast<int64_t>(chunks.size());
+      prune_kb_embeddings();
     });
   }
 
@@ -922,6 +941,7 @@ class SqliteStore final : public Store {
       Stmt(m_db, "DELETE FROM kb_chunks WHERE source_id = ?").bind(1, id).run();  // through the FTS trigger
       Stmt(m_db, "DELETE FROM kb_sources WHERE id = ?").bind(1, id).run();
       removed = sqlite3_changes(m_db) == 1;
+      prune_kb_embeddings();
     });
     return removed;
   }
@@ -955,6 +975,89 @@ class SqliteStore final : public Store {
       out.push_back(std::move(h));
     }
     return out;
+  }
+
+  std::vector<std::pair<std::string, std::string>> kb_texts_to_embed(const std::string& model) override {
+    Stmt s(m_db,
+           "SELECT c.hash, MIN(c.text) FROM kb_chunks c WHERE NOT EXISTS (SELECT 1 FROM kb_embeddings e WHERE "
+           "e.model = ? AND e.hash = c.hash) GROUP BY c.hash ORDER BY MIN(c.id)");
+    s.bind(1, model);
+    std::vector<std::pair<std::string, std::string>> out;
+    while (s.step()) out.emplace_back(s.text(0), s.text(1));
+    return out;
+  }
+
+  void put_kb_embeddings(const std::string& model, const std::vector<std::pair<std::string, std::string>>& hash_blobs,
+                         Timestamp now) override {
+    std::lock_guard lock(process_write_mutex());
+    transaction(m_db, [&] {
+      Stmt ins(m_db,
+               "INSERT INTO kb_embeddings (model, hash, dims, vector, created_at) VALUES (?,?,?,?,?) "
+               "ON CONFLICT (model, hash) DO UPDATE SET dims = excluded.dims, vector = excluded.vector, "
+               "created_at = excluded.created_at");
+      for (const auto& [hash, blob] : hash_blobs) {
+        ins.reset();
+        ins.bind(1, model).bind(2, hash).bind(3, static_cast<int64_t>(blob.size() / 4)).bind_blob(4, blob).bind(5, now);
+        ins.run();
+      }
+    });
+  }
+
+  std::pair<int64_t, int64_t> kb_embedded_count(const std::string& model) override {
+    Stmt s(m_db,
+           "SELECT (SELECT COUNT(*) FROM kb_chunks c WHERE EXISTS (SELECT 1 FROM kb_embeddings e WHERE e.model = ? "
+           "AND e.hash = c.hash)), (SELECT COUNT(*) FROM kb_chunks)");
+    s.bind(1, model);
+    s.step();
+    return {s.i64(0), s.i64(1)};
+  }
+
+  std::vector<std::pair<int64_t, double>> kb_nearest(const std::string& model, const std::vector<float>& query,
+                                                     int limit) override {
+    static_assert(std::endian::native == std::endian::little, "vectors are stored as little-endian float32s");
+    // Every vector is read once and scored in place (no copy of it): 10,000 chunks of 768
+    // numbers are 30 MB and a few milliseconds. The best `limit` kept in a small heap.
+    Stmt s(m_db,
+           "SELECT c.id, e.vector FROM kb_chunks c JOIN kb_embeddings e ON e.model = ? AND e.hash = c.hash "
+           "WHERE e.dims = ?");
+    s.bind(1, model).bind(2, static_cast<int64_t>(query.size()));
+    using Scored = std::pair<double, int64_t>;
+    auto worse = [](const Scored& a, const Scored& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };
+    std::vector<Scored> heap;
+    size_t keep = static_cast<size_t>(std::max(1, limit));
+    std::vector<float> v(query.size());
+    while (s.step()) {
+      std::string_view b = s.blob(1);
+      if (b.size() != query.size() * 4) continue;
+      std::memcpy(v.data(), b.data(), b.size());
+      double dot = 0;
+      for (size_t i = 0; i < v.size(); ++i) dot += static_cast<double>(v[i]) * query[i];
+      Scored sc{dot, s.i64(0)};
+      if (heap.size() < keep) {
+        heap.push_back(sc);
+        std::push_heap(heap.begin(), heap.end(), worse);
+      } else if (worse(sc, heap.front())) {
+        std::pop_heap(heap.begin(), heap.end(), worse);
+        heap.back() = sc;
+        std::push_heap(heap.begin(), heap.end(), worse);
+      }
+    }
+    std::sort(heap.begin(), heap.end(), worse);
+    std::vector<std::pair<int64_t, double>> out;
+    for (const auto& [score, id] : heap) out.emplace_back(id, score);
+    return out;
+  }
+
+  std::optional<KbHit> kb_hit(int64_t chunk_id) override {
+    Stmt s(m_db, std::string("SELECT ") + k_kb_chunk_cols +
+                     ", s.location, s.title FROM kb_chunks c JOIN kb_sources s ON s.id = c.source_id WHERE c.id = ?");
+    s.bind(1, chunk_id);
+    if (!s.step()) return std::nullopt;
+    KbHit h;
+    h.chunk = read_kb_chunk(s);
+    h.location = s.text(8);
+    h.title = s.text(9);
+    return h;
   }
 
   int64_t add_llm_call(const LlmCall& c) override {

@@ -157,6 +157,20 @@ class Store {
   virtual bool remove_kb_source(int64_t id) = 0;
   // Full-text search (FTS5 MATCH syntax in `match`), best first, at most `limit`.
   virtual std::vector<KbHit> search_kb(const std::string& match, int limit) = 0;
+  // The chunk texts (hash -> text, one per hash) with no vector of `model` yet.
+  virtual std::vector<std::pair<std::string, std::string>> kb_texts_to_embed(const std::string& model) = 0;
+  // Stores vectors (float32 blobs, vector_blob()) of `model` by chunk hash, in one transaction.
+  virtual void put_kb_embeddings(const std::string& model,
+                                 const std::vector<std::pair<std::string, std::string>>& hash_blobs,
+                                 Timestamp now) = 0;
+  // Chunks with a vector of `model`, and how many chunks there are.
+  virtual std::pair<int64_t, int64_t> kb_embedded_count(const std::string& model) = 0;
+  // The `limit` chunks whose `model` vectors are nearest `query` (normalised; by dot product),
+  // best first, as (chunk id, similarity). Vectors of another length are skipped.
+  virtual std::vector<std::pair<int64_t, double>> kb_nearest(const std::string& model,
+                                                             const std::vector<float>& query, int limit) = 0;
+  // A chunk as a search hit (no snippet), for one found by meaning only.
+  virtual std::optional<KbHit> kb_hit(int64_t chunk_id) = 0;
 
   // --- metrics ---
   virtual void add_metrics(const std::vector<MetricSnapshot>& snapshots) = 0;

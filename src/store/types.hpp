@@ -260,8 +260,10 @@ struct KbHit {
   KbChunk chunk;
   std::string location;
   std::string title;
-  double score = 0;      // higher is better (BM25, negated)
+  double score = 0;      // higher is better: BM25 negated, or the fused rank when by meaning too
   std::string snippet;   // the text around the match, matches between \x02 and \x03
+  std::optional<double> bm25;        // BM25 (negated: higher is better), when words matched
+  std::optional<double> similarity;  // cosine similarity to the query, when found by meaning
 };
 
 struct AccountMetric {

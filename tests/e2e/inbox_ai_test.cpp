@@ -7,7 +7,9 @@
 #include <fstream>
 #include <mutex>
 #include <regex>
+#include <set>
 
+#include "fakes/embedding_fake.hpp"
 #include "fakes/loopback_server.hpp"
 #include "fakes/pdf.hpp"
 #include "fakes/temp_home.hpp"
@@ -69,10 +71,10 @@ struct ScriptedModel {
              {{{"text", "Yes! Shipping to Mars costs $99 [7]."}, {"sources", {7}}, {"confidence", 0.95}}}}}
             .dump();
       }
-      if (message.find("refund") != std::string::npos) {
-        int n = 0;
-        for (const auto& [k, text] : sources(prompt))
-          if (text.find("30 days") != std::string::npos) n = k;
+      int n = 0;
+      for (const auto& [k, text] : sources(prompt))
+        if (text.find("30 days") != std::string::npos) n = k;
+      if ((message.find("refund") != std::string::npos || message.find("money back") != std::string::npos) && n > 0) {
         json replies = {
             {{"text",
               "Any print can be returned within 30 days for a full refund [" + std::to_string(n) + "]."},
@@ -382,4 +384,59 @@ TEST_CASE("inbox with a model: grounded suggestions, no invented answer, injecti
     CHECK_THAT(conv, Catch::Contains("who pays the postage") && Catch::Contains("How do refunds work") &&
                          Catch::Contains("our reply") && !Catch::Contains("Mars"));
   }
+}
+
+TEST_CASE("inbox suggest: with an embedding model, a question in other words still gets the right source",
+          "[e2e][inbox-ai][embed]") {
+  ScriptedModel model;
+  std::string url = model.start();
+  EmbeddingFake embed;
+  std::string embed_url = embed.start();
+  MastodonFake fake;
+  CrierHome h(CRIER_BINARY);
+  h.env["CRIER_LLM_BACKEND"] = "openai";
+  h.env["CRIER_LLM_ENDPOINT"] = url + "/v1";
+  h.env["CRIER_LLM_MODEL"] = "scripted";
+  h.env["OPENAI_API_KEY"] = "sk-test-inbox";
+  REQUIRE(h.run({"init"}).exit_code == 0);
+  REQUIRE(h.run({"accounts", "add", "mastodon", "--server", fake.url(), "--secret-stdin", "--alias", "masto"},
+                std::string(MastodonFake::k_token) + "\n")
+              .exit_code == 0);
+  auto docs = h.home() / "docs";
+  std::filesystem::create_directories(docs);
+  write_file_atomic(docs / "faq.md",
+                    "# Shop FAQ\n\nWe sell linocut prints.\n\n## Refunds\n\nAny print can be returned within 30 days "
+                    "for a full refund.\n\n## Shipping\n\nOrders leave Lisbon on Tuesdays.\n");
+  auto post = h.json({"post", "New prints are in the shop!", "--to", "masto"});
+  fake.add_mention("ada@other.example", "Can I get my money back if the colours look wrong?",
+                   post["deliveries"][0]["remote_id"]);
+  REQUIRE(h.json({"poll"})["new"] == 1);
+  std::string ada = std::to_string(h.json({"inbox", "list"})["items"][0]["id"].get<int>());
+
+  // Words alone: no chunk shares a word with the question; the model has no source and
+  // says it will check (nothing invented).
+  REQUIRE(h.run({"kb", "add", docs.string()}).exit_code == 0);
+  auto words = h.json({"inbox", "suggest", ada});
+  INFO(words.dump());
+  CHECK(words["answerable"] == false);
+  CHECK(words["suggestions"][0]["sources"].empty());
+
+  // With the embedding model: the chunks embedded by kb refresh, the whole message embedded
+  // for the search, and the refunds section given and cited.
+  h.env["CRIER_LLM_EMBEDDING_MODEL"] = "openai:toy-embed";
+  h.env["CRIER_LLM_EMBEDDING_ENDPOINT"] = embed_url + "/v1";
+  REQUIRE(h.json({"kb", "refresh"})["embeddings"]["have"].get<int>() >= 3);
+  auto meaning = h.json({"inbox", "suggest", ada});
+  INFO(meaning.dump());
+  CHECK(meaning["answerable"] == true);
+  REQUIRE_FALSE(meaning["suggestions"].empty());
+  CHECK(meaning["suggestions"][0]["sources"][0]["citation"] == "faq.md § Shop FAQ > Refunds");
+  CHECK_THAT(meaning["suggestions"][0]["text"].get<std::string>(), Catch::Contains("30 days"));
+  auto asked = embed.requests().back();
+  REQUIRE(asked.size() == 1);
+  CHECK_THAT(asked[0], Catch::EndsWith("Can I get my money back if the colours look wrong?"));
+  std::set<std::string> features;
+  auto usage = h.json({"usage", "--by", "feature"});
+  for (const auto& r : usage["rows"]) features.insert(r["key"].get<std::string>());
+  CHECK(features.count("suggest-search") == 1);
 }

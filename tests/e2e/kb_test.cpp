@@ -3,9 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <set>
 #include <fstream>
 #include <thread>
 
+#include "fakes/embedding_fake.hpp"
 #include "fakes/loopback_server.hpp"
 #include "fakes/pdf.hpp"
 #include "fakes/temp_home.hpp"
@@ -174,4 +176,136 @@ TEST_CASE("inbox search: a word from the middle of an item, all the words, filte
   INFO(tty.out);
   CHECK_THAT(tty.out, Catch::Contains("\x1b[1mfree"));
   CHECK(tty.out.find("\x1b]0;") == std::string::npos);
+}
+
+TEST_CASE("kb: search by meaning with an embedding server of known vectors, fused with BM25, cached by chunk",
+          "[e2e][kb][embed]") {
+  EmbeddingFake embed;
+  std::string url = embed.start();
+  CrierHome h(CRIER_BINARY);
+  h.env["CRIER_LLM_EMBEDDING_MODEL"] = "openai:toy-embed";
+  h.env["CRIER_LLM_EMBEDDING_ENDPOINT"] = url + "/v1";
+  h.env["OPENAI_API_KEY"] = "sk-embed-secret-4242";
+  REQUIRE(h.run({"init"}).exit_code == 0);
+  auto docs = h.home() / "docs";
+  std::filesystem::create_directories(docs);
+  write_file_atomic(docs / "faq.md",
+                    "# Shop FAQ\n\nWe sell linocut prints.\n\n## Refunds\n\nAny print can be returned within 30 days "
+                    "for a full refund.\n\n## Shipping\n\nOrders leave Lisbon on Tuesdays.\n");
+  write_file_atomic(docs / "care.html",
+                    "<html><body><h1>Care</h1><p>Keep prints out of direct sunlight.</p></body></html>");
+  write_file_atomic(docs / "manual.pdf", test_pdf({"Welcome to the studio manual.", "Gift cards never expire."}, "Manual"));
+
+  // Indexed and embedded: every chunk once, in one batch, with the key in the header only.
+  auto add = h.json({"kb", "add", docs.string()});
+  INFO(add.dump());
+  REQUIRE(add["sources"].size() == 3);
+  int chunks = add["embeddings"]["chunks"];
+  CHECK(chunks >= 5);
+  CHECK(add["embeddings"]["embedded"] == chunks);
+  CHECK(add["embeddings"]["have"] == chunks);
+  CHECK(add["embeddings"]["model"] == "openai:toy-embed");
+  REQUIRE(embed.requests().size() == 1);
+  CHECK(static_cast<int>(embed.requests()[0].size()) == chunks);
+  CHECK(embed.auth_headers()[0] == "Bearer sk-embed-secret-4242");
+
+  // A question with no word in common with the answer: words alone find nothing...
+  const std::string question = "how long until I get my money back";
+  auto words = h.run({"kb", "search", question, "--words-only"});
+  CHECK(words.exit_code == 1);
+  // ...by meaning, the refunds chunk comes first (the query embedded: one more request).
+  auto meaning = h.json({"kb", "search", question});
+  INFO(meaning.dump());
+  CHECK(meaning["ranked_by"] == "words+meaning");
+  REQUIRE_FALSE(meaning["results"].empty());
+  CHECK(meaning["results"][0]["citation"] == "faq.md § Shop FAQ > Refunds");
+  CHECK(meaning["results"][0]["bm25"].is_null());
+  CHECK(meaning["results"][0]["similarity"].get<double>() > 0.85);
+  // What shares neither words nor enough meaning is not a result.
+  for (const auto& r : meaning["results"]) CHECK(r["similarity"].get<double>() >= 0.3);
+  REQUIRE(embed.requests().size() == 2);
+  CHECK(embed.requests()[1] == std::vector<std::string>{question});
+  auto human = h.run({"kb", "search", question});
+  CHECK_THAT(human.out, Catch::Contains("faq.md § Shop FAQ > Refunds") && Catch::Contains("by meaning"));
+  // A word and a meaning both: fused, found by both.
+  auto both = h.json({"kb", "search", "refund my money"});
+  REQUIRE_FALSE(both["results"].empty());
+  CHECK(both["results"][0]["citation"] == "faq.md § Shop FAQ > Refunds");
+  CHECK_FALSE(both["results"][0]["bm25"].is_null());
+  CHECK_FALSE(both["results"][0]["similarity"].is_null());
+
+  // Cached by chunk text: the same files again send nothing; a changed section sends only
+  // itself, never the refunds text again.
+  size_t before = embed.requests().size();
+  CHECK(h.json({"kb", "add", docs.string()})["embeddings"]["embedded"] == 0);
+  CHECK(embed.requests().size() == before);
+  std::this_thread::sleep_for(std::chrono::milliseconds{1100});
+  write_file_atomic(docs / "faq.md",
+                    "# Shop FAQ\n\nWe sell linocut prints.\n\n## Refunds\n\nAny print can be returned within 30 days "
+                    "for a full refund.\n\n## Shipping\n\nOrders leave Lisbon on Fridays and arrive in a week.\n");
+  auto refreshed = h.json({"kb", "refresh"});
+  INFO(refreshed.dump());
+  REQUIRE(embed.requests().size() == before + 1);
+  auto sent = embed.requests().back();
+  CHECK(sent.size() < static_cast<size_t>(chunks));
+  for (const auto& t : sent) CHECK(t.find("returned within") == std::string::npos);
+  CHECK(refreshed["embeddings"]["have"] == refreshed["embeddings"]["chunks"]);
+
+  // The server fails: the new file is indexed for words, the command says embedding stopped
+  // (exit 6), search still works; the next refresh embeds what is missing.
+  embed.fail_with(400);
+  write_file_atomic(docs / "notes.md", "# Notes\n\nParcels to Canada take two weeks to arrive.\n");
+  auto failed = h.run({"kb", "add", (docs / "notes.md").string()});
+  CHECK(failed.exit_code == 6);
+  CHECK_THAT(failed.err, Catch::Contains("embedding stopped") && Catch::Contains("400") &&
+                             Catch::Contains("crier kb refresh"));
+  auto listed = h.json({"kb", "list"});
+  CHECK(listed["embeddings"]["have"].get<int>() < listed["embeddings"]["chunks"].get<int>());
+  CHECK_FALSE(h.json({"kb", "search", "Canada"})["results"].empty());  // words, and a warning
+  auto lame = h.run({"kb", "search", question});
+  CHECK(lame.exit_code == 1);  // by meaning it cannot now; by words there is nothing
+  CHECK_THAT(lame.err, Catch::Contains("search by meaning failed"));
+  embed.fail_with(0);
+  auto mended = h.json({"kb", "refresh"});
+  CHECK(mended["embeddings"]["have"] == mended["embeddings"]["chunks"]);
+  CHECK(mended["embeddings"]["embedded"].get<int>() >= 1);
+  auto parcel = h.json({"kb", "search", "will my order get delivered"});
+  REQUIRE_FALSE(parcel["results"].empty());
+  CHECK_THAT(parcel["results"][0]["citation"].get<std::string>(),
+             Catch::Contains("Shipping") || Catch::Contains("notes.md"));
+
+  // Every embedding call is in usage, by feature; the key is nowhere in the store.
+  auto usage = h.json({"usage", "--by", "feature"});
+  INFO(usage.dump());
+  std::set<std::string> features;
+  for (const auto& r : usage["rows"]) features.insert(r["key"].get<std::string>());
+  CHECK(features.count("kb-embed") == 1);
+  CHECK(features.count("kb-search") == 1);
+  std::string db = read_file(h.db_file());
+  if (std::filesystem::exists(h.db_file().string() + "-wal")) db += read_file(h.db_file().string() + "-wal");
+  CHECK(db.find("sk-embed-secret-4242") == std::string::npos);
+
+  // Removed sources take their vectors with them (kb list counts none left over).
+  auto all = h.json({"kb", "list"});
+  for (const auto& s : all["sources"]) REQUIRE(h.run({"kb", "rm", std::to_string(s["id"].get<int>())}).exit_code == 0);
+  auto empty = h.json({"kb", "list"});
+  CHECK(empty["embeddings"]["have"] == 0);
+}
+
+TEST_CASE("kb add: a 200-page PDF shows each page as it is read, on a terminal only", "[e2e][kb]") {
+  CrierHome h(CRIER_BINARY);
+  REQUIRE(h.run({"init"}).exit_code == 0);
+  std::vector<std::string> pages;
+  for (int i = 1; i <= 200; ++i) pages.push_back("Chapter " + std::to_string(i) + ": notes on printing plates.");
+  write_file_atomic(h.home() / "book.pdf", test_pdf(pages, "Book"));
+  auto tty = h.run_tty({"kb", "add", (h.home() / "book.pdf").string()});
+  INFO(tty.out);
+  CHECK(tty.exit_code == 0);
+  CHECK_THAT(tty.out, Catch::Contains("book.pdf: reading page 1 of 200") &&
+                          Catch::Contains("book.pdf: reading page 137 of 200") &&
+                          Catch::Contains("book.pdf: reading page 200 of 200") && Catch::Contains("added 1"));
+  // Not a terminal: no progress, just the result.
+  auto piped = h.run({"kb", "add", (h.home() / "book.pdf").string()});
+  CHECK(piped.err.find("page 1 of") == std::string::npos);
+  CHECK(h.json({"kb", "search", "chapter 137"})["results"][0]["citation"] == "book.pdf § page 137");
 }
