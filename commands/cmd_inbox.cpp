@@ -309,15 +309,7 @@ int run_suggest(const InboxOptions& o, Context& ctx) {
   q.item_id = o.id;
   q.variants = o.variants;
   q.tone = o.tone;
-  std::unique_ptr<Embedder> embedder;
-  if (!embedding_key(ctx).empty()) {
-    try {
-      embedder = configured_embedder(ctx);
-    } catch (const Error& e) {
-      if (e.kind() != ErrorKind::config) throw;
-      spdlog::warn("{}; the knowledge base is searched by words alone", e.what());
-    }
-  }
+  std::unique_ptr<Embedder> embedder = embedder_or_words(ctx);
   q.embedder = embedder.get();
   q.min_similarity = embedding_min_similarity(ctx);
   SuggestOutcome r = with_model(

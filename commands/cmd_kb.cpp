@@ -57,7 +57,7 @@ json chunk_json(const KbChunk& c) {
 // The chunks embedded with the configured embedding model, when there is one (and not
 // --words-only): what is missing is embedded, whatever changed.
 std::optional<KbEmbedded> embed_chunks(const KbOptions& o, Context& ctx) {
-  if (o.words_only || embedding_key(ctx).empty()) return std::nullopt;
+  if (o.words_only || ctx.config().get("llm.embedding_model").empty()) return std::nullopt;
   KbEmbedded r;
   try {
     auto embedder = configured_embedder(ctx);
@@ -227,6 +227,7 @@ int run_rm(const KbOptions& o, Context& ctx) {
     ctx.store().remove_kb_source(id);
     if (!ctx.global().json) ctx.info("removed " + std::to_string(id));
   }
+  ctx.store().prune_kb_embeddings();
   if (ctx.global().json) ctx.print_json({{"removed", o.ids}});
   return 0;
 }
@@ -234,14 +235,7 @@ int run_rm(const KbOptions& o, Context& ctx) {
 int run_search(const KbOptions& o, Context& ctx) {
   Store* store = ctx.existing_store();
   std::unique_ptr<Embedder> embedder;
-  if (!o.words_only && store && !embedding_key(ctx).empty()) {
-    try {
-      embedder = configured_embedder(ctx);
-    } catch (const Error& e) {
-      if (e.kind() != ErrorKind::config) throw;
-      spdlog::warn("{}; searching by words alone", e.what());
-    }
-  }
+  if (!o.words_only && store) embedder = embedder_or_words(ctx);
   if (fts_any_words(o.query).empty() && !embedder)
     throw Error(ErrorKind::invalid_input, "the query has no words to search for", "crier kb search \"refund policy\"");
   std::vector<KbHit> hits;
@@ -249,7 +243,8 @@ int run_search(const KbOptions& o, Context& ctx) {
   how.limit = o.limit;
   how.embedder = embedder.get();
   how.min_similarity = embedding_min_similarity(ctx);
-  if (store) hits = kb_search(ctx.engine(), o.query, how);
+  bool by_meaning = false;
+  if (store) hits = kb_search(ctx.engine(), o.query, how, &by_meaning);
   if (ctx.global().json) {
     json list = json::array();
     for (const auto& h : hits) {
@@ -264,7 +259,7 @@ int run_search(const KbOptions& o, Context& ctx) {
       list.push_back(j);
     }
     ctx.print_json({{"query", o.query},
-                    {"ranked_by", embedder ? "words+meaning" : "words"},
+                    {"ranked_by", by_meaning ? "words+meaning" : "words"},
                     {"results", list}});
     return 0;
   }
@@ -280,7 +275,7 @@ int run_search(const KbOptions& o, Context& ctx) {
     ctx.out << st.bold("[" + std::to_string(++n) + "]") << " " << terminal_safe(kb_citation(h.location, h.chunk.heading))
             << st.dim("  chunk " + std::to_string(h.chunk.id) + ", score " + fmt_score(h.score) +
                       (h.similarity ? ", similarity " + fmt_score(*h.similarity) : "") +
-                      (embedder && !h.bm25 ? ", by meaning" : ""))
+                      (by_meaning && !h.bm25 ? ", by meaning" : ""))
             << "\n"
             << "    " << snippet << "\n";
   }

@@ -4,6 +4,7 @@
 
 #include "context.hpp"
 #include "error.hpp"
+#include "log.hpp"
 #include "process.hpp"
 #include "redact.hpp"
 
@@ -17,7 +18,9 @@ std::string env(const char* name) {
   return v ? v : "";
 }
 
-void fill_key(Context& ctx, LlmSettings& s);
+// The key for `s`: the command of `cmd_setting` when set (none when ""), else the provider's
+// usual variable (and CRIER_LLM_API_KEY when `generic`).
+void fill_key(Context& ctx, LlmSettings& s, const char* cmd_setting, bool generic);
 
 }  // namespace
 
@@ -56,7 +59,7 @@ LlmSettings llm_settings(Context& ctx, const std::string& model_flag) {
     s.model = "llama3.2";
   }
   s.timeout = std::chrono::seconds{ctx.config().get_int("http.timeout_seconds") * 4};
-  fill_key(ctx, s);
+  fill_key(ctx, s, "llm.api_key_cmd", true);
   return s;
 }
 
@@ -65,9 +68,12 @@ std::optional<LlmSettings> embedding_settings(Context& ctx, bool with_key) {
   if (name.empty()) return std::nullopt;
   LlmSettings s;
   std::string chat_backend = ctx.config().get("llm.backend");
+  // PROVIDER:MODEL only for a provider crier knows: "nomic-embed-text:latest" is an Ollama tag.
   auto colon = name.find(':');
-  s.backend = colon == std::string::npos ? chat_backend : name.substr(0, colon);
-  s.model = colon == std::string::npos ? name : name.substr(colon + 1);
+  std::string provider = colon == std::string::npos ? "" : name.substr(0, colon);
+  bool named = provider == "openai" || provider == "ollama" || provider == "gemini" || provider == "anthropic";
+  s.backend = named ? provider : chat_backend;
+  s.model = named ? name.substr(colon + 1) : name;
   if (s.model.empty())
     throw Error(ErrorKind::config, "llm.embedding_model names no model",
                 "give MODEL or PROVIDER:MODEL, e.g. ollama:nomic-embed-text");
@@ -75,7 +81,16 @@ std::optional<LlmSettings> embedding_settings(Context& ctx, bool with_key) {
   if (s.endpoint.empty() && s.backend == chat_backend) s.endpoint = ctx.config().get("llm.endpoint");
   if (s.backend != "ollama" && s.endpoint == k_default_ollama) s.endpoint = "";
   if (s.endpoint.empty()) s.endpoint = default_llm_endpoint(s.backend);
-  if (with_key) fill_key(ctx, s);
+  // The chat model's key (llm.api_key_cmd, CRIER_LLM_API_KEY) goes only to the chat model's own
+  // server: another provider, or another machine, gets its own key or none.
+  std::string chat_endpoint = ctx.config().get("llm.endpoint");
+  if (chat_backend != "ollama" && chat_endpoint == k_default_ollama) chat_endpoint = "";
+  if (chat_endpoint.empty()) chat_endpoint = default_llm_endpoint(chat_backend);
+  bool same_server = s.backend == chat_backend && s.endpoint == chat_endpoint;
+  if (with_key) {
+    if (!ctx.config().get("llm.embedding_api_key_cmd").empty()) fill_key(ctx, s, "llm.embedding_api_key_cmd", false);
+    else fill_key(ctx, s, same_server ? "llm.api_key_cmd" : "", same_server);
+  }
   s.timeout = std::chrono::seconds{ctx.config().get_int("http.timeout_seconds") * 4};
   return s;
 }
@@ -86,8 +101,23 @@ std::unique_ptr<Embedder> configured_embedder(Context& ctx) {
 }
 
 std::string embedding_key(Context& ctx) {
-  auto s = embedding_settings(ctx, false);
-  return s ? s->backend + ":" + s->model : "";
+  try {
+    auto s = embedding_settings(ctx, false);
+    return s ? s->backend + ":" + s->model : "";
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::config) throw;
+    return "";  // said by whatever tries to use it
+  }
+}
+
+std::unique_ptr<Embedder> embedder_or_words(Context& ctx) {
+  try {
+    return configured_embedder(ctx);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::config) throw;
+    spdlog::warn("{}; the knowledge base is searched by words alone", e.what());
+    return nullptr;
+  }
 }
 
 double embedding_min_similarity(Context& ctx) {
@@ -95,13 +125,13 @@ double embedding_min_similarity(Context& ctx) {
 }
 
 namespace {
-void fill_key(Context& ctx, LlmSettings& s) {
-  if (auto cmd = ctx.config().get("llm.api_key_cmd"); !cmd.empty()) {
-    s.api_key = secret_from_command("llm.api_key_cmd", cmd,
+void fill_key(Context& ctx, LlmSettings& s, const char* cmd_setting, bool generic) {
+  if (auto cmd = *cmd_setting ? ctx.config().get(cmd_setting) : std::string(); !cmd.empty()) {
+    s.api_key = secret_from_command(cmd_setting, cmd,
                                     std::chrono::seconds{ctx.config().get_int("general.command_timeout_seconds")});
-    s.key_source = "llm.api_key_cmd";
+    s.key_source = cmd_setting;
   } else {
-    const char* var = !env("CRIER_LLM_API_KEY").empty()                        ? "CRIER_LLM_API_KEY"
+    const char* var = generic && !env("CRIER_LLM_API_KEY").empty()             ? "CRIER_LLM_API_KEY"
                       : s.endpoint.find("openrouter.ai") != std::string::npos ? "OPENROUTER_API_KEY"
                       : s.backend == "openai" && s.endpoint.find("googleapis.com") != std::string::npos
                           ? "GEMINI_API_KEY"

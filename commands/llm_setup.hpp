@@ -20,12 +20,17 @@ LlmSettings llm_settings(Context& ctx, const std::string& model_flag);
 bool llm_configured(Context& ctx, const std::string& model_flag);
 
 // The embedding model of llm.embedding_model (MODEL of llm.backend, or PROVIDER:MODEL), with
-// its endpoint and key; nullopt when none is configured. Throws Error(config) as llm_settings.
+// its endpoint and key (llm.embedding_api_key_cmd, else the provider's variable; the chat
+// model's llm.api_key_cmd only when it is the same server); nullopt when none is configured. Throws Error(config) as llm_settings.
 // `with_key` false: without running llm.api_key_cmd (for what only names the model).
 std::optional<LlmSettings> embedding_settings(Context& ctx, bool with_key = true);
 // The configured embedding model, or nullptr when there is none.
 std::unique_ptr<Embedder> configured_embedder(Context& ctx);
-// "backend:model" of the configured embedding model (its stored vectors' key), or "".
+// The configured embedding model; nullptr when there is none, or (said on stderr) when its
+// settings are wrong: search falls back to words.
+std::unique_ptr<Embedder> embedder_or_words(Context& ctx);
+// "backend:model" of the configured embedding model (its stored vectors' key), or "" (also
+// when its settings are wrong).
 std::string embedding_key(Context& ctx);
 // llm.embedding_min_similarity_percent as a fraction.
 double embedding_min_similarity(Context& ctx);

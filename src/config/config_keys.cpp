@@ -47,6 +47,8 @@ constexpr std::array k_keys{
               "e.g. ollama:nomic-embed-text ('': words only)"},
     ConfigKey{"llm.embedding_endpoint", KeyType::string, "", "CRIER_LLM_EMBEDDING_ENDPOINT",
               "base URL of the embedding server ('': llm.endpoint for the same backend, else the provider's own)"},
+    ConfigKey{"llm.embedding_api_key_cmd", KeyType::string, "", "",
+              "command that prints the embedding server's key, when it is not the chat model's server"},
     ConfigKey{"llm.embedding_min_similarity_percent", KeyType::integer, "30", "",
               "a chunk found by meaning alone (no word in common) is kept from this cosine similarity up", 0, 100},
     ConfigKey{"llm.daily_budget", KeyType::string, "", "CRIER_LLM_DAILY_BUDGET",

@@ -329,6 +329,7 @@ std::vector<KbChange> kb_add(Engine& engine, Transport& http, const std::vector<
     if (progress) progress("reading " + l);
     out.push_back(index(engine, http, l, progress));
   }
+  engine.store.prune_kb_embeddings();
   return out;
 }
 
@@ -349,6 +350,7 @@ std::vector<KbChange> kb_refresh(Engine& engine, Transport& http, const std::vec
     if (progress) progress("reading " + s.location);
     out.push_back(index(engine, http, s.location, progress));
   }
+  engine.store.prune_kb_embeddings();
   return out;
 }
 
@@ -397,7 +399,8 @@ std::vector<KbHit> kb_search(Engine& engine, std::string_view query, int limit) 
   return kb_search(engine, query, how);
 }
 
-std::vector<KbHit> kb_search(Engine& engine, std::string_view query, const KbSearch& how) {
+std::vector<KbHit> kb_search(Engine& engine, std::string_view query, const KbSearch& how, bool* used_meaning) {
+  if (used_meaning) *used_meaning = false;
   const int limit = std::max(1, how.limit);
   std::string match = fts_any_words(query);
   if (match.empty() && !how.embedder) throw Error(ErrorKind::invalid_input, "the query has no words to search for");
@@ -405,92 +408,132 @@ std::vector<KbHit> kb_search(Engine& engine, std::string_view query, const KbSea
 
   // Both lists deeper than asked, so that a chunk second in one and tenth in the other can win.
   const int pool = std::max(limit * 4, 20);
-  std::vector<KbHit> by_words = match.empty() ? std::vector<KbHit>{} : engine.store.search_kb(match, pool);
+  // Ids and scores only: a snippet costs a MATCH of its own, so only the hits kept get one.
+  std::vector<std::pair<int64_t, double>> by_words =
+      match.empty() ? std::vector<std::pair<int64_t, double>>{} : engine.store.kb_ranked_by_words(match, pool);
   std::vector<std::pair<int64_t, double>> by_meaning;
   const std::string key = how.embedder->key();
-  auto [embedded, chunks] = engine.store.kb_embedded_count(key);
-  if (embedded > 0) {
+  const bool embedded = engine.store.kb_has_vectors(key);
+  if (embedded) {
     std::string text = how.meaning.empty() ? std::string(query) : how.meaning;
     try {
       EmbedResult r = call_embedder(engine, *how.embedder, how.purpose, {text}, EmbedTask::query, text);
       by_meaning = engine.store.kb_nearest(key, r.vectors.at(0), pool);
+      if (by_meaning.empty())
+        spdlog::warn("no stored vector of {} has the length of the query's ({}): has the model changed? crier kb "
+                     "refresh embeds again",
+                     key, r.vectors.at(0).size());
+      else if (used_meaning)
+        *used_meaning = true;
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::internal) throw;
       spdlog::warn("search by meaning failed ({}); searching by words alone", e.what());
     }
-  } else if (chunks > 0) {
+  } else if (!engine.store.list_kb_sources().empty()) {
     spdlog::warn("no chunk has a vector of {} yet; searching by words alone (crier kb refresh embeds them)", key);
   }
-  if (match.empty() && embedded == 0)
+  if (match.empty() && !embedded)
     throw Error(ErrorKind::invalid_input, "the query has no words to search for");
 
   // Reciprocal rank fusion: each list adds 1 / (60 + rank); no score scale to reconcile.
   constexpr double k = 60;
-  std::map<int64_t, KbHit> hits;
-  std::map<int64_t, double> fused;
-  std::map<int64_t, int> word_rank;
+  struct Ranked {
+    int64_t id = 0;
+    double fused = 0;
+    int word_rank = 1 << 30;
+    std::optional<double> bm25, similarity;
+  };
+  std::map<int64_t, Ranked> ranked;
   for (size_t i = 0; i < by_words.size(); ++i) {
-    int64_t id = by_words[i].chunk.id;
-    fused[id] += 1.0 / (k + static_cast<double>(i + 1));
-    word_rank[id] = static_cast<int>(i);
-    by_words[i].bm25 = by_words[i].score;
-    hits.emplace(id, std::move(by_words[i]));
+    Ranked& r = ranked[by_words[i].first];
+    r.id = by_words[i].first;
+    r.fused += 1.0 / (k + static_cast<double>(i + 1));
+    r.word_rank = static_cast<int>(i);
+    r.bm25 = by_words[i].second;
   }
   for (size_t i = 0; i < by_meaning.size(); ++i) {
     auto [id, similarity] = by_meaning[i];
-    auto at = hits.find(id);
-    if (at == hits.end()) {
-      if (similarity * 100 < how.min_similarity * 100 - 1e-9) continue;  // no word and little meaning in common
-      auto h = engine.store.kb_hit(id);
-      if (!h) continue;
-      std::string t = trim_whitespace(h->chunk.text);
-      h->snippet = truncate_display(t, 160);
-      at = hits.emplace(id, std::move(*h)).first;
-    }
-    at->second.similarity = similarity;
-    fused[id] += 1.0 / (k + static_cast<double>(i + 1));
+    bool by_word = ranked.count(id) > 0;
+    if (!by_word && similarity * 100 < how.min_similarity * 100 - 1e-9) continue;  // no word, little meaning
+    Ranked& r = ranked[id];
+    r.id = id;
+    r.similarity = similarity;
+    r.fused += 1.0 / (k + static_cast<double>(i + 1));
   }
-  std::vector<KbHit> out;
-  for (auto& [id, h] : hits) {
-    h.score = fused[id];
-    out.push_back(std::move(h));
-  }
-  std::sort(out.begin(), out.end(), [&](const KbHit& a, const KbHit& b) {
-    if (a.score != b.score) return a.score > b.score;
-    auto ra = word_rank.find(a.chunk.id), rb = word_rank.find(b.chunk.id);
-    int wa = ra == word_rank.end() ? 1 << 30 : ra->second, wb = rb == word_rank.end() ? 1 << 30 : rb->second;
-    if (wa != wb) return wa < wb;
-    return a.chunk.id < b.chunk.id;
+  std::vector<Ranked> order;
+  for (const auto& [id, r] : ranked) order.push_back(r);
+  std::sort(order.begin(), order.end(), [](const Ranked& a, const Ranked& b) {
+    if (a.fused != b.fused) return a.fused > b.fused;
+    if (a.word_rank != b.word_rank) return a.word_rank < b.word_rank;
+    return a.id < b.id;
   });
-  if (out.size() > static_cast<size_t>(limit)) out.resize(static_cast<size_t>(limit));
+  std::vector<KbHit> out;
+  for (const auto& r : order) {
+    if (out.size() >= static_cast<size_t>(limit)) break;
+    auto h = engine.store.kb_hit(r.id);
+    if (!h) continue;
+    h->score = r.fused;
+    h->bm25 = r.bm25;
+    h->similarity = r.similarity;
+    if (r.bm25) h->snippet = engine.store.kb_snippet(match, r.id);
+    if (h->snippet.empty()) h->snippet = truncate_display(trim_whitespace(h->chunk.text), 160);
+    out.push_back(std::move(*h));
+  }
   return out;
 }
+
+namespace {
+// A failure that one text can cause (the server refused what it was given), as opposed to one
+// of the server, the key or the budget, which the next text would meet too.
+bool refusal_of_input(const Error& e) {
+  return e.kind() == ErrorKind::permanent || e.kind() == ErrorKind::invalid_input;
+}
+}  // namespace
 
 KbEmbedded kb_embed(Engine& engine, Embedder& embedder, const std::function<void(const std::string&)>& progress) {
   KbEmbedded r;
   const std::string key = embedder.key();
   auto todo = engine.store.kb_texts_to_embed(key);
   const size_t batch = std::max<size_t>(1, embedder.max_batch());
-  for (size_t from = 0; from < todo.size(); from += batch) {
-    size_t to = std::min(todo.size(), from + batch);
-    if (progress)
-      progress("embedding " + std::to_string(from) + " of " + std::to_string(todo.size()) + " chunks with " + key);
+  int64_t refused = 0;
+  std::string first_refusal;
+  // One request for `from`..`to`; stored as it comes. A batch the server refuses is sent again
+  // a text at a time, so one text it will not take does not keep the others from their vectors.
+  auto send = [&](size_t from, size_t to, const auto& self) -> bool {
     std::vector<std::string> texts;
     for (size_t i = from; i < to; ++i) texts.push_back(todo[i].second);
     try {
       ++r.calls;
       EmbedResult e = call_embedder(engine, embedder, "kb-embed", texts, EmbedTask::document,
-                                    std::to_string(texts.size()) + " knowledge base chunks");
+                                    count_of(static_cast<long long>(texts.size()), "knowledge base text", "knowledge base texts"));
       std::vector<std::pair<std::string, std::string>> blobs;
       for (size_t i = 0; i < e.vectors.size(); ++i) blobs.emplace_back(todo[from + i].first, vector_blob(e.vectors[i]));
       engine.store.put_kb_embeddings(key, blobs, engine.clock.now());
       r.embedded += static_cast<int64_t>(blobs.size());
+      return true;
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::internal) throw;
-      r.error = e.what();
-      break;
+      if (!refusal_of_input(e)) {
+        r.error = e.what();
+        return false;
+      }
+      if (to - from == 1) {
+        if (first_refusal.empty()) first_refusal = e.what();
+        ++refused;
+        return true;
+      }
+      for (size_t i = from; i < to; ++i)
+        if (!self(i, i + 1, self)) return false;
+      return true;
     }
+  };
+  for (size_t from = 0; from < todo.size(); from += batch) {
+    if (progress)
+      progress("embedding " + std::to_string(from) + " of " + std::to_string(todo.size()) + " texts with " + key);
+    if (!send(from, std::min(todo.size(), from + batch), send)) break;
   }
+  if (refused > 0 && r.error.empty())
+    r.error = count_of(refused, "text was", "texts were") + " refused (" + first_refusal + ")";
   auto [have, chunks] = engine.store.kb_embedded_count(key);
   r.have = have;
   r.chunks = chunks;

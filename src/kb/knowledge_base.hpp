@@ -73,7 +73,9 @@ struct KbSearch {
   std::string purpose = "kb-search";  // in llm_calls
 };
 // Throws Error(invalid_input) for a query without words when there is no embedding model.
-std::vector<KbHit> kb_search(Engine& engine, std::string_view query, const KbSearch& how);
+// `used_meaning`, when given, says whether the ranking by meaning was in it.
+std::vector<KbHit> kb_search(Engine& engine, std::string_view query, const KbSearch& how,
+                             bool* used_meaning = nullptr);
 
 struct KbEmbedded {
   int64_t embedded = 0;     // vectors made now
@@ -83,8 +85,9 @@ struct KbEmbedded {
 };
 // Embeds the chunks that have no vector of this model yet (a text already embedded, under any
 // source, is not sent again), in batches of the model's size, storing each batch as it comes:
-// a failure keeps what was done, and the next kb add or refresh goes on from there.
-// `progress` hears "embedding 64 of 1,200 chunks".
+// a failure keeps what was done, and the next kb add or refresh goes on from there. A batch
+// the server refuses is sent a text at a time; the texts it still refuses are counted in
+// `error` and the others embedded. `progress` hears "embedding 64 of 1,200 texts".
 KbEmbedded kb_embed(Engine& engine, Embedder& embedder,
                     const std::function<void(const std::string&)>& progress = nullptr);
 // "faq.md § Refunds": how an answer cites a chunk.

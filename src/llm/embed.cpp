@@ -1,6 +1,7 @@
 #include "llm/embed.hpp"
 
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 
 #include <nlohmann/json.hpp>
@@ -81,13 +82,23 @@ class OpenAiEmbedder final : public Embedder {
       throw Error(ErrorKind::permanent, what + " answered " + std::to_string(data.size()) + " vectors for " +
                                             std::to_string(texts.size()) + " texts");
     for (size_t i = 0; i < data.size(); ++i) {
+      // An entry without "index" is where it stands, but none may have one that is not a
+      // whole number of a text given: vectors swapped between texts would be worse than none.
       size_t at = i;
-      if (data[i].contains("index") && data[i]["index"].is_number_unsigned()) at = data[i]["index"].get<size_t>();
+      if (data[i].is_object() && data[i].contains("index")) {
+        if (!data[i]["index"].is_number_unsigned())
+          throw Error(ErrorKind::permanent, what + " answered an \"index\" that is not a whole number: " +
+                                                data[i]["index"].dump());
+        at = data[i]["index"].get<size_t>();
+      } else if (i > 0 && data[0].is_object() && data[0].contains("index")) {
+        throw Error(ErrorKind::permanent, what + " answered some vectors with an \"index\" and some without");
+      }
       if (at >= texts.size() || seen[at])
         throw Error(ErrorKind::permanent, what + " answered a vector for a text it was not given (index " +
                                               std::to_string(at) + ")");
       seen[at] = true;
-      r.vectors[at] = read_vector(data[i].contains("embedding") ? data[i]["embedding"] : json(), what, at);
+      r.vectors[at] =
+          read_vector(data[i].is_object() && data[i].contains("embedding") ? data[i]["embedding"] : json(), what, at);
     }
     check_shape(r, texts.size(), what);
     if (j.contains("usage") && j["usage"].is_object() && j["usage"].contains("prompt_tokens") &&
@@ -149,6 +160,10 @@ class GeminiEmbedder final : public Embedder {
       }
     }
     check_shape(r, texts.size(), what);
+    // Gemini does not say how many tokens it read: about one a four bytes, for usage and the budget.
+    size_t bytes = 0;
+    for (const auto& t : texts) bytes += t.size();
+    r.prompt_tokens = static_cast<int>(std::min<size_t>(bytes / 4 + 1, 1'000'000'000));
     r.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start).count();
     return r;
   }

@@ -169,6 +169,16 @@ class Store {
   // best first, as (chunk id, similarity). Vectors of another length are skipped.
   virtual std::vector<std::pair<int64_t, double>> kb_nearest(const std::string& model,
                                                              const std::vector<float>& query, int limit) = 0;
+  // Forgets the vectors of texts no chunk has any more; returns how many. Called once after a
+  // whole add, refresh or rm, so a text that moved from one source to another keeps its vector.
+  virtual int64_t prune_kb_embeddings() = 0;
+  // BM25 alone, best first: (chunk id, BM25 negated), no rows read - for fusing with another
+  // ranking before the few kept are read (kb_hit, kb_snippet).
+  virtual std::vector<std::pair<int64_t, double>> kb_ranked_by_words(const std::string& match, int limit) = 0;
+  // The snippet of a chunk for a MATCH query, matches between \x02 and \x03 ("" if none).
+  virtual std::string kb_snippet(const std::string& match, int64_t chunk_id) = 0;
+  // Whether any text has a vector of `model` (cheap, unlike kb_embedded_count).
+  virtual bool kb_has_vectors(const std::string& model) = 0;
   // A chunk as a search hit (no snippet), for one found by meaning only.
   virtual std::optional<KbHit> kb_hit(int64_t chunk_id) = 0;
 

@@ -57,6 +57,14 @@ class EmbeddingFake {
         res.status = 400;
         return;
       }
+      // A text with "unembeddable" in it is refused, and with it the whole request.
+      for (const auto& t : body["input"])
+        if (t.is_string() && t.get<std::string>().find("unembeddable") != std::string::npos) {
+          ++m_refused;
+          res.status = 400;
+          res.set_content(R"({"error":{"message":"input is not acceptable"}})", "application/json");
+          return;
+        }
       std::vector<std::string> inputs;
       nlohmann::json data = nlohmann::json::array();
       for (size_t i = 0; i < body["input"].size(); ++i) {
@@ -88,6 +96,10 @@ class EmbeddingFake {
     std::lock_guard lock(m_mutex);
     return m_auth;
   }
+  int refused() {
+    std::lock_guard lock(m_mutex);
+    return m_refused;
+  }
   void fail_with(int status) {
     std::lock_guard lock(m_mutex);
     m_fail = status;
@@ -99,6 +111,7 @@ class EmbeddingFake {
   std::vector<std::vector<std::string>> m_requests;
   std::vector<std::string> m_models, m_auth;
   int m_fail = 0;
+  int m_refused = 0;
 };
 
 }  // namespace crier::testing

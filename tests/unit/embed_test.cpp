@@ -77,6 +77,11 @@ TEST_CASE("embeddings: an answer that does not fit what was asked is refused, no
   CHECK_THAT(refused(R"({"data":[{"index":0,"embedding":1},{"index":1,"embedding":[1,0]}]})").second,
              Catch::Contains("no vector for text 1"));
   CHECK_THAT(refused(R"({"error":"no such model"})").second, Catch::Contains("without \"data\""));
+  // An index that is not a whole number would put vectors on the wrong texts: refused.
+  CHECK_THAT(refused(R"({"data":[{"index":1.0,"embedding":[1,0]},{"index":0.0,"embedding":[0,1]}]})").second,
+             Catch::Contains("not a whole number"));
+  CHECK_THAT(refused(R"({"data":[{"index":1,"embedding":[1,0]},{"embedding":[0,1]}]})").second,
+             Catch::Contains("some without"));
   CHECK(refused("{}", 401).first == ErrorKind::auth);
   CHECK(refused("{}", 429).first == ErrorKind::rate_limited);
   CHECK(refused("{}", 503).first == ErrorKind::transient);
@@ -88,6 +93,7 @@ TEST_CASE("embeddings, gemini: embedContent for one text, batchEmbedContents for
   FakeTransport http;
   auto e = make_embedder(http, LlmSettings{"gemini", "", "gemini-embedding-001", "gk-e"});
   CHECK(e->max_batch() == 100);
+  // Gemini gives no token count: about one a four bytes, so usage and the budget count it.
   http.expect("POST", "https://generativelanguage.googleapis.com/v1beta/models/gemini-embedding-001:embedContent",
               [](const HttpRequest& q) {
                 json b = json::parse(q.body);
@@ -99,6 +105,7 @@ TEST_CASE("embeddings, gemini: embedContent for one text, batchEmbedContents for
               json_response(200, R"({"embedding":{"values":[0.5,0.5,0.5,0.5]}})"));
   auto one = e->embed({"how long do refunds take"}, EmbedTask::query);
   REQUIRE(one.vectors.size() == 1);
+  CHECK(one.prompt_tokens == 7);
   CHECK(one.vectors[0][3] == Approx(0.5));
   http.expect("POST", "https://generativelanguage.googleapis.com/v1beta/models/gemini-embedding-001:batchEmbedContents",
               [](const HttpRequest& q) {
@@ -169,11 +176,13 @@ TEST_CASE("the store: vectors cached by chunk text and model, nearest first, pru
                              {0, 0, 1, "", 11, 20, "We ship on Fridays.", "hf"}};
   a.content_hash = "h2";
   s->put_kb_source(a, again);
+  CHECK(s->prune_kb_embeddings() == 1);  // "hs" is in no chunk now
   auto left = s->kb_texts_to_embed("m:1");
   REQUIRE(left.size() == 1);
   CHECK(left[0].first == "hf");
   CHECK(s->kb_embedded_count("m:1").first == 1);
   s->remove_kb_source(a.id);
+  s->prune_kb_embeddings();
   CHECK(s->kb_embedded_count("m:1") == std::make_pair<int64_t, int64_t>(0, 0));
   CHECK(s->kb_nearest("m:1", q, 10).empty());
 }
