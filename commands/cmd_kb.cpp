@@ -1,6 +1,5 @@
 // crier kb add|list|show|rm|refresh|search: the knowledge base suggested replies cite.
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <cstdio>
 
@@ -81,7 +80,8 @@ json embedded_json(Context& ctx, const KbEmbedded& e) {
 
 // What kb add and kb refresh did, a line per source; exit 0, or 6 when one failed (the others
 // are indexed) or embedding stopped, or 2 when every one failed.
-int report_changes(Context& ctx, const std::vector<KbChange>& changes, const std::optional<KbEmbedded>& embedded) {
+int report_changes(Context& ctx, const std::vector<KbChange>& changes,
+                   const std::optional<KbEmbedded>& embedded) {
   int failed = 0, missing = 0;
   json list = json::array();
   for (const auto& c : changes) {
@@ -258,9 +258,8 @@ int run_search(const KbOptions& o, Context& ctx) {
       j["snippet"] = plain_snippet(h.snippet);
       list.push_back(j);
     }
-    ctx.print_json({{"query", o.query},
-                    {"ranked_by", by_meaning ? "words+meaning" : "words"},
-                    {"results", list}});
+    ctx.print_json(
+        {{"query", o.query}, {"ranked_by", by_meaning ? "words+meaning" : "words"}, {"results", list}});
     return 0;
   }
   if (hits.empty()) {
@@ -272,7 +271,8 @@ int run_search(const KbOptions& o, Context& ctx) {
   int n = 0;
   for (const auto& h : hits) {
     std::string snippet = show_snippet(ctx, h.snippet);
-    ctx.out << st.bold("[" + std::to_string(++n) + "]") << " " << terminal_safe(kb_citation(h.location, h.chunk.heading))
+    ctx.out << st.bold("[" + std::to_string(++n) + "]") << " "
+            << terminal_safe(kb_citation(h.location, h.chunk.heading))
             << st.dim("  chunk " + std::to_string(h.chunk.id) + ", score " + fmt_score(h.score) +
                       (h.similarity ? ", similarity " + fmt_score(*h.similarity) : "") +
                       (by_meaning && !h.bm25 ? ", by meaning" : ""))

@@ -71,7 +71,8 @@ std::optional<LlmSettings> embedding_settings(Context& ctx, bool with_key) {
   // PROVIDER:MODEL only for a provider crier knows: "nomic-embed-text:latest" is an Ollama tag.
   auto colon = name.find(':');
   std::string provider = colon == std::string::npos ? "" : name.substr(0, colon);
-  bool named = provider == "openai" || provider == "ollama" || provider == "gemini" || provider == "anthropic";
+  bool named =
+      provider == "openai" || provider == "ollama" || provider == "gemini" || provider == "anthropic";
   s.backend = named ? provider : chat_backend;
   s.model = named ? name.substr(colon + 1) : name;
   if (s.model.empty())
@@ -88,8 +89,10 @@ std::optional<LlmSettings> embedding_settings(Context& ctx, bool with_key) {
   if (chat_endpoint.empty()) chat_endpoint = default_llm_endpoint(chat_backend);
   bool same_server = s.backend == chat_backend && s.endpoint == chat_endpoint;
   if (with_key) {
-    if (!ctx.config().get("llm.embedding_api_key_cmd").empty()) fill_key(ctx, s, "llm.embedding_api_key_cmd", false);
-    else fill_key(ctx, s, same_server ? "llm.api_key_cmd" : "", same_server);
+    if (!ctx.config().get("llm.embedding_api_key_cmd").empty())
+      fill_key(ctx, s, "llm.embedding_api_key_cmd", false);
+    else
+      fill_key(ctx, s, same_server ? "llm.api_key_cmd" : "", same_server);
   }
   s.timeout = std::chrono::seconds{ctx.config().get_int("http.timeout_seconds") * 4};
   return s;
@@ -127,27 +130,28 @@ double embedding_min_similarity(Context& ctx) {
 namespace {
 void fill_key(Context& ctx, LlmSettings& s, const char* cmd_setting, bool generic) {
   if (auto cmd = *cmd_setting ? ctx.config().get(cmd_setting) : std::string(); !cmd.empty()) {
-    s.api_key = secret_from_command(cmd_setting, cmd,
-                                    std::chrono::seconds{ctx.config().get_int("general.command_timeout_seconds")});
+    s.api_key = secret_from_command(
+        cmd_setting, cmd, std::chrono::seconds{ctx.config().get_int("general.command_timeout_seconds")});
     s.key_source = cmd_setting;
   } else {
-    const char* var = generic && !env("CRIER_LLM_API_KEY").empty()             ? "CRIER_LLM_API_KEY"
-                      : s.endpoint.find("openrouter.ai") != std::string::npos ? "OPENROUTER_API_KEY"
-                      : s.backend == "openai" && s.endpoint.find("googleapis.com") != std::string::npos
-                          ? "GEMINI_API_KEY"
-                      : s.backend == "openai"    ? "OPENAI_API_KEY"
-                      : s.backend == "anthropic" ? "ANTHROPIC_API_KEY"
-                      : s.backend == "gemini"    ? (env("GEMINI_API_KEY").empty() ? "GOOGLE_API_KEY" : "GEMINI_API_KEY")
-                                                 : "";
+    const char* var =
+        generic && !env("CRIER_LLM_API_KEY").empty()            ? "CRIER_LLM_API_KEY"
+        : s.endpoint.find("openrouter.ai") != std::string::npos ? "OPENROUTER_API_KEY"
+        : s.backend == "openai" && s.endpoint.find("googleapis.com") != std::string::npos ? "GEMINI_API_KEY"
+        : s.backend == "openai"                                                           ? "OPENAI_API_KEY"
+        : s.backend == "anthropic" ? "ANTHROPIC_API_KEY"
+        : s.backend == "gemini"    ? (env("GEMINI_API_KEY").empty() ? "GOOGLE_API_KEY" : "GEMINI_API_KEY")
+                                   : "";
     if (*var) s.api_key = env(var);
     if (!s.api_key.empty()) s.key_source = var;
   }
   remember_secret(s.api_key);
   bool hosted = s.endpoint.rfind("https://", 0) == 0;
   if (hosted && s.api_key.empty())
-    throw Error(ErrorKind::config, "no API key for " + s.backend + " at " + s.endpoint,
-                "export the provider's key (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, OPENROUTER_API_KEY) "
-                "or set llm.api_key_cmd (e.g. pass show openai)");
+    throw Error(
+        ErrorKind::config, "no API key for " + s.backend + " at " + s.endpoint,
+        "export the provider's key (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, OPENROUTER_API_KEY) "
+        "or set llm.api_key_cmd (e.g. pass show openai)");
 }
 }  // namespace
 

@@ -21,8 +21,9 @@ bool llm_configured(Context& ctx, const std::string& model_flag);
 
 // The embedding model of llm.embedding_model (MODEL of llm.backend, or PROVIDER:MODEL), with
 // its endpoint and key (llm.embedding_api_key_cmd, else the provider's variable; the chat
-// model's llm.api_key_cmd only when it is the same server); nullopt when none is configured. Throws Error(config) as llm_settings.
-// `with_key` false: without running llm.api_key_cmd (for what only names the model).
+// model's llm.api_key_cmd only when it is the same server); nullopt when none is configured. Throws
+// Error(config) as llm_settings. `with_key` false: without running llm.api_key_cmd (for what only names the
+// model).
 std::optional<LlmSettings> embedding_settings(Context& ctx, bool with_key = true);
 // The configured embedding model, or nullptr when there is none.
 std::unique_ptr<Embedder> configured_embedder(Context& ctx);

@@ -76,7 +76,8 @@ EmbedResult embed_once(Engine& engine, Embedder& embedder, const std::string& pu
   try {
     EmbedResult r = embedder.embed(texts, task);
     rec.model = r.model;
-    rec.response = std::to_string(r.vectors.size()) + (r.vectors.size() == 1 ? " vector of " : " vectors of ") +
+    rec.response = std::to_string(r.vectors.size()) +
+                   (r.vectors.size() == 1 ? " vector of " : " vectors of ") +
                    std::to_string(r.vectors.empty() ? 0 : r.vectors.front().size()) + " numbers";
     rec.prompt_tokens = r.prompt_tokens;
     rec.completion_tokens = 0;

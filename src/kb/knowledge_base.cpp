@@ -1,16 +1,14 @@
 #include "kb/knowledge_base.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <system_error>
-
-#include <cstdlib>
-
 #include <nlohmann/json.hpp>
-
-#include <spdlog/spdlog.h>
+#include <system_error>
 
 #include "crypto.hpp"
 #include "engine/model_call.hpp"
@@ -399,18 +397,21 @@ std::vector<KbHit> kb_search(Engine& engine, std::string_view query, int limit) 
   return kb_search(engine, query, how);
 }
 
-std::vector<KbHit> kb_search(Engine& engine, std::string_view query, const KbSearch& how, bool* used_meaning) {
+std::vector<KbHit> kb_search(Engine& engine, std::string_view query, const KbSearch& how,
+                             bool* used_meaning) {
   if (used_meaning) *used_meaning = false;
   const int limit = std::max(1, how.limit);
   std::string match = fts_any_words(query);
-  if (match.empty() && !how.embedder) throw Error(ErrorKind::invalid_input, "the query has no words to search for");
+  if (match.empty() && !how.embedder)
+    throw Error(ErrorKind::invalid_input, "the query has no words to search for");
   if (!how.embedder) return engine.store.search_kb(match, limit);
 
   // Both lists deeper than asked, so that a chunk second in one and tenth in the other can win.
   const int pool = std::max(limit * 4, 20);
   // Ids and scores only: a snippet costs a MATCH of its own, so only the hits kept get one.
-  std::vector<std::pair<int64_t, double>> by_words =
-      match.empty() ? std::vector<std::pair<int64_t, double>>{} : engine.store.kb_ranked_by_words(match, pool);
+  std::vector<std::pair<int64_t, double>> by_words = match.empty()
+                                                         ? std::vector<std::pair<int64_t, double>>{}
+                                                         : engine.store.kb_ranked_by_words(match, pool);
   std::vector<std::pair<int64_t, double>> by_meaning;
   const std::string key = how.embedder->key();
   const bool embedded = engine.store.kb_has_vectors(key);
@@ -420,9 +421,10 @@ std::vector<KbHit> kb_search(Engine& engine, std::string_view query, const KbSea
       EmbedResult r = call_embedder(engine, *how.embedder, how.purpose, {text}, EmbedTask::query, text);
       by_meaning = engine.store.kb_nearest(key, r.vectors.at(0), pool);
       if (by_meaning.empty())
-        spdlog::warn("no stored vector of {} has the length of the query's ({}): has the model changed? crier kb "
-                     "refresh embeds again",
-                     key, r.vectors.at(0).size());
+        spdlog::warn(
+            "no stored vector of {} has the length of the query's ({}): has the model changed? crier kb "
+            "refresh embeds again",
+            key, r.vectors.at(0).size());
       else if (used_meaning)
         *used_meaning = true;
     } catch (const Error& e) {
@@ -430,7 +432,8 @@ std::vector<KbHit> kb_search(Engine& engine, std::string_view query, const KbSea
       spdlog::warn("search by meaning failed ({}); searching by words alone", e.what());
     }
   } else if (!engine.store.list_kb_sources().empty()) {
-    spdlog::warn("no chunk has a vector of {} yet; searching by words alone (crier kb refresh embeds them)", key);
+    spdlog::warn("no chunk has a vector of {} yet; searching by words alone (crier kb refresh embeds them)",
+                 key);
   }
   if (match.empty() && !embedded)
     throw Error(ErrorKind::invalid_input, "the query has no words to search for");
@@ -490,7 +493,8 @@ bool refusal_of_input(const Error& e) {
 }
 }  // namespace
 
-KbEmbedded kb_embed(Engine& engine, Embedder& embedder, const std::function<void(const std::string&)>& progress) {
+KbEmbedded kb_embed(Engine& engine, Embedder& embedder,
+                    const std::function<void(const std::string&)>& progress) {
   KbEmbedded r;
   const std::string key = embedder.key();
   auto todo = engine.store.kb_texts_to_embed(key);
@@ -504,10 +508,12 @@ KbEmbedded kb_embed(Engine& engine, Embedder& embedder, const std::function<void
     for (size_t i = from; i < to; ++i) texts.push_back(todo[i].second);
     try {
       ++r.calls;
-      EmbedResult e = call_embedder(engine, embedder, "kb-embed", texts, EmbedTask::document,
-                                    count_of(static_cast<long long>(texts.size()), "knowledge base text", "knowledge base texts"));
+      EmbedResult e = call_embedder(
+          engine, embedder, "kb-embed", texts, EmbedTask::document,
+          count_of(static_cast<long long>(texts.size()), "knowledge base text", "knowledge base texts"));
       std::vector<std::pair<std::string, std::string>> blobs;
-      for (size_t i = 0; i < e.vectors.size(); ++i) blobs.emplace_back(todo[from + i].first, vector_blob(e.vectors[i]));
+      for (size_t i = 0; i < e.vectors.size(); ++i)
+        blobs.emplace_back(todo[from + i].first, vector_blob(e.vectors[i]));
       engine.store.put_kb_embeddings(key, blobs, engine.clock.now());
       r.embedded += static_cast<int64_t>(blobs.size());
       return true;
@@ -529,7 +535,8 @@ KbEmbedded kb_embed(Engine& engine, Embedder& embedder, const std::function<void
   };
   for (size_t from = 0; from < todo.size(); from += batch) {
     if (progress)
-      progress("embedding " + std::to_string(from) + " of " + std::to_string(todo.size()) + " texts with " + key);
+      progress("embedding " + std::to_string(from) + " of " + std::to_string(todo.size()) + " texts with " +
+               key);
     if (!send(from, std::min(todo.size(), from + batch), send)) break;
   }
   if (refused > 0 && r.error.empty())

@@ -78,10 +78,10 @@ std::vector<KbHit> kb_search(Engine& engine, std::string_view query, const KbSea
                              bool* used_meaning = nullptr);
 
 struct KbEmbedded {
-  int64_t embedded = 0;     // vectors made now
+  int64_t embedded = 0;          // vectors made now
   int64_t have = 0, chunks = 0;  // chunks with a vector after, of all
   int calls = 0;
-  std::string error;        // the failure that stopped it ("" when all are embedded)
+  std::string error;  // the failure that stopped it ("" when all are embedded)
 };
 // Embeds the chunks that have no vector of this model yet (a text already embedded, under any
 // source, is not sent again), in batches of the model's size, storing each batch as it comes:

@@ -1,7 +1,7 @@
 // crier-pdf-text: a PDF's text, page by page, as JSON ({"title": ..., "pages": [...]}) on
-// stdout, from the PDF on stdin, and "page N of M" on stderr as it goes. A helper of its own so that crier does not load poppler (and
-// the dozen libraries it pulls in) at every start, and so that a hostile PDF that crashes or
-// hangs poppler takes this process down, not crier. Exit 2 with a message for what it cannot read.
+// stdout, from the PDF on stdin, and "page N of M" on stderr as it goes. A helper of its own so that crier
+// does not load poppler (and the dozen libraries it pulls in) at every start, and so that a hostile PDF that
+// crashes or hangs poppler takes this process down, not crier. Exit 2 with a message for what it cannot read.
 #include <iostream>
 #include <iterator>
 #include <memory>

@@ -1,9 +1,8 @@
 #include "llm/embed.hpp"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
-
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
@@ -34,7 +33,8 @@ std::vector<float> read_vector(const json& values, const std::string& what, size
   std::vector<float> v;
   v.reserve(values.size());
   for (const auto& x : values) {
-    if (!x.is_number()) throw Error(ErrorKind::permanent, what + " answered a vector with something not a number in it");
+    if (!x.is_number())
+      throw Error(ErrorKind::permanent, what + " answered a vector with something not a number in it");
     v.push_back(static_cast<float>(x.get<double>()));
   }
   if (!normalise(v))
@@ -44,8 +44,8 @@ std::vector<float> read_vector(const json& values, const std::string& what, size
 
 void check_shape(const EmbedResult& r, size_t want, const std::string& what) {
   if (r.vectors.size() != want)
-    throw Error(ErrorKind::permanent, what + " answered " + std::to_string(r.vectors.size()) + " vectors for " +
-                                          std::to_string(want) + " texts");
+    throw Error(ErrorKind::permanent, what + " answered " + std::to_string(r.vectors.size()) +
+                                          " vectors for " + std::to_string(want) + " texts");
   for (const auto& v : r.vectors)
     if (v.size() != r.vectors.front().size())
       throw Error(ErrorKind::permanent, what + " answered vectors of different lengths (" +
@@ -63,8 +63,11 @@ class OpenAiEmbedder final : public Embedder {
   EmbedResult embed(const std::vector<std::string>& texts, EmbedTask) override {
     const std::string what = m_s.backend + " embeddings";
     json body = {{"model", m_s.model}, {"input", texts}, {"encoding_format", "float"}};
-    HttpRequest q{"POST", trim_slash(m_s.endpoint) + "/embeddings", {{"Content-Type", "application/json"}},
-                  body.dump(-1, ' ', false, json::error_handler_t::replace), m_s.timeout};
+    HttpRequest q{"POST",
+                  trim_slash(m_s.endpoint) + "/embeddings",
+                  {{"Content-Type", "application/json"}},
+                  body.dump(-1, ' ', false, json::error_handler_t::replace),
+                  m_s.timeout};
     if (!m_s.api_key.empty()) q.headers.emplace_back("Authorization", "Bearer " + m_s.api_key);
     auto start = steady::now();
     HttpResponse resp = m_http.send(q);
@@ -87,8 +90,8 @@ class OpenAiEmbedder final : public Embedder {
       size_t at = i;
       if (data[i].is_object() && data[i].contains("index")) {
         if (!data[i]["index"].is_number_unsigned())
-          throw Error(ErrorKind::permanent, what + " answered an \"index\" that is not a whole number: " +
-                                                data[i]["index"].dump());
+          throw Error(ErrorKind::permanent,
+                      what + " answered an \"index\" that is not a whole number: " + data[i]["index"].dump());
         at = data[i]["index"].get<size_t>();
       } else if (i > 0 && data[0].is_object() && data[0].contains("index")) {
         throw Error(ErrorKind::permanent, what + " answered some vectors with an \"index\" and some without");
@@ -97,8 +100,8 @@ class OpenAiEmbedder final : public Embedder {
         throw Error(ErrorKind::permanent, what + " answered a vector for a text it was not given (index " +
                                               std::to_string(at) + ")");
       seen[at] = true;
-      r.vectors[at] =
-          read_vector(data[i].is_object() && data[i].contains("embedding") ? data[i]["embedding"] : json(), what, at);
+      r.vectors[at] = read_vector(
+          data[i].is_object() && data[i].contains("embedding") ? data[i]["embedding"] : json(), what, at);
     }
     check_shape(r, texts.size(), what);
     if (j.contains("usage") && j["usage"].is_object() && j["usage"].contains("prompt_tokens") &&
@@ -124,7 +127,8 @@ class GeminiEmbedder final : public Embedder {
     const std::string name = "models/" + m_s.model;
     const char* type = task == EmbedTask::query ? "RETRIEVAL_QUERY" : "RETRIEVAL_DOCUMENT";
     auto request = [&](const std::string& text) {
-      return json{{"model", name}, {"content", {{"parts", json::array({{{"text", text}}})}}}, {"taskType", type}};
+      return json{
+          {"model", name}, {"content", {{"parts", json::array({{{"text", text}}})}}}, {"taskType", type}};
     };
     // One text: embedContent; more: batchEmbedContents, answered in the order asked.
     bool one = texts.size() == 1;
@@ -136,8 +140,10 @@ class GeminiEmbedder final : public Embedder {
       body = {{"requests", json::array()}};
       for (const auto& t : texts) body["requests"].push_back(request(t));
     }
-    HttpRequest q{"POST", trim_slash(m_s.endpoint) + "/" + name + (one ? ":embedContent" : ":batchEmbedContents"),
-                  {{"Content-Type", "application/json"}}, body.dump(-1, ' ', false, json::error_handler_t::replace),
+    HttpRequest q{"POST",
+                  trim_slash(m_s.endpoint) + "/" + name + (one ? ":embedContent" : ":batchEmbedContents"),
+                  {{"Content-Type", "application/json"}},
+                  body.dump(-1, ' ', false, json::error_handler_t::replace),
                   m_s.timeout};
     if (!m_s.api_key.empty()) q.headers.emplace_back("x-goog-api-key", m_s.api_key);
     auto start = steady::now();
@@ -148,14 +154,18 @@ class GeminiEmbedder final : public Embedder {
     r.model = m_s.model;
     if (one) {
       if (!j.contains("embedding") || !j["embedding"].is_object())
-        throw Error(ErrorKind::permanent, what + " answered without \"embedding\": " + resp.body.substr(0, 200));
-      r.vectors.push_back(read_vector(j["embedding"].contains("values") ? j["embedding"]["values"] : json(), what, 0));
+        throw Error(ErrorKind::permanent,
+                    what + " answered without \"embedding\": " + resp.body.substr(0, 200));
+      r.vectors.push_back(
+          read_vector(j["embedding"].contains("values") ? j["embedding"]["values"] : json(), what, 0));
     } else {
       if (!j.contains("embeddings") || !j["embeddings"].is_array())
-        throw Error(ErrorKind::permanent, what + " answered without \"embeddings\": " + resp.body.substr(0, 200));
+        throw Error(ErrorKind::permanent,
+                    what + " answered without \"embeddings\": " + resp.body.substr(0, 200));
       size_t i = 0;
       for (const auto& e : j["embeddings"]) {
-        r.vectors.push_back(read_vector(e.is_object() && e.contains("values") ? e["values"] : json(), what, i));
+        r.vectors.push_back(
+            read_vector(e.is_object() && e.contains("values") ? e["values"] : json(), what, i));
         ++i;
       }
     }
@@ -192,7 +202,8 @@ std::string vector_blob(const std::vector<float>& v) {
   for (size_t i = 0; i < v.size(); ++i) {
     uint32_t bits;
     std::memcpy(&bits, &v[i], 4);
-    for (int b = 0; b < 4; ++b) out[i * 4 + static_cast<size_t>(b)] = static_cast<char>((bits >> (8 * b)) & 0xff);
+    for (int b = 0; b < 4; ++b)
+      out[i * 4 + static_cast<size_t>(b)] = static_cast<char>((bits >> (8 * b)) & 0xff);
   }
   return out;
 }
@@ -203,7 +214,8 @@ std::vector<float> blob_vector(std::string_view blob) {
   for (size_t i = 0; i < v.size(); ++i) {
     uint32_t bits = 0;
     for (int b = 0; b < 4; ++b)
-      bits |= static_cast<uint32_t>(static_cast<unsigned char>(blob[i * 4 + static_cast<size_t>(b)])) << (8 * b);
+      bits |= static_cast<uint32_t>(static_cast<unsigned char>(blob[i * 4 + static_cast<size_t>(b)]))
+              << (8 * b);
     std::memcpy(&v[i], &bits, 4);
   }
   return v;

@@ -264,15 +264,17 @@ class GeminiBackend final : public LlmBackend {
 
 void throw_for_llm_status(const HttpResponse& resp, std::string_view what, const LlmSettings& s) {
   try {
-    throw_for_status(resp, what, Timestamp{std::chrono::duration_cast<std::chrono::seconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())});
+    throw_for_status(resp, what,
+                     Timestamp{std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())});
   } catch (Error& e) {
     // A model's key is not an account: say which key was refused and where it came from.
     if (e.kind() == ErrorKind::auth)
-      e.with_hint(s.key_source.empty()
-                      ? "the server wants an API key: export the backend's key variable (e.g. OPENAI_API_KEY) or "
-                        "set llm.api_key_cmd"
-                      : "the key from " + s.key_source + " was refused: check it, or set another (llm.api_key_cmd)");
+      e.with_hint(
+          s.key_source.empty()
+              ? "the server wants an API key: export the backend's key variable (e.g. OPENAI_API_KEY) or "
+                "set llm.api_key_cmd"
+              : "the key from " + s.key_source + " was refused: check it, or set another (llm.api_key_cmd)");
     throw;
   }
 }

@@ -9,10 +9,8 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
-
 #include <functional>
 #include <mutex>
-
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
@@ -100,7 +98,8 @@ class Stmt {
   }
   std::string_view blob(int col) const {
     auto p = sqlite3_column_blob(m_stmt, col);
-    return p ? std::string_view(static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(m_stmt, col)))
+    return p ? std::string_view(static_cast<const char*>(p),
+                                static_cast<size_t>(sqlite3_column_bytes(m_stmt, col)))
              : std::string_view();
   }
   Timestamp time(int col) const { return from_unix(i64(col)); }
@@ -839,7 +838,9 @@ class SqliteStore final : public Store {
   }
   int64_t prune_kb_embeddings() override {
     std::lock_guard lock(process_write_mutex());
-    Stmt(m_db, "DELETE FROM kb_embeddings WHERE NOT EXISTS (SELECT 1 FROM kb_chunks c WHERE c.hash = kb_embeddings.hash)")
+    Stmt(m_db,
+         "DELETE FROM kb_embeddings WHERE NOT EXISTS (SELECT 1 FROM kb_chunks c WHERE c.hash = "
+         "kb_embeddings.hash)")
         .run();
     return sqlite3_changes(m_db);
   }
@@ -977,16 +978,18 @@ class SqliteStore final : public Store {
   }
 
   std::vector<std::pair<std::string, std::string>> kb_texts_to_embed(const std::string& model) override {
-    Stmt s(m_db,
-           "SELECT c.hash, MIN(c.text) FROM kb_chunks c WHERE NOT EXISTS (SELECT 1 FROM kb_embeddings e WHERE "
-           "e.model = ? AND e.hash = c.hash) GROUP BY c.hash ORDER BY MIN(c.id)");
+    Stmt s(
+        m_db,
+        "SELECT c.hash, MIN(c.text) FROM kb_chunks c WHERE NOT EXISTS (SELECT 1 FROM kb_embeddings e WHERE "
+        "e.model = ? AND e.hash = c.hash) GROUP BY c.hash ORDER BY MIN(c.id)");
     s.bind(1, model);
     std::vector<std::pair<std::string, std::string>> out;
     while (s.step()) out.emplace_back(s.text(0), s.text(1));
     return out;
   }
 
-  void put_kb_embeddings(const std::string& model, const std::vector<std::pair<std::string, std::string>>& hash_blobs,
+  void put_kb_embeddings(const std::string& model,
+                         const std::vector<std::pair<std::string, std::string>>& hash_blobs,
                          Timestamp now) override {
     std::lock_guard lock(process_write_mutex());
     transaction(m_db, [&] {
@@ -996,7 +999,11 @@ class SqliteStore final : public Store {
                "created_at = excluded.created_at");
       for (const auto& [hash, blob] : hash_blobs) {
         ins.reset();
-        ins.bind(1, model).bind(2, hash).bind(3, static_cast<int64_t>(blob.size() / 4)).bind_blob(4, blob).bind(5, now);
+        ins.bind(1, model)
+            .bind(2, hash)
+            .bind(3, static_cast<int64_t>(blob.size() / 4))
+            .bind_blob(4, blob)
+            .bind(5, now);
         ins.run();
       }
     });
@@ -1004,15 +1011,16 @@ class SqliteStore final : public Store {
 
   std::pair<int64_t, int64_t> kb_embedded_count(const std::string& model) override {
     Stmt s(m_db,
-           "SELECT (SELECT COUNT(*) FROM kb_chunks c WHERE EXISTS (SELECT 1 FROM kb_embeddings e WHERE e.model = ? "
+           "SELECT (SELECT COUNT(*) FROM kb_chunks c WHERE EXISTS (SELECT 1 FROM kb_embeddings e WHERE "
+           "e.model = ? "
            "AND e.hash = c.hash)), (SELECT COUNT(*) FROM kb_chunks)");
     s.bind(1, model);
     s.step();
     return {s.i64(0), s.i64(1)};
   }
 
-  std::vector<std::pair<int64_t, double>> kb_nearest(const std::string& model, const std::vector<float>& query,
-                                                     int limit) override {
+  std::vector<std::pair<int64_t, double>> kb_nearest(const std::string& model,
+                                                     const std::vector<float>& query, int limit) override {
     static_assert(std::endian::native == std::endian::little, "vectors are stored as little-endian float32s");
     // The vectors alone are scanned, in the primary key's order (one per text, this model's
     // together), each scored in place; the best `limit` texts kept in a small heap, and their
@@ -1022,7 +1030,9 @@ class SqliteStore final : public Store {
     Stmt s(m_db, "SELECT hash, vector FROM kb_embeddings WHERE model = ? AND dims = ?");
     s.bind(1, model).bind(2, static_cast<int64_t>(query.size()));
     using Scored = std::pair<double, std::string>;
-    auto better = [](const Scored& a, const Scored& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };
+    auto better = [](const Scored& a, const Scored& b) {
+      return a.first > b.first || (a.first == b.first && a.second < b.second);
+    };
     std::vector<Scored> heap;  // the worst of the kept on top
     size_t keep = static_cast<size_t>(std::max(1, limit));
     std::vector<float> v(query.size());
@@ -1062,7 +1072,8 @@ class SqliteStore final : public Store {
 
   std::vector<std::pair<int64_t, double>> kb_ranked_by_words(const std::string& match, int limit) override {
     Stmt best(m_db,
-              "SELECT rowid, bm25(kb_fts, 1.0, 2.0) AS r FROM kb_fts WHERE kb_fts MATCH ? ORDER BY r, rowid LIMIT ?");
+              "SELECT rowid, bm25(kb_fts, 1.0, 2.0) AS r FROM kb_fts WHERE kb_fts MATCH ? ORDER BY r, rowid "
+              "LIMIT ?");
     best.bind(1, match).bind(2, limit);
     std::vector<std::pair<int64_t, double>> ids;
     while (best.step()) ids.emplace_back(best.i64(0), -best.opt_double(1).value_or(0));
@@ -1071,7 +1082,8 @@ class SqliteStore final : public Store {
 
   std::string kb_snippet(const std::string& match, int64_t chunk_id) override {
     Stmt snippet(m_db,
-                 "SELECT snippet(kb_fts, 0, char(2), char(3), '…', 16) FROM kb_fts WHERE kb_fts MATCH ? AND rowid = ?");
+                 "SELECT snippet(kb_fts, 0, char(2), char(3), '…', 16) FROM kb_fts WHERE kb_fts MATCH ? AND "
+                 "rowid = ?");
     snippet.bind(1, match).bind(2, chunk_id);
     return snippet.step() ? snippet.text(0) : std::string();
   }
@@ -1083,8 +1095,10 @@ class SqliteStore final : public Store {
   }
 
   std::optional<KbHit> kb_hit(int64_t chunk_id) override {
-    Stmt s(m_db, std::string("SELECT ") + k_kb_chunk_cols +
-                     ", s.location, s.title FROM kb_chunks c JOIN kb_sources s ON s.id = c.source_id WHERE c.id = ?");
+    Stmt s(
+        m_db,
+        std::string("SELECT ") + k_kb_chunk_cols +
+            ", s.location, s.title FROM kb_chunks c JOIN kb_sources s ON s.id = c.source_id WHERE c.id = ?");
     s.bind(1, chunk_id);
     if (!s.step()) return std::nullopt;
     KbHit h;

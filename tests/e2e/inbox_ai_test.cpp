@@ -74,7 +74,8 @@ struct ScriptedModel {
       int n = 0;
       for (const auto& [k, text] : sources(prompt))
         if (text.find("30 days") != std::string::npos) n = k;
-      if ((message.find("refund") != std::string::npos || message.find("money back") != std::string::npos) && n > 0) {
+      if ((message.find("refund") != std::string::npos || message.find("money back") != std::string::npos) &&
+          n > 0) {
         json replies = {
             {{"text",
               "Any print can be returned within 30 days for a full refund [" + std::to_string(n) + "]."},
@@ -404,9 +405,10 @@ TEST_CASE("inbox suggest: with an embedding model, a question in other words sti
               .exit_code == 0);
   auto docs = h.home() / "docs";
   std::filesystem::create_directories(docs);
-  write_file_atomic(docs / "faq.md",
-                    "# Shop FAQ\n\nWe sell linocut prints.\n\n## Refunds\n\nAny print can be returned within 30 days "
-                    "for a full refund.\n\n## Shipping\n\nOrders leave Lisbon on Tuesdays.\n");
+  write_file_atomic(
+      docs / "faq.md",
+      "# Shop FAQ\n\nWe sell linocut prints.\n\n## Refunds\n\nAny print can be returned within 30 days "
+      "for a full refund.\n\n## Shipping\n\nOrders leave Lisbon on Tuesdays.\n");
   auto post = h.json({"post", "New prints are in the shop!", "--to", "masto"});
   fake.add_mention("ada@other.example", "Can I get my money back if the colours look wrong?",
                    post["deliveries"][0]["remote_id"]);

@@ -1,11 +1,10 @@
 // End to end: crier kb of the real binary in a temp HOME, with Markdown, HTML and a PDF in a
 // folder, a page served on loopback, a file that is not a document, changes and removals.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <set>
-#include <fstream>
 #include <thread>
 
 #include "fakes/embedding_fake.hpp"
@@ -193,12 +192,14 @@ TEST_CASE("kb: search by meaning with an embedding server of known vectors, fuse
   REQUIRE(h.run({"init"}).exit_code == 0);
   auto docs = h.home() / "docs";
   std::filesystem::create_directories(docs);
-  write_file_atomic(docs / "faq.md",
-                    "# Shop FAQ\n\nWe sell linocut prints.\n\n## Refunds\n\nAny print can be returned within 30 days "
-                    "for a full refund.\n\n## Shipping\n\nOrders leave Lisbon on Tuesdays.\n");
+  write_file_atomic(
+      docs / "faq.md",
+      "# Shop FAQ\n\nWe sell linocut prints.\n\n## Refunds\n\nAny print can be returned within 30 days "
+      "for a full refund.\n\n## Shipping\n\nOrders leave Lisbon on Tuesdays.\n");
   write_file_atomic(docs / "care.html",
                     "<html><body><h1>Care</h1><p>Keep prints out of direct sunlight.</p></body></html>");
-  write_file_atomic(docs / "manual.pdf", test_pdf({"Welcome to the studio manual.", "Gift cards never expire."}, "Manual"));
+  write_file_atomic(docs / "manual.pdf",
+                    test_pdf({"Welcome to the studio manual.", "Gift cards never expire."}, "Manual"));
 
   // Indexed and embedded: every chunk once, in one batch, with the key in the header only.
   auto add = h.json({"kb", "add", docs.string()});
@@ -244,9 +245,10 @@ TEST_CASE("kb: search by meaning with an embedding server of known vectors, fuse
   CHECK(h.json({"kb", "add", docs.string()})["embeddings"]["embedded"] == 0);
   CHECK(embed.requests().size() == before);
   std::this_thread::sleep_for(std::chrono::milliseconds{1100});
-  write_file_atomic(docs / "faq.md",
-                    "# Shop FAQ\n\nWe sell linocut prints.\n\n## Refunds\n\nAny print can be returned within 30 days "
-                    "for a full refund.\n\n## Shipping\n\nOrders leave Lisbon on Fridays and arrive in a week.\n");
+  write_file_atomic(
+      docs / "faq.md",
+      "# Shop FAQ\n\nWe sell linocut prints.\n\n## Refunds\n\nAny print can be returned within 30 days "
+      "for a full refund.\n\n## Shipping\n\nOrders leave Lisbon on Fridays and arrive in a week.\n");
   auto refreshed = h.json({"kb", "refresh"});
   INFO(refreshed.dump());
   REQUIRE(embed.requests().size() == before + 1);
@@ -280,7 +282,8 @@ TEST_CASE("kb: search by meaning with an embedding server of known vectors, fuse
 
   // A text the server refuses: the batch is sent again a text at a time, the others get their
   // vectors, the refused one is named (exit 6) and tried again next time.
-  write_file_atomic(docs / "odd.md", "# Odd\n\n## One\n\nAn unembeddable paragraph.\n\n## Two\n\nShipping is free.\n");
+  write_file_atomic(docs / "odd.md",
+                    "# Odd\n\n## One\n\nAn unembeddable paragraph.\n\n## Two\n\nShipping is free.\n");
   auto odd = h.run({"kb", "add", (docs / "odd.md").string()});
   INFO(odd.out << odd.err);
   CHECK(odd.exit_code == 6);
@@ -303,7 +306,8 @@ TEST_CASE("kb: search by meaning with an embedding server of known vectors, fuse
 
   // Removed sources take their vectors with them (kb list counts none left over).
   auto all = h.json({"kb", "list"});
-  for (const auto& s : all["sources"]) REQUIRE(h.run({"kb", "rm", std::to_string(s["id"].get<int>())}).exit_code == 0);
+  for (const auto& s : all["sources"])
+    REQUIRE(h.run({"kb", "rm", std::to_string(s["id"].get<int>())}).exit_code == 0);
   auto empty = h.json({"kb", "list"});
   CHECK(empty["embeddings"]["have"] == 0);
 }
@@ -312,7 +316,8 @@ TEST_CASE("kb add: a 200-page PDF shows each page as it is read, on a terminal o
   CrierHome h(CRIER_BINARY);
   REQUIRE(h.run({"init"}).exit_code == 0);
   std::vector<std::string> pages;
-  for (int i = 1; i <= 200; ++i) pages.push_back("Chapter " + std::to_string(i) + ": notes on printing plates.");
+  for (int i = 1; i <= 200; ++i)
+    pages.push_back("Chapter " + std::to_string(i) + ": notes on printing plates.");
   write_file_atomic(h.home() / "book.pdf", test_pdf(pages, "Book"));
   auto tty = h.run_tty({"kb", "add", (h.home() / "book.pdf").string()});
   INFO(tty.out);

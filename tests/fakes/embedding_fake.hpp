@@ -7,10 +7,9 @@
 #include <array>
 #include <cctype>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "fakes/loopback_server.hpp"
 
@@ -37,8 +36,10 @@ class EmbeddingFake {
       word.clear();
     };
     for (char c : text) {
-      if (std::isalnum(static_cast<unsigned char>(c))) word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      else flush();
+      if (std::isalnum(static_cast<unsigned char>(c)))
+        word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      else
+        flush();
     }
     flush();
     return v;
@@ -77,12 +78,14 @@ class EmbeddingFake {
       m_requests.push_back(inputs);
       m_models.push_back(body.value("model", ""));
       m_auth.push_back(req.get_header_value("Authorization"));
-      res.set_content(nlohmann::json{{"object", "list"},
-                                     {"data", data},
-                                     {"model", body.value("model", "")},
-                                     {"usage", {{"prompt_tokens", 7 * inputs.size()}, {"total_tokens", 7 * inputs.size()}}}}
-                          .dump(),
-                      "application/json");
+      res.set_content(
+          nlohmann::json{
+              {"object", "list"},
+              {"data", data},
+              {"model", body.value("model", "")},
+              {"usage", {{"prompt_tokens", 7 * inputs.size()}, {"total_tokens", 7 * inputs.size()}}}}
+              .dump(),
+          "application/json");
     });
   }
 

@@ -1,39 +1,44 @@
 // Embedding models and vectors: what crier sends to an OpenAI-compatible /embeddings and to
 // Gemini's embedContent / batchEmbedContents, how it reads (and refuses) their answers, the
 // float32 blobs, and the store's nearest-vector search and its cache by chunk text.
+#include "llm/embed.hpp"
+
 #include <catch2/catch.hpp>
-
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
 #include "fakes/fake_transport.hpp"
 #include "fakes/temp_home.hpp"
 #include "http/transport.hpp"
-#include "llm/embed.hpp"
 #include "store/store.hpp"
 
 using namespace crier;
 using namespace crier::testing;
 using nlohmann::json;
 
-TEST_CASE("embeddings, openai-compatible: the request, vectors put back in input order, usage", "[llm][embed]") {
+TEST_CASE("embeddings, openai-compatible: the request, vectors put back in input order, usage",
+          "[llm][embed]") {
   FakeTransport http;
-  auto e = make_embedder(http, LlmSettings{"openai", "https://api.openai.example/v1/", "text-embedding-3-small", "sk-e"});
+  auto e = make_embedder(
+      http, LlmSettings{"openai", "https://api.openai.example/v1/", "text-embedding-3-small", "sk-e"});
   CHECK(e->key() == "openai:text-embedding-3-small");
   json answer = {{"object", "list"},
-                 {"data", {{{"object", "embedding"}, {"index", 1}, {"embedding", {0.0, 3.0, 4.0}}},
-                           {{"object", "embedding"}, {"index", 0}, {"embedding", {2.0, 0.0, 0.0}}}}},
+                 {"data",
+                  {{{"object", "embedding"}, {"index", 1}, {"embedding", {0.0, 3.0, 4.0}}},
+                   {{"object", "embedding"}, {"index", 0}, {"embedding", {2.0, 0.0, 0.0}}}}},
                  {"model", "text-embedding-3-small"},
                  {"usage", {{"prompt_tokens", 9}, {"total_tokens", 9}}}};
-  http.expect("POST", "https://api.openai.example/v1/embeddings", [](const HttpRequest& q) {
-    json b = json::parse(q.body);
-    CHECK(b["model"] == "text-embedding-3-small");
-    CHECK(b["input"] == json{"refunds take 30 days", "we ship on Tuesdays"});
-    CHECK(b["encoding_format"] == "float");
-    CHECK(HttpResponse{0, q.headers, ""}.header("Authorization") == "Bearer sk-e");
-  }, json_response(200, answer.dump()));
+  http.expect(
+      "POST", "https://api.openai.example/v1/embeddings",
+      [](const HttpRequest& q) {
+        json b = json::parse(q.body);
+        CHECK(b["model"] == "text-embedding-3-small");
+        CHECK(b["input"] == json{"refunds take 30 days", "we ship on Tuesdays"});
+        CHECK(b["encoding_format"] == "float");
+        CHECK(HttpResponse{0, q.headers, ""}.header("Authorization") == "Bearer sk-e");
+      },
+      json_response(200, answer.dump()));
   EmbedResult r = e->embed({"refunds take 30 days", "we ship on Tuesdays"}, EmbedTask::document);
   REQUIRE(r.vectors.size() == 2);
   CHECK(r.vectors[0] == std::vector<float>{1.0f, 0.0f, 0.0f});  // normalised
@@ -43,13 +48,17 @@ TEST_CASE("embeddings, openai-compatible: the request, vectors put back in input
 
   // Ollama's OpenAI-compatible API is under /v1 of its port, and wants no key.
   auto o = make_embedder(http, LlmSettings{"ollama", "http://127.0.0.1:11434", "nomic-embed-text", ""});
-  http.expect("POST", "http://127.0.0.1:11434/v1/embeddings", [](const HttpRequest& q) {
-    CHECK_FALSE(HttpResponse{0, q.headers, ""}.header("Authorization"));
-  }, json_response(200, R"({"data":[{"index":0,"embedding":[1,1]}]})"));
+  http.expect(
+      "POST", "http://127.0.0.1:11434/v1/embeddings",
+      [](const HttpRequest& q) {
+        CHECK_FALSE(HttpResponse{0, q.headers, ""}.header("Authorization"));
+      },
+      json_response(200, R"({"data":[{"index":0,"embedding":[1,1]}]})"));
   CHECK(o->embed({"q"}, EmbedTask::query).vectors.at(0)[0] == Approx(std::sqrt(0.5)));
 }
 
-TEST_CASE("embeddings: an answer that does not fit what was asked is refused, not stored", "[llm][embed][errors]") {
+TEST_CASE("embeddings: an answer that does not fit what was asked is refused, not stored",
+          "[llm][embed][errors]") {
   FakeTransport http;
   auto e = make_embedder(http, LlmSettings{"openai", "http://127.0.0.1:9/v1", "m", ""});
   auto refused = [&](std::string body, int status = 200) {
@@ -89,38 +98,44 @@ TEST_CASE("embeddings: an answer that does not fit what was asked is refused, no
                     Catch::Contains("no embedding models"));
 }
 
-TEST_CASE("embeddings, gemini: embedContent for one text, batchEmbedContents for more, task types", "[llm][embed][gemini]") {
+TEST_CASE("embeddings, gemini: embedContent for one text, batchEmbedContents for more, task types",
+          "[llm][embed][gemini]") {
   FakeTransport http;
   auto e = make_embedder(http, LlmSettings{"gemini", "", "gemini-embedding-001", "gk-e"});
   CHECK(e->max_batch() == 100);
   // Gemini gives no token count: about one a four bytes, so usage and the budget count it.
-  http.expect("POST", "https://generativelanguage.googleapis.com/v1beta/models/gemini-embedding-001:embedContent",
-              [](const HttpRequest& q) {
-                json b = json::parse(q.body);
-                CHECK(b["model"] == "models/gemini-embedding-001");
-                CHECK(b["content"]["parts"][0]["text"] == "how long do refunds take");
-                CHECK(b["taskType"] == "RETRIEVAL_QUERY");
-                CHECK(HttpResponse{0, q.headers, ""}.header("x-goog-api-key") == "gk-e");
-              },
-              json_response(200, R"({"embedding":{"values":[0.5,0.5,0.5,0.5]}})"));
+  http.expect(
+      "POST", "https://generativelanguage.googleapis.com/v1beta/models/gemini-embedding-001:embedContent",
+      [](const HttpRequest& q) {
+        json b = json::parse(q.body);
+        CHECK(b["model"] == "models/gemini-embedding-001");
+        CHECK(b["content"]["parts"][0]["text"] == "how long do refunds take");
+        CHECK(b["taskType"] == "RETRIEVAL_QUERY");
+        CHECK(HttpResponse{0, q.headers, ""}.header("x-goog-api-key") == "gk-e");
+      },
+      json_response(200, R"({"embedding":{"values":[0.5,0.5,0.5,0.5]}})"));
   auto one = e->embed({"how long do refunds take"}, EmbedTask::query);
   REQUIRE(one.vectors.size() == 1);
   CHECK(one.prompt_tokens == 7);
   CHECK(one.vectors[0][3] == Approx(0.5));
-  http.expect("POST", "https://generativelanguage.googleapis.com/v1beta/models/gemini-embedding-001:batchEmbedContents",
-              [](const HttpRequest& q) {
-                json b = json::parse(q.body);
-                REQUIRE(b["requests"].size() == 2);
-                CHECK(b["requests"][1]["model"] == "models/gemini-embedding-001");
-                CHECK(b["requests"][1]["content"]["parts"][0]["text"] == "two");
-                CHECK(b["requests"][0]["taskType"] == "RETRIEVAL_DOCUMENT");
-              },
-              json_response(200, R"({"embeddings":[{"values":[1,0]},{"values":[0,2]}]})"));
+  http.expect(
+      "POST",
+      "https://generativelanguage.googleapis.com/v1beta/models/gemini-embedding-001:batchEmbedContents",
+      [](const HttpRequest& q) {
+        json b = json::parse(q.body);
+        REQUIRE(b["requests"].size() == 2);
+        CHECK(b["requests"][1]["model"] == "models/gemini-embedding-001");
+        CHECK(b["requests"][1]["content"]["parts"][0]["text"] == "two");
+        CHECK(b["requests"][0]["taskType"] == "RETRIEVAL_DOCUMENT");
+      },
+      json_response(200, R"({"embeddings":[{"values":[1,0]},{"values":[0,2]}]})"));
   auto two = e->embed({"one", "two"}, EmbedTask::document);
   REQUIRE(two.vectors.size() == 2);
   CHECK(two.vectors[1] == std::vector<float>{0.0f, 1.0f});
-  http.expect("POST", "https://generativelanguage.googleapis.com/v1beta/models/gemini-embedding-001:batchEmbedContents",
-              json_response(200, R"({"embeddings":[{"values":[1,0]}]})"));
+  http.expect(
+      "POST",
+      "https://generativelanguage.googleapis.com/v1beta/models/gemini-embedding-001:batchEmbedContents",
+      json_response(200, R"({"embeddings":[{"values":[1,0]}]})"));
   CHECK_THROWS_WITH(e->embed({"one", "two"}, EmbedTask::document), Catch::Contains("1 vectors for 2 texts"));
 }
 
@@ -138,16 +153,18 @@ TEST_CASE("vectors: float32 blobs round-trip, and a blob of a bad size is no vec
   CHECK_FALSE(normalise(inf));
 }
 
-TEST_CASE("the store: vectors cached by chunk text and model, nearest first, pruned with their chunks", "[embed][store]") {
+TEST_CASE("the store: vectors cached by chunk text and model, nearest first, pruned with their chunks",
+          "[embed][store]") {
   TempDir dir;
   auto s = open_sqlite_store(dir.path() / "crier.db");
   KbSource a;
   a.location = "/notes/a.md";
   a.kind = "markdown";
   a.content_hash = "h1";
-  std::vector<KbChunk> chunks{{0, 0, 0, "", 0, 10, "Refunds take thirty days.", "hr"},
-                              {0, 0, 1, "", 11, 20, "We ship on Tuesdays.", "hs"},
-                              {0, 0, 2, "", 21, 30, "Refunds take thirty days.", "hr"}};  // the same text twice
+  std::vector<KbChunk> chunks{
+      {0, 0, 0, "", 0, 10, "Refunds take thirty days.", "hr"},
+      {0, 0, 1, "", 11, 20, "We ship on Tuesdays.", "hs"},
+      {0, 0, 2, "", 21, 30, "Refunds take thirty days.", "hr"}};  // the same text twice
   s->put_kb_source(a, chunks);
   auto todo = s->kb_texts_to_embed("m:1");
   REQUIRE(todo.size() == 2);  // one per text
